@@ -1,0 +1,82 @@
+//! The inventory subgraph: the product catalogue (price, weight, stock), stock
+//! reservations for orders, and restocking (needs `inventory:write`).
+//!
+//! Owns `Product @key(fields: "id") @key(fields: "sku")`; extends `User` with
+//! the restocks they made. Layers: [`graphql`] resolvers call [`service`], the
+//! only module that touches the database through [`entity`].
+
+mod entity;
+pub mod graphql;
+pub mod seed;
+pub mod service;
+
+use async_graphql::EmptySubscription;
+use async_graphql::dataloader::DataLoader;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use tessera_kit::auth::{JwtVerifier, KeyError};
+use tessera_kit::config::SubgraphConfig;
+use tessera_kit::http::{RunningServer, graphql_router};
+
+pub use graphql::InventorySchema;
+
+/// The subgraph's name in the supergraph.
+pub const NAME: &str = "inventory";
+/// Port of the standalone binary.
+pub const DEFAULT_PORT: u16 = 4003;
+
+/// Why the subgraph could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Connects to the database and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    tessera_kit::db::connect_migrated::<tessera_inventory_migration::Migrator>(url).await
+}
+
+/// The GraphQL schema over a migrated database.
+pub fn build_schema(db: DatabaseConnection) -> InventorySchema {
+    let builder =
+        async_graphql::Schema::build(graphql::Query, graphql::Mutation, EmptySubscription)
+            .data(DataLoader::new(
+                graphql::ProductLoader(db.clone()),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
+                graphql::RestockLoader(db.clone()),
+                tokio::spawn,
+            ))
+            .data(db);
+    tessera_kit::configure_schema(builder).finish()
+}
+
+/// The HTTP app: `/graphql` and `/health`.
+pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, StartError> {
+    let verifier = JwtVerifier::from_config(&config.auth)?;
+    Ok(graphql_router(build_schema(db.clone()), verifier, db))
+}
+
+/// Starts the subgraph in the background on `config.listen`.
+pub async fn spawn(
+    config: &SubgraphConfig,
+) -> Result<(RunningServer, DatabaseConnection), StartError> {
+    config.prepare_data_dir()?;
+    let db = connect(&config.database_url(NAME)).await?;
+    let server = tessera_kit::http::spawn_app(config, app(db.clone(), config)?).await?;
+    Ok((server, db))
+}
+
+/// Runs the standalone process until Ctrl-C / SIGTERM.
+pub async fn run(config: SubgraphConfig) -> anyhow::Result<()> {
+    config.prepare_data_dir()?;
+    let db = connect(&config.database_url(NAME)).await?;
+    tessera_kit::http::run_app(NAME, &config, app(db, &config)?).await?;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Configuration every subgraph shares. Defaults in code, then environment.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthConfig;
+
+/// One subgraph's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubgraphConfig {
+    /// Address to listen on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Database URL (`sqlite://...` or `postgres://...`). When unset, a SQLite
+    /// file `<data_dir>/<subgraph>.db`.
+    pub database_url: Option<String>,
+    /// Directory for the default SQLite files.
+    pub data_dir: PathBuf,
+    /// JWT verification (and, for users, issuing).
+    pub auth: AuthConfig,
+}
+
+/// A malformed environment variable.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}: {detail}")]
+pub struct ConfigError {
+    pub name: String,
+    pub detail: String,
+}
+
+impl SubgraphConfig {
+    /// Defaults: `127.0.0.1:<port>`, SQLite under `./data`, the dev HS256 secret.
+    pub fn with_port(port: u16) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            auth: AuthConfig::default(),
+        }
+    }
+
+    /// For tests: port 0 and the given database URL.
+    pub fn for_test(database_url: &str) -> Self {
+        Self {
+            database_url: Some(database_url.to_owned()),
+            ..Self::with_port(0)
+        }
+    }
+
+    /// The database URL to use for subgraph `name`.
+    pub fn database_url(&self, name: &str) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => crate::db::sqlite_file_url(&self.data_dir, name),
+        }
+    }
+
+    /// Makes sure the data directory exists when the default SQLite file is used.
+    pub fn prepare_data_dir(&self) -> std::io::Result<()> {
+        if self.database_url.is_none() {
+            std::fs::create_dir_all(&self.data_dir)?;
+        }
+        Ok(())
+    }
+
+    /// Defaults overridden by the environment:
+    /// `TESSERA_<NAME>_LISTEN`, `TESSERA_<NAME>_DATABASE_URL`, `TESSERA_DATA_DIR`,
+    /// `TESSERA_JWT_SECRET`, `TESSERA_JWKS_FILE`, `TESSERA_RS256_PRIVATE_KEY_FILE`,
+    /// `TESSERA_TOKEN_TTL_SECS`.
+    pub fn from_env(name: &str, default_port: u16) -> Result<Self, ConfigError> {
+        Self::with_port(default_port).apply_env(name, |k| std::env::var(k).ok())
+    }
+
+    /// Applies overrides read through `get` (tests pass a map instead of the process env).
+    pub fn apply_env(
+        mut self,
+        name: &str,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let upper = name.to_ascii_uppercase();
+        let listen_key = format!("TESSERA_{upper}_LISTEN");
+        if let Some(v) = get(&listen_key) {
+            self.listen = v
+                .parse()
+                .map_err(|e: std::net::AddrParseError| ConfigError {
+                    name: listen_key.clone(),
+                    detail: e.to_string(),
+                })?;
+        }
+        if let Some(v) = get(&format!("TESSERA_{upper}_DATABASE_URL")).filter(|v| !v.is_empty()) {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = get("TESSERA_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("TESSERA_JWT_SECRET") {
+            self.auth.hs256_secret = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = get("TESSERA_JWKS_FILE") {
+            self.auth.jwks_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("TESSERA_RS256_PRIVATE_KEY_FILE") {
+            self.auth.rs256_private_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("TESSERA_TOKEN_TTL_SECS") {
+            self.auth.token_ttl_secs =
+                v.parse()
+                    .map_err(|e: std::num::ParseIntError| ConfigError {
+                        name: "TESSERA_TOKEN_TTL_SECS".into(),
+                        detail: e.to_string(),
+                    })?;
+        }
+        Ok(self)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides() {
+        let env = |k: &str| match k {
+            "TESSERA_USERS_LISTEN" => Some("127.0.0.1:9999".to_owned()),
+            "TESSERA_USERS_DATABASE_URL" => Some("postgres://x/y".to_owned()),
+            _ => None,
+        };
+        let c = SubgraphConfig::with_port(4001)
+            .apply_env("users", env)
+            .unwrap();
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.database_url("users"), "postgres://x/y");
+        let bad = SubgraphConfig::with_port(1).apply_env("users", |k| {
+            (k == "TESSERA_USERS_LISTEN").then(|| "nope".to_owned())
+        });
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn default_database_is_a_sqlite_file() {
+        let c = SubgraphConfig::with_port(4001);
+        assert_eq!(c.database_url("users"), "sqlite://data/users.db?mode=rwc");
+    }
+}

@@ -1,0 +1,272 @@
+//! The HTTP surface every subgraph shares: `/graphql` (POST and GET), `/health`.
+//!
+//! Bearer tokens are verified here, before execution: a request whose token is
+//! present but invalid is rejected as a whole (401, `INVALID_TOKEN` or
+//! `TOKEN_EXPIRED`), so no resolver ever runs for a forged identity. A request
+//! without a token runs anonymously; resolvers that need a user say so.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use async_graphql::ParseRequestError;
+use async_graphql::{ObjectType, Schema, SubscriptionType};
+use async_graphql_axum::rejection::GraphQLRejection;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::auth::{JwtVerifier, Viewer};
+use crate::error::{ApiError, ErrorCode};
+
+/// Largest request body a subgraph accepts.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+struct AppState<Q, M, S> {
+    schema: Schema<Q, M, S>,
+    verifier: JwtVerifier,
+    db: DatabaseConnection,
+}
+
+impl<Q, M, S> Clone for AppState<Q, M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            schema: self.schema.clone(),
+            verifier: self.verifier.clone(),
+            db: self.db.clone(),
+        }
+    }
+}
+
+/// The axum router for a subgraph schema: `/graphql` and `/health`.
+pub fn graphql_router<Q, M, S>(
+    schema: Schema<Q, M, S>,
+    verifier: JwtVerifier,
+    db: DatabaseConnection,
+) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let state = AppState {
+        schema,
+        verifier,
+        db,
+    };
+    Router::new()
+        .route("/graphql", get(graphql::<Q, M, S>).post(graphql::<Q, M, S>))
+        .route("/health", get(health::<Q, M, S>))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn graphql<Q, M, S>(
+    State(state): State<AppState<Q, M, S>>,
+    headers: HeaderMap,
+    request: Result<GraphQLBatchRequest, GraphQLRejection>,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let request = match request {
+        Ok(r) => r.into_inner(),
+        Err(GraphQLRejection(e)) => {
+            let declared_too_large = headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok())
+                .is_some_and(|n| n > MAX_BODY_BYTES);
+            let (status, message) = match e {
+                ParseRequestError::PayloadTooLarge => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+                }
+                _ if declared_too_large => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+                }
+                _ => (
+                    StatusCode::BAD_REQUEST,
+                    "the request is not a valid GraphQL request",
+                ),
+            };
+            return error_response(status, &ApiError::bad_input(message));
+        }
+    };
+    let missing_query = match &request {
+        async_graphql::BatchRequest::Single(r) => r.query.trim().is_empty(),
+        async_graphql::BatchRequest::Batch(rs) => {
+            rs.is_empty() || rs.iter().any(|r| r.query.trim().is_empty())
+        }
+    };
+    if missing_query {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            &ApiError::bad_input("the request has no `query`"),
+        );
+    }
+    let viewer = match viewer_from_headers(&state.verifier, &headers) {
+        Ok(v) => v,
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            return error_response(status, &e);
+        }
+    };
+    let request = request.data(viewer);
+    GraphQLResponse::from(state.schema.execute_batch(request).await).into_response()
+}
+
+/// Reads and verifies the `Authorization` header.
+pub fn viewer_from_headers(
+    verifier: &JwtVerifier,
+    headers: &HeaderMap,
+) -> Result<Viewer, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::default());
+    };
+    let value = value.to_str().map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "the Authorization header is not valid text",
+        )
+    })?;
+    let claims = verifier.verify_header(value)?;
+    Ok(Viewer {
+        claims: Some(claims),
+        authorization: Some(value.to_owned()),
+    })
+}
+
+async fn health<Q, M, S>(State(state): State<AppState<Q, M, S>>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A GraphQL error response for a request rejected before execution.
+pub fn error_response(status: StatusCode, error: &ApiError) -> Response {
+    (status, axum::Json(error.to_response_body())).into_response()
+}
+
+/// Binds `addr` (use port 0 for an ephemeral port).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// A server running in the background (dev mode and tests).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Serves `app` on `listener` in a background task.
+    pub fn spawn(listener: TcpListener, app: Router) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, app, async {
+            let _ = rx.await;
+        }));
+        Ok(Self {
+            addr,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+
+    /// `http://<addr>/graphql`.
+    pub fn graphql_url(&self) -> String {
+        format!("http://{}/graphql", self.addr)
+    }
+
+    /// Stops accepting connections and waits for in-flight requests.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match (&mut self.task).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Binds `config.listen` and serves `app` in the background.
+pub async fn spawn_app(
+    config: &crate::config::SubgraphConfig,
+    app: Router,
+) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind(config.listen).await?;
+    RunningServer::spawn(listener, app)
+}
+
+/// Binds `config.listen` and serves `app` until Ctrl-C / SIGTERM.
+pub async fn run_app(
+    name: &str,
+    config: &crate::config::SubgraphConfig,
+    app: Router,
+) -> std::io::Result<()> {
+    let listener = TcpListener::bind(config.listen).await?;
+    tracing::info!(subgraph = name, addr = %listener.local_addr()?, "listening");
+    serve(listener, app, shutdown_signal()).await
+}

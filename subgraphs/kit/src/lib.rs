@@ -1,0 +1,33 @@
+//! Shared plumbing for Tessera's domain subgraphs (users, orders, inventory).
+//!
+//! What lives here is what every subgraph needs in the same shape: the HTTP
+//! surface ([`http`]), JWT verification and issuing ([`auth`]), client-visible
+//! errors with stable codes ([`error`]), cursor pagination ([`pagination`]),
+//! database connections ([`db`]) and the federation SDL post-processing
+//! ([`sdl`]). Domain logic never lives here, and this crate never depends on the
+//! router.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod pagination;
+pub mod sdl;
+pub mod telemetry;
+
+pub use error::{ApiError, ApiResult, ErrorCode};
+
+/// The schema settings every subgraph shares: federation on, the SDL fix-up,
+/// and limits on depth and recursion.
+pub fn configure_schema<Q, M, S>(
+    builder: async_graphql::SchemaBuilder<Q, M, S>,
+) -> async_graphql::SchemaBuilder<Q, M, S> {
+    builder
+        .enable_federation()
+        .extension(sdl::SdlFixup)
+        .limit_depth(32)
+        .limit_recursive_depth(64)
+}

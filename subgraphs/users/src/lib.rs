@@ -1,0 +1,93 @@
+//! The users subgraph: accounts, sign-up and log-in (argon2id), JWT issuing
+//! (HS256 by default, RS256 with a configured key and its JWKS), `me`, user
+//! lookups and cursor pagination, wishlists of product references.
+//!
+//! Owns `User @key(fields: "id")`. Layers: [`graphql`] resolvers call
+//! [`service`], the only module that touches the database through [`entity`].
+
+mod entity;
+pub mod graphql;
+pub mod seed;
+pub mod service;
+
+use async_graphql::EmptySubscription;
+use async_graphql::dataloader::DataLoader;
+use axum::Router;
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tessera_kit::auth::{JwtIssuer, JwtVerifier, KeyError};
+use tessera_kit::config::SubgraphConfig;
+use tessera_kit::http::{RunningServer, graphql_router};
+
+pub use graphql::UsersSchema;
+
+/// The subgraph's name in the supergraph.
+pub const NAME: &str = "users";
+/// Port of the standalone binary.
+pub const DEFAULT_PORT: u16 = 4001;
+
+/// Why the subgraph could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Connects to the database and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    tessera_kit::db::connect_migrated::<tessera_users_migration::Migrator>(url).await
+}
+
+/// The GraphQL schema over a migrated database.
+pub fn build_schema(db: DatabaseConnection, issuer: JwtIssuer) -> UsersSchema {
+    let builder =
+        async_graphql::Schema::build(graphql::Query, graphql::Mutation, EmptySubscription)
+            .data(DataLoader::new(
+                graphql::UserLoader(db.clone()),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
+                graphql::WishlistLoader(db.clone()),
+                tokio::spawn,
+            ))
+            .data(issuer)
+            .data(db);
+    tessera_kit::configure_schema(builder).finish()
+}
+
+/// The HTTP app: `/graphql`, `/health` and `/.well-known/jwks.json`.
+pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, StartError> {
+    let issuer = JwtIssuer::from_config(&config.auth)?;
+    let verifier = JwtVerifier::from_config(&config.auth)?;
+    let jwks = issuer.jwks();
+    let schema = build_schema(db.clone(), issuer);
+    Ok(graphql_router(schema, verifier, db).route(
+        "/.well-known/jwks.json",
+        get(move || {
+            let jwks = jwks.clone();
+            async move { axum::Json(jwks) }
+        }),
+    ))
+}
+
+/// Starts the subgraph in the background on `config.listen`.
+pub async fn spawn(
+    config: &SubgraphConfig,
+) -> Result<(RunningServer, DatabaseConnection), StartError> {
+    config.prepare_data_dir()?;
+    let db = connect(&config.database_url(NAME)).await?;
+    let server = tessera_kit::http::spawn_app(config, app(db.clone(), config)?).await?;
+    Ok((server, db))
+}
+
+/// Runs the standalone process until Ctrl-C / SIGTERM.
+pub async fn run(config: SubgraphConfig) -> anyhow::Result<()> {
+    config.prepare_data_dir()?;
+    let db = connect(&config.database_url(NAME)).await?;
+    tessera_kit::http::run_app(NAME, &config, app(db, &config)?).await?;
+    Ok(())
+}
