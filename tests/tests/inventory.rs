@@ -1,0 +1,279 @@
+//! The inventory subgraph over HTTP: catalogue, filters, pagination, lookups
+//! by id and SKU, product creation and restocking with scopes, bad input.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::json;
+use tessera_tests::{
+    Platform, admin_token, assert_code, assert_no_errors, backends, gql, token_for,
+};
+
+const PRODUCTS: &str = "query($f: Int, $a: String, $filter: ProductFilter) {
+  products(first: $f, after: $a, filter: $filter) { edges { cursor node { id sku name priceCents stock inStock } } pageInfo { hasNextPage endCursor } }
+}";
+
+#[tokio::test]
+async fn catalogue_listing_filters_and_pages() {
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        p.seed_demo().await;
+        let url = p.inventory.url();
+        // Walk all pages of 10.
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let r = gql(&p.http, &url, PRODUCTS, json!({"f": 10, "a": after}), None).await;
+            assert_no_errors(&r);
+            let c = &r.data()["products"];
+            all.extend(
+                c["edges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["node"].clone()),
+            );
+            if !c["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+            after = c["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(all.len(), 36, "{}", backend.name());
+
+        // Name filter is case-insensitive and treats % and _ literally.
+        let r = gql(
+            &p.http,
+            &url,
+            PRODUCTS,
+            json!({"filter": {"nameContains": "oak"}}),
+            None,
+        )
+        .await;
+        let names: Vec<_> = r.data()["products"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names.len(), 6, "{names:?}");
+        assert!(names.iter().all(|n| n.starts_with("Oak")));
+        let r = gql(
+            &p.http,
+            &url,
+            PRODUCTS,
+            json!({"filter": {"nameContains": "%"}}),
+            None,
+        )
+        .await;
+        assert_eq!(r.data()["products"]["edges"], json!([]));
+
+        // Price window and stock filter.
+        let r = gql(&p.http, &url, PRODUCTS, json!({"f": 100, "filter": {"minPriceCents": 2000, "maxPriceCents": 6000, "inStock": true}}), None).await;
+        let edges = r.data()["products"]["edges"].as_array().unwrap();
+        assert!(!edges.is_empty());
+        for e in edges {
+            let n = &e["node"];
+            let price = n["priceCents"].as_i64().unwrap();
+            assert!((2000..=6000).contains(&price));
+            assert!(n["stock"].as_i64().unwrap() > 0);
+            assert_eq!(n["inStock"], true);
+        }
+        let r = gql(
+            &p.http,
+            &url,
+            PRODUCTS,
+            json!({"f": 100, "filter": {"inStock": false}}),
+            None,
+        )
+        .await;
+        assert!(
+            r.data()["products"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["node"]["stock"] == 0)
+        );
+
+        // Bad filters and pages.
+        for vars in [
+            json!({"filter": {"minPriceCents": 10, "maxPriceCents": 5}}),
+            json!({"filter": {"minPriceCents": -1}}),
+            json!({"filter": {"nameContains": "x".repeat(101)}}),
+            json!({"f": 1000}),
+            json!({"a": "garbage"}),
+        ] {
+            let r = gql(&p.http, &url, PRODUCTS, vars, None).await;
+            assert_code(&r, "BAD_USER_INPUT");
+        }
+        p.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn lookups_by_id_and_sku() {
+    let p = Platform::start(&backends()[0]).await;
+    p.seed_demo().await;
+    let url = p.inventory.url();
+    let id = tessera_kit::demo::products()[0].id.clone();
+    let r = gql(
+        &p.http,
+        &url,
+        "query($id: ID!) { product(id: $id) { sku name } }",
+        json!({"id": id}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.data()["product"],
+        json!({"sku": "OAK-DES", "name": "Oak Desk"})
+    );
+    let r = gql(
+        &p.http,
+        &url,
+        "{ productBySku(sku: \"OAK-DES\") { id } }",
+        json!({}),
+        None,
+    )
+    .await;
+    assert_eq!(r.data()["productBySku"]["id"], id.as_str());
+    for q in [
+        "{ product(id: \"nope\") { id } }",
+        "{ productBySku(sku: \"NOPE-1\") { id } }",
+    ] {
+        let r = gql(&p.http, &url, q, json!({}), None).await;
+        assert_code(&r, "NOT_FOUND");
+    }
+    // The inaccessible warehouse zone is still served to other subgraphs.
+    let r = gql(
+        &p.http,
+        &url,
+        "query($id: ID!) { product(id: $id) { warehouseZone } }",
+        json!({"id": id}),
+        None,
+    )
+    .await;
+    assert_no_errors(&r);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn create_and_restock_need_the_scope() {
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let url = p.inventory.url();
+        let create =
+            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id sku stock } }";
+        let input = json!({"sku": "tea-01", "name": "Tea", "priceCents": 450, "weightGrams": 100, "stock": 3});
+        let (user, _) = p.sign_up("Plain").await;
+
+        let r = gql(&p.http, &url, create, json!({"i": input}), None).await;
+        assert_code(&r, "UNAUTHENTICATED");
+        let r = gql(&p.http, &url, create, json!({"i": input}), Some(&user)).await;
+        assert_code(&r, "FORBIDDEN");
+        let r = gql(
+            &p.http,
+            &url,
+            create,
+            json!({"i": input}),
+            Some(&admin_token()),
+        )
+        .await;
+        assert_no_errors(&r);
+        assert_eq!(r.data()["createProduct"]["sku"], "TEA-01");
+        let id = r.data()["createProduct"]["id"].as_str().unwrap().to_owned();
+        let r = gql(
+            &p.http,
+            &url,
+            create,
+            json!({"i": input}),
+            Some(&admin_token()),
+        )
+        .await;
+        assert_code(&r, "SKU_TAKEN");
+        for bad in [
+            json!({"sku": "bad sku!", "name": "X", "priceCents": 1, "weightGrams": 1}),
+            json!({"sku": "OK-1", "name": "", "priceCents": 1, "weightGrams": 1}),
+            json!({"sku": "OK-1", "name": "X", "priceCents": -1, "weightGrams": 1}),
+            json!({"sku": "OK-1", "name": "X", "priceCents": 1, "weightGrams": 1, "stock": -5}),
+            json!({"sku": "OK-1", "name": "X", "priceCents": 1, "weightGrams": 1, "warehouseZone": "MARS"}),
+        ] {
+            let r = gql(
+                &p.http,
+                &url,
+                create,
+                json!({"i": bad}),
+                Some(&admin_token()),
+            )
+            .await;
+            assert_code(&r, "BAD_USER_INPUT");
+        }
+
+        let restock =
+            "mutation($id: ID!, $q: Int!) { restock(productId: $id, quantity: $q) { stock } }";
+        let r = gql(
+            &p.http,
+            &url,
+            restock,
+            json!({"id": id, "q": 5}),
+            Some(&user),
+        )
+        .await;
+        assert_code(&r, "FORBIDDEN");
+        for q in [0, -3, 100_001] {
+            let r = gql(
+                &p.http,
+                &url,
+                restock,
+                json!({"id": id, "q": q}),
+                Some(&admin_token()),
+            )
+            .await;
+            assert_code(&r, "BAD_USER_INPUT");
+        }
+        let r = gql(
+            &p.http,
+            &url,
+            restock,
+            json!({"id": tessera_kit::ids::new_id(), "q": 1}),
+            Some(&admin_token()),
+        )
+        .await;
+        assert_code(&r, "NOT_FOUND");
+        let r = gql(
+            &p.http,
+            &url,
+            restock,
+            json!({"id": id, "q": 5}),
+            Some(&admin_token()),
+        )
+        .await;
+        assert_no_errors(&r);
+        assert_eq!(r.data()["restock"]["stock"], 8);
+
+        // Nothing the failed calls did changed the stock; the restock is on record.
+        let admin_id = tessera_kit::demo::demo_id(1, 1);
+        let r = gql(
+            &p.http,
+            &url,
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { restocks { quantity product { sku stock } restockedBy { id } } } } }",
+            json!({"r": [{"__typename": "User", "id": admin_id}]}),
+            Some(&admin_token()),
+        )
+        .await;
+        assert_no_errors(&r);
+        assert_eq!(
+            r.data()["_entities"][0]["restocks"],
+            json!([{"quantity": 5, "product": {"sku": "TEA-01", "stock": 8}, "restockedBy": {"id": admin_id}}])
+        );
+        // Restock history needs the scope too.
+        let r = gql(
+            &p.http,
+            &url,
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { restocks { quantity } } } }",
+            json!({"r": [{"__typename": "User", "id": admin_id}]}),
+            Some(&token_for(&admin_id, &[])),
+        )
+        .await;
+        assert_code(&r, "FORBIDDEN");
+        p.shutdown().await;
+    }
+}
