@@ -7,7 +7,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, ID, InputObject, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 use tessera_kit::ApiError;
-use tessera_kit::auth::Viewer;
+use tessera_kit::context::{db, viewer};
 use tessera_kit::error::loader_error;
 use tessera_kit::pagination::{PageInfo, PageRequest, encode_cursor};
 use tessera_kit::sdl::authenticated;
@@ -62,16 +62,6 @@ impl Loader<String> for RestockLoader {
             .await
             .map_err(Arc::new)
     }
-}
-
-fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
-    static ANONYMOUS: std::sync::OnceLock<Viewer> = std::sync::OnceLock::new();
-    ctx.data_opt::<Viewer>()
-        .unwrap_or_else(|| ANONYMOUS.get_or_init(Viewer::default))
-}
-
-fn db<'a>(ctx: &'a Context<'_>) -> Result<&'a DatabaseConnection> {
-    ctx.data::<DatabaseConnection>()
 }
 
 async fn load_product(ctx: &Context<'_>, id: &str) -> Result<Option<Product>> {

@@ -14,9 +14,10 @@ use async_graphql::EmptySubscription;
 use async_graphql::dataloader::DataLoader;
 use axum::Router;
 use sea_orm::DatabaseConnection;
-use tessera_kit::auth::{JwtVerifier, KeyError};
+use tessera_kit::auth::JwtVerifier;
 use tessera_kit::config::SubgraphConfig;
 use tessera_kit::http::{RunningServer, graphql_router};
+pub use tessera_kit::start::StartError;
 
 pub use graphql::InventorySchema;
 
@@ -24,17 +25,6 @@ pub use graphql::InventorySchema;
 pub const NAME: &str = "inventory";
 /// Port of the standalone binary.
 pub const DEFAULT_PORT: u16 = 4003;
-
-/// Why the subgraph could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
-    #[error("keys: {0}")]
-    Keys(#[from] KeyError),
-    #[error("io: {0}")]
-    Io(#[from] std::io::Error),
-}
 
 /// Connects to the database and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
@@ -67,16 +57,16 @@ pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, St
 pub async fn spawn(
     config: &SubgraphConfig,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    config.prepare_data_dir()?;
-    let db = connect(&config.database_url(NAME)).await?;
-    let server = tessera_kit::http::spawn_app(config, app(db.clone(), config)?).await?;
-    Ok((server, db))
+    tessera_kit::start::spawn::<tessera_inventory_migration::Migrator>(NAME, config, |db| {
+        app(db, config)
+    })
+    .await
 }
 
 /// Runs the standalone process until Ctrl-C / SIGTERM.
-pub async fn run(config: SubgraphConfig) -> anyhow::Result<()> {
-    config.prepare_data_dir()?;
-    let db = connect(&config.database_url(NAME)).await?;
-    tessera_kit::http::run_app(NAME, &config, app(db, &config)?).await?;
-    Ok(())
+pub async fn run(config: SubgraphConfig) -> Result<(), StartError> {
+    tessera_kit::start::run::<tessera_inventory_migration::Migrator>(NAME, &config, |db| {
+        app(db, &config)
+    })
+    .await
 }

@@ -7,5 +7,6 @@ async fn main() -> anyhow::Result<()> {
         "inventory",
         tessera_inventory::DEFAULT_PORT,
     )?;
-    tessera_inventory::run(config).await
+    tessera_inventory::run(config).await?;
+    Ok(())
 }

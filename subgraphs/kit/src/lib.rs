@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod http;
 pub mod ids;
 pub mod pagination;
 pub mod sdl;
+pub mod start;
 pub mod telemetry;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

@@ -18,9 +18,10 @@ use async_graphql::EmptySubscription;
 use async_graphql::dataloader::DataLoader;
 use axum::Router;
 use sea_orm::DatabaseConnection;
-use tessera_kit::auth::{JwtVerifier, KeyError};
+use tessera_kit::auth::JwtVerifier;
 use tessera_kit::config::SubgraphConfig;
 use tessera_kit::http::{RunningServer, graphql_router};
+pub use tessera_kit::start::StartError;
 
 pub use graphql::OrdersSchema;
 use inventory_client::InventoryClient;
@@ -48,17 +49,6 @@ impl OrdersConfig {
                 .unwrap_or_else(|_| format!("http://127.0.0.1:{}/graphql", 4003)),
         })
     }
-}
-
-/// Why the subgraph could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
-    #[error("keys: {0}")]
-    Keys(#[from] KeyError),
-    #[error("io: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 /// Connects to the database and brings its schema up to date.
@@ -102,16 +92,16 @@ pub fn app(db: DatabaseConnection, config: &OrdersConfig) -> Result<Router, Star
 pub async fn spawn(
     config: &OrdersConfig,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    config.subgraph.prepare_data_dir()?;
-    let db = connect(&config.subgraph.database_url(NAME)).await?;
-    let server = tessera_kit::http::spawn_app(&config.subgraph, app(db.clone(), config)?).await?;
-    Ok((server, db))
+    tessera_kit::start::spawn::<tessera_orders_migration::Migrator>(NAME, &config.subgraph, |db| {
+        app(db, config)
+    })
+    .await
 }
 
 /// Runs the standalone process until Ctrl-C / SIGTERM.
-pub async fn run(config: OrdersConfig) -> anyhow::Result<()> {
-    config.subgraph.prepare_data_dir()?;
-    let db = connect(&config.subgraph.database_url(NAME)).await?;
-    tessera_kit::http::run_app(NAME, &config.subgraph, app(db, &config)?).await?;
-    Ok(())
+pub async fn run(config: OrdersConfig) -> Result<(), StartError> {
+    tessera_kit::start::run::<tessera_orders_migration::Migrator>(NAME, &config.subgraph, |db| {
+        app(db, &config)
+    })
+    .await
 }

@@ -3,5 +3,6 @@
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tessera_kit::telemetry::init();
-    tessera_orders::run(tessera_orders::OrdersConfig::from_env()?).await
+    tessera_orders::run(tessera_orders::OrdersConfig::from_env()?).await?;
+    Ok(())
 }

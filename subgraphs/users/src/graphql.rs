@@ -7,7 +7,8 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
-use tessera_kit::auth::{JwtIssuer, Viewer};
+use tessera_kit::auth::JwtIssuer;
+use tessera_kit::context::{db, viewer};
 use tessera_kit::error::loader_error;
 use tessera_kit::pagination::{PageInfo, PageRequest, encode_cursor};
 use tessera_kit::sdl::authenticated;
@@ -42,16 +43,6 @@ impl Loader<String> for WishlistLoader {
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
         service::wishlists(&self.0, keys).await.map_err(Arc::new)
     }
-}
-
-fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
-    static ANONYMOUS: std::sync::OnceLock<Viewer> = std::sync::OnceLock::new();
-    ctx.data_opt::<Viewer>()
-        .unwrap_or_else(|| ANONYMOUS.get_or_init(Viewer::default))
-}
-
-fn db<'a>(ctx: &'a Context<'_>) -> Result<&'a DatabaseConnection> {
-    ctx.data::<DatabaseConnection>()
 }
 
 /// A Tessera account.

@@ -15,9 +15,10 @@ use async_graphql::dataloader::DataLoader;
 use axum::Router;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
-use tessera_kit::auth::{JwtIssuer, JwtVerifier, KeyError};
+use tessera_kit::auth::{JwtIssuer, JwtVerifier};
 use tessera_kit::config::SubgraphConfig;
 use tessera_kit::http::{RunningServer, graphql_router};
+pub use tessera_kit::start::StartError;
 
 pub use graphql::UsersSchema;
 
@@ -25,17 +26,6 @@ pub use graphql::UsersSchema;
 pub const NAME: &str = "users";
 /// Port of the standalone binary.
 pub const DEFAULT_PORT: u16 = 4001;
-
-/// Why the subgraph could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
-    #[error("keys: {0}")]
-    Keys(#[from] KeyError),
-    #[error("io: {0}")]
-    Io(#[from] std::io::Error),
-}
 
 /// Connects to the database and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
@@ -78,16 +68,16 @@ pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, St
 pub async fn spawn(
     config: &SubgraphConfig,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    config.prepare_data_dir()?;
-    let db = connect(&config.database_url(NAME)).await?;
-    let server = tessera_kit::http::spawn_app(config, app(db.clone(), config)?).await?;
-    Ok((server, db))
+    tessera_kit::start::spawn::<tessera_users_migration::Migrator>(NAME, config, |db| {
+        app(db, config)
+    })
+    .await
 }
 
 /// Runs the standalone process until Ctrl-C / SIGTERM.
-pub async fn run(config: SubgraphConfig) -> anyhow::Result<()> {
-    config.prepare_data_dir()?;
-    let db = connect(&config.database_url(NAME)).await?;
-    tessera_kit::http::run_app(NAME, &config, app(db, &config)?).await?;
-    Ok(())
+pub async fn run(config: SubgraphConfig) -> Result<(), StartError> {
+    tessera_kit::start::run::<tessera_users_migration::Migrator>(NAME, &config, |db| {
+        app(db, &config)
+    })
+    .await
 }

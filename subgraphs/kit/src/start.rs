@@ -1,0 +1,51 @@
+//! Starting a subgraph: connect and migrate its database, build its app, serve.
+
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+
+use crate::auth::KeyError;
+use crate::config::SubgraphConfig;
+use crate::http::RunningServer;
+
+/// Why a subgraph could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+async fn prepare<M: MigratorTrait>(
+    name: &str,
+    config: &SubgraphConfig,
+) -> Result<DatabaseConnection, StartError> {
+    config.prepare_data_dir()?;
+    Ok(crate::db::connect_migrated::<M>(&config.database_url(name)).await?)
+}
+
+/// Starts subgraph `name` in the background on `config.listen`; returns the
+/// server and its database handle.
+pub async fn spawn<M: MigratorTrait>(
+    name: &str,
+    config: &SubgraphConfig,
+    app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
+) -> Result<(RunningServer, DatabaseConnection), StartError> {
+    let db = prepare::<M>(name, config).await?;
+    let server = crate::http::spawn_app(config, app(db.clone())?).await?;
+    Ok((server, db))
+}
+
+/// Runs subgraph `name` in the foreground until Ctrl-C / SIGTERM.
+pub async fn run<M: MigratorTrait>(
+    name: &str,
+    config: &SubgraphConfig,
+    app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
+) -> Result<(), StartError> {
+    let db = prepare::<M>(name, config).await?;
+    crate::http::run_app(name, config, app(db)?).await?;
+    Ok(())
+}
