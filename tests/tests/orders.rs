@@ -334,3 +334,70 @@ async fn a_users_orders_are_paginated_newest_first() {
         p.shutdown().await;
     }
 }
+
+/// A reservation whose answer is lost (inventory reserved, orders saw an error)
+/// is released again: no stock stays held for an order that does not exist.
+#[tokio::test]
+async fn lost_reservation_answer_is_released() {
+    use axum::body::Bytes;
+    use axum::http::HeaderMap;
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let lamp = p.create_product("LAMP-3", "Lamp", 5_000, 4).await;
+        let (token, user_id) = p.sign_up("Lost").await;
+
+        // A proxy in front of inventory that forwards everything but answers
+        // reserveStock with a 502, after inventory has done the work.
+        let upstream = p.inventory.url();
+        let http = p.http.clone();
+        let proxy = axum::Router::new().route(
+            "/graphql",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let upstream = upstream.clone();
+                let http = http.clone();
+                async move {
+                    let mut req = http.post(&upstream).header("content-type", "application/json").body(body.clone());
+                    if let Some(auth) = headers.get("authorization") {
+                        req = req.header("authorization", auth.as_bytes());
+                    }
+                    let resp = req.send().await.unwrap();
+                    let status = resp.status().as_u16();
+                    let text = resp.text().await.unwrap();
+                    if String::from_utf8_lossy(&body).contains("reserveStock") {
+                        (axum::http::StatusCode::BAD_GATEWAY, "upstream hiccup".to_owned())
+                    } else {
+                        (axum::http::StatusCode::from_u16(status).unwrap(), text)
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}/graphql", listener.local_addr().unwrap());
+        let proxy = tessera_kit::http::RunningServer::spawn(listener, proxy).unwrap();
+
+        let test_db = tessera_tests::TestDb::create(&backend).await;
+        let config = tessera_orders::OrdersConfig {
+            subgraph: tessera_tests::test_config(&test_db.url),
+            inventory_url: proxy_url,
+        };
+        let db = tessera_orders::connect(&test_db.url).await.unwrap();
+        let orders = tessera_kit::http::spawn_app(&config.subgraph, tessera_orders::app(db.clone(), &config).unwrap()).await.unwrap();
+        let r = gql(&p.http, &orders.graphql_url(), PLACE, json!({"i": {"lines": [{"productId": lamp, "quantity": 3}]}}), Some(&token)).await;
+        assert_code(&r, "SERVICE_UNAVAILABLE");
+        assert_eq!(stock(&p, &lamp).await, 4, "{}", backend.name());
+        let r = gql(
+            &p.http,
+            &orders.graphql_url(),
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders { edges { node { id } } } } } }",
+            json!({"r": [{"__typename": "User", "id": user_id}]}),
+            Some(&token),
+        )
+        .await;
+        assert_eq!(r.data()["_entities"][0]["orders"]["edges"], json!([]));
+        let _ = orders.stop().await;
+        let _ = proxy.stop().await;
+        let _ = db.close().await;
+        test_db.drop_db().await;
+        p.shutdown().await;
+    }
+}

@@ -187,7 +187,17 @@ pub async fn place_order(
         )));
     }
     let order_id = new_id();
-    let reserved = inventory.reserve(authorization, &order_id, &lines).await?;
+    let reserved = match inventory.reserve(authorization, &order_id, &lines).await {
+        Ok(reserved) => reserved,
+        Err(e) => {
+            // The reservation may have been taken even though its answer was
+            // lost (timeout, dropped connection): release it, idempotently.
+            if e.code == ErrorCode::ServiceUnavailable {
+                let _ = inventory.release(authorization, &order_id).await;
+            }
+            return Err(e);
+        }
+    };
     match record_order(db, &order_id, user_id, &reserved).await {
         Ok(order) => Ok(order),
         Err(e) => {
