@@ -523,3 +523,62 @@ async fn rs256_tokens_and_jwks() {
     assert_code(&r, "INVALID_TOKEN");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn get_is_for_queries_and_post_must_be_json() {
+    let p = Platform::start(&backends()[0]).await;
+    let url = p.users.url();
+    // Queries over GET work.
+    let r = p
+        .http
+        .get(reqwest::Url::parse_with_params(&url, [("query", "{ __typename }")]).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Mutations over GET are refused and write nothing.
+    let mutation = "mutation { signUp(input: {email: \"get@example.com\", password: \"correct horse\", name: \"G\"}) { token } }";
+    let r = p
+        .http
+        .get(reqwest::Url::parse_with_params(&url, [("query", mutation)]).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    let r = gql(
+        &p.http,
+        &url,
+        LOG_IN,
+        json!({"i": {"email": "get@example.com", "password": "correct horse"}}),
+        None,
+    )
+    .await;
+    assert_code(&r, "INVALID_CREDENTIALS");
+    // A "simple" cross-site POST (no preflight) is not a GraphQL request.
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let r = p
+            .http
+            .post(&url)
+            .header("content-type", ct)
+            .body(json!({"query": mutation}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 415, "{ct}");
+    }
+    let r = gql(
+        &p.http,
+        &url,
+        LOG_IN,
+        json!({"i": {"email": "get@example.com", "password": "correct horse"}}),
+        None,
+    )
+    .await;
+    assert_code(&r, "INVALID_CREDENTIALS");
+    p.shutdown().await;
+}

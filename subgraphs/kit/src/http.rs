@@ -14,7 +14,7 @@ use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
@@ -67,6 +67,7 @@ where
 
 async fn graphql<Q, M, S>(
     State(state): State<AppState<Q, M, S>>,
+    method: Method,
     headers: HeaderMap,
     request: Result<GraphQLBatchRequest, GraphQLRejection>,
 ) -> Response
@@ -75,6 +76,14 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
+    // CSRF: a browser can send a "simple" cross-site POST (text/plain, form
+    // encodings) without a preflight; only JSON bodies are GraphQL requests here.
+    if method == Method::POST && !is_json(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &ApiError::bad_input("POST requests must have Content-Type: application/json"),
+        );
+    }
     let request = match request {
         Ok(r) => r.into_inner(),
         Err(GraphQLRejection(e)) => {
@@ -98,6 +107,17 @@ where
             return error_response(status, &ApiError::bad_input(message));
         }
     };
+    // GraphQL over HTTP: mutations only over POST (GET must be safe).
+    if method == Method::GET && request.iter().any(is_mutation) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &ApiError::bad_input("mutations must be sent with POST"),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
+        return response;
+    }
     let missing_query = match &request {
         async_graphql::BatchRequest::Single(r) => r.query.trim().is_empty(),
         async_graphql::BatchRequest::Batch(rs) => {
@@ -120,6 +140,40 @@ where
     };
     let request = request.data(viewer);
     GraphQLResponse::from(state.schema.execute_batch(request).await).into_response()
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|media| {
+            let media = media.trim();
+            media.eq_ignore_ascii_case("application/json")
+                || media.eq_ignore_ascii_case("application/graphql-response+json")
+        })
+        .unwrap_or(false)
+}
+
+/// Whether the operation a request would run is a mutation (unparsable
+/// documents are left to the executor to reject).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let ty = match (&doc.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => {
+            let mut it = ops.values();
+            match (it.next(), it.next()) {
+                (Some(op), None) => Some(op.node.ty),
+                _ => None,
+            }
+        }
+    };
+    ty == Some(OperationType::Mutation)
 }
 
 /// Reads and verifies the `Authorization` header.
