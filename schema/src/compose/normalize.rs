@@ -1,0 +1,373 @@
+//! graphql-composition output → the standard Federation v2 supergraph format.
+//!
+//! Specs: <https://specs.apollo.dev/link/v1.0/>, <https://specs.apollo.dev/join/v0.3/>
+//! (v0.4 adds `overrideLabel`), <https://specs.apollo.dev/tag/v0.3/>,
+//! <https://specs.apollo.dev/inaccessible/v0.2/>,
+//! <https://specs.apollo.dev/authenticated/v0.1/>,
+//! <https://specs.apollo.dev/requiresScopes/v0.1/>, <https://specs.apollo.dev/policy/v0.1/>.
+
+use std::collections::{BTreeSet, HashMap};
+
+use apollo_compiler::ast::{Argument, Definition, Directive, DirectiveList, Document, Value};
+use apollo_compiler::{Name, Node};
+
+use super::prepare::Prepared;
+
+/// Spec directives and types whose definitions we replace with the specs' own.
+const SPEC_DIRECTIVES: &[&str] = &[
+    "link",
+    "tag",
+    "inaccessible",
+    "authenticated",
+    "requiresScopes",
+    "policy",
+];
+const SPEC_TYPE_PREFIXES: &[&str] = &["join__", "link__", "requiresScopes__", "policy__"];
+const SPEC_URL_PREFIXES: &[&str] = &[
+    "https://specs.apollo.dev/link/",
+    "https://specs.apollo.dev/join/",
+    "https://specs.apollo.dev/tag/",
+    "https://specs.apollo.dev/inaccessible/",
+    "https://specs.apollo.dev/authenticated/",
+    "https://specs.apollo.dev/requiresScopes/",
+    "https://specs.apollo.dev/policy/",
+];
+
+const LINK_DEFINITIONS: &str = r#"
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+
+scalar link__Import
+
+enum link__Purpose {
+  "`SECURITY` features provide metadata necessary to securely resolve fields."
+  SECURITY
+  "`EXECUTION` features provide metadata necessary for operation execution."
+  EXECUTION
+}
+"#;
+
+const JOIN_DEFINITIONS: &str = r#"
+directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
+
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
+
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+
+directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
+
+scalar join__FieldSet
+"#;
+
+const JOIN_FIELD_V03: &str = "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION\n";
+const JOIN_FIELD_V04: &str = "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean, overrideLabel: String) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION\n";
+
+const TAG_DEFINITION: &str = "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA\n";
+const INACCESSIBLE_DEFINITION: &str = "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION\n";
+const AUTHENTICATED_DEFINITION: &str =
+    "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n";
+const REQUIRES_SCOPES_DEFINITION: &str = "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n\nscalar requiresScopes__Scope\n";
+const POLICY_DEFINITION: &str = "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n\nscalar policy__Policy\n";
+
+pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, String> {
+    let raw_doc = Document::parse(raw, "composed.graphql").map_err(|e| {
+        format!(
+            "graphql-composition produced SDL that does not parse: {}",
+            e.errors
+        )
+    })?;
+
+    // What the schema uses decides which specs it links.
+    let mut used = BTreeSet::new();
+    let mut uses_override_label = false;
+    for list in directive_lists(&raw_doc) {
+        for directive in list.iter() {
+            used.insert(directive.name.to_string());
+            if directive.name == "join__field"
+                && directive
+                    .specified_argument_by_name("overrideLabel")
+                    .is_some()
+            {
+                uses_override_label = true;
+            }
+        }
+    }
+
+    // Subgraph name → join__Graph value.
+    let mut graph_values: HashMap<String, Name> = HashMap::new();
+    for definition in &raw_doc.definitions {
+        if let Definition::EnumTypeDefinition(e) = definition
+            && e.name == "join__Graph"
+        {
+            for value in &e.values {
+                if let Some(name) = value
+                    .directives
+                    .get("join__graph")
+                    .and_then(|d| d.specified_argument_by_name("name"))
+                    .and_then(|v| v.as_str())
+                {
+                    graph_values.insert(name.to_string(), value.value.clone());
+                }
+            }
+        }
+    }
+
+    let join_version = if uses_override_label { "v0.4" } else { "v0.3" };
+    let mut links: Vec<(String, Option<&str>)> = vec![
+        ("https://specs.apollo.dev/link/v1.0".into(), None),
+        (
+            format!("https://specs.apollo.dev/join/{join_version}"),
+            Some("EXECUTION"),
+        ),
+        ("https://specs.apollo.dev/tag/v0.3".into(), None),
+        (
+            "https://specs.apollo.dev/inaccessible/v0.2".into(),
+            Some("SECURITY"),
+        ),
+    ];
+    let mut preamble = String::new();
+    preamble.push_str(LINK_DEFINITIONS);
+    preamble.push_str(JOIN_DEFINITIONS);
+    preamble.push_str(if uses_override_label {
+        JOIN_FIELD_V04
+    } else {
+        JOIN_FIELD_V03
+    });
+    preamble.push_str(TAG_DEFINITION);
+    preamble.push_str(INACCESSIBLE_DEFINITION);
+    if used.contains("authenticated") {
+        links.push((
+            "https://specs.apollo.dev/authenticated/v0.1".into(),
+            Some("SECURITY"),
+        ));
+        preamble.push_str(AUTHENTICATED_DEFINITION);
+    }
+    if used.contains("requiresScopes") {
+        links.push((
+            "https://specs.apollo.dev/requiresScopes/v0.1".into(),
+            Some("SECURITY"),
+        ));
+        preamble.push_str(REQUIRES_SCOPES_DEFINITION);
+    }
+    if used.contains("policy") {
+        links.push((
+            "https://specs.apollo.dev/policy/v0.1".into(),
+            Some("SECURITY"),
+        ));
+        preamble.push_str(POLICY_DEFINITION);
+    }
+    let preamble_doc = Document::parse(preamble, "spec-definitions.graphql")
+        .map_err(|e| format!("internal error in spec definitions: {}", e.errors))?;
+
+    let mut out = Document::new();
+    let mut root_types: HashMap<String, apollo_compiler::ast::OperationType> = HashMap::new();
+
+    // The schema definition first.
+    for definition in &raw_doc.definitions {
+        if let Definition::SchemaDefinition(schema) = definition {
+            let mut schema = schema.clone();
+            let s = schema.make_mut();
+            let kept: Vec<Node<Directive>> = s
+                .directives
+                .iter()
+                .filter(|d| {
+                    let url = d.specified_argument_by_name("url").and_then(|v| v.as_str());
+                    !(d.name == "link"
+                        && url.is_some_and(|u| SPEC_URL_PREFIXES.iter().any(|p| u.starts_with(p))))
+                })
+                .cloned()
+                .collect();
+            let mut directives: Vec<Node<Directive>> = links
+                .iter()
+                .map(|(url, purpose)| link_directive(url, *purpose))
+                .collect::<Result<_, _>>()?;
+            directives.extend(kept);
+            s.directives = DirectiveList(directives);
+            for operation in &s.root_operations {
+                let (kind, ty) = operation.as_ref();
+                root_types.insert(ty.to_string(), *kind);
+            }
+            out.definitions.push(Definition::SchemaDefinition(schema));
+        }
+    }
+    out.definitions.extend(preamble_doc.definitions);
+
+    for definition in &raw_doc.definitions {
+        match definition {
+            Definition::SchemaDefinition(_) => continue,
+            Definition::DirectiveDefinition(d)
+                if d.name.starts_with("join__") || SPEC_DIRECTIVES.contains(&d.name.as_str()) =>
+            {
+                continue;
+            }
+            Definition::ScalarTypeDefinition(d) if is_spec_type(&d.name) => continue,
+            Definition::EnumTypeDefinition(d)
+                if is_spec_type(&d.name) && d.name != "join__Graph" =>
+            {
+                continue;
+            }
+            Definition::ObjectTypeDefinition(d) => {
+                let mut object = d.clone();
+                let o = object.make_mut();
+                if let Some(description) = owner_description(&o.name, subgraphs) {
+                    o.description = description.map(|d| Node::new_str(&d));
+                }
+                // join v0.2's @join__owner is not part of join v0.3.
+                o.directives.0.retain(|d| d.name != "join__owner");
+                if let Some(kind) = root_types.get(o.name.as_str()) {
+                    for subgraph in subgraphs {
+                        if !subgraph.root_operations.contains(kind) {
+                            continue;
+                        }
+                        let Some(value) = graph_values.get(&subgraph.name) else {
+                            continue;
+                        };
+                        let already = o.directives.get_all("join__type").any(|j| {
+                            matches!(j.specified_argument_by_name("graph").map(|v| v.as_ref()),
+                                Some(Value::Enum(v)) if v == value)
+                        });
+                        if !already {
+                            o.directives.0.push(join_type(value)?);
+                        }
+                    }
+                }
+                out.definitions
+                    .push(Definition::ObjectTypeDefinition(object));
+                continue;
+            }
+            Definition::InterfaceTypeDefinition(d) => {
+                let mut interface = d.clone();
+                let i = interface.make_mut();
+                if let Some(description) = owner_description(&i.name, subgraphs) {
+                    i.description = description.map(|d| Node::new_str(&d));
+                }
+                out.definitions
+                    .push(Definition::InterfaceTypeDefinition(interface));
+                continue;
+            }
+            _ => {}
+        }
+        out.definitions.push(definition.clone());
+    }
+
+    Ok(out.to_string())
+}
+
+/// graphql-composition takes a type's description from the first subgraph that has
+/// one, so a subgraph that merely references an entity can document it for everyone.
+/// For a type defined in several subgraphs, take the description of the subgraph that
+/// resolves most of its fields (the first such on a tie), even when that is none.
+/// `None` when the type is not shared (keep what the composer chose).
+#[allow(clippy::option_option)]
+fn owner_description(type_name: &str, subgraphs: &[Prepared]) -> Option<Option<String>> {
+    let mut defining = subgraphs
+        .iter()
+        .filter_map(|s| s.type_docs.get(type_name))
+        .peekable();
+    let first = defining.next()?;
+    defining.peek()?;
+    let owner = defining.fold(first, |best, candidate| {
+        if candidate.0 > best.0 {
+            candidate
+        } else {
+            best
+        }
+    });
+    Some(owner.1.clone())
+}
+
+fn is_spec_type(name: &str) -> bool {
+    SPEC_TYPE_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+fn name(s: &str) -> Result<Name, String> {
+    Name::new(s).map_err(|e| format!("internal error: invalid name {s:?}: {e}"))
+}
+
+fn link_directive(url: &str, purpose: Option<&str>) -> Result<Node<Directive>, String> {
+    let mut arguments = vec![Node::new(Argument {
+        name: name("url")?,
+        value: Node::new(Value::String(url.to_string())),
+    })];
+    if let Some(purpose) = purpose {
+        arguments.push(Node::new(Argument {
+            name: name("for")?,
+            value: Node::new(Value::Enum(name(purpose)?)),
+        }));
+    }
+    Ok(Node::new(Directive {
+        name: name("link")?,
+        arguments,
+    }))
+}
+
+fn join_type(graph: &Name) -> Result<Node<Directive>, String> {
+    Ok(Node::new(Directive {
+        name: name("join__type")?,
+        arguments: vec![Node::new(Argument {
+            name: name("graph")?,
+            value: Node::new(Value::Enum(graph.clone())),
+        })],
+    }))
+}
+
+/// Every directive list of a type-system document (types, fields, arguments, enum
+/// values, input fields).
+pub(crate) fn directive_lists(doc: &Document) -> Vec<&DirectiveList> {
+    let mut lists = Vec::new();
+    for definition in &doc.definitions {
+        match definition {
+            Definition::SchemaDefinition(d) => lists.push(&d.directives),
+            Definition::SchemaExtension(d) => lists.push(&d.directives),
+            Definition::ScalarTypeDefinition(d) => lists.push(&d.directives),
+            Definition::ScalarTypeExtension(d) => lists.push(&d.directives),
+            Definition::ObjectTypeDefinition(d) => {
+                lists.push(&d.directives);
+                push_fields(&mut lists, &d.fields);
+            }
+            Definition::ObjectTypeExtension(d) => {
+                lists.push(&d.directives);
+                push_fields(&mut lists, &d.fields);
+            }
+            Definition::InterfaceTypeDefinition(d) => {
+                lists.push(&d.directives);
+                push_fields(&mut lists, &d.fields);
+            }
+            Definition::InterfaceTypeExtension(d) => {
+                lists.push(&d.directives);
+                push_fields(&mut lists, &d.fields);
+            }
+            Definition::UnionTypeDefinition(d) => lists.push(&d.directives),
+            Definition::UnionTypeExtension(d) => lists.push(&d.directives),
+            Definition::EnumTypeDefinition(d) => {
+                lists.push(&d.directives);
+                lists.extend(d.values.iter().map(|v| &v.directives));
+            }
+            Definition::EnumTypeExtension(d) => {
+                lists.push(&d.directives);
+                lists.extend(d.values.iter().map(|v| &v.directives));
+            }
+            Definition::InputObjectTypeDefinition(d) => {
+                lists.push(&d.directives);
+                lists.extend(d.fields.iter().map(|f| &f.directives));
+            }
+            Definition::InputObjectTypeExtension(d) => {
+                lists.push(&d.directives);
+                lists.extend(d.fields.iter().map(|f| &f.directives));
+            }
+            _ => {}
+        }
+    }
+    lists
+}
+
+fn push_fields<'a>(
+    lists: &mut Vec<&'a DirectiveList>,
+    fields: &'a [Node<apollo_compiler::ast::FieldDefinition>],
+) {
+    for field in fields {
+        lists.push(&field.directives);
+        lists.extend(field.arguments.iter().map(|a| &a.directives));
+    }
+}

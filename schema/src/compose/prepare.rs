@@ -1,0 +1,433 @@
+//! Per-subgraph preparation before graphql-composition sees the SDL: parse, resolve the
+//! local names of federation directives (`@link(import:)`), run the checks the composer
+//! does not, and make implied `@inaccessible` explicit.
+
+use std::collections::{HashMap, HashSet};
+
+use apollo_compiler::ast::{
+    Definition, Directive, DirectiveList, Document, FieldDefinition, InputValueDefinition,
+    OperationType, Value,
+};
+use apollo_compiler::{Name, Node};
+
+use super::SubgraphSdl;
+use super::diagnostics::{CompositionDiagnostic, CompositionRule};
+
+/// A subgraph ready for the composer.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub name: String,
+    /// The SDL to ingest (rewritten only when something was made explicit).
+    pub sdl: String,
+    /// Root operation types on which this subgraph defines at least one field.
+    pub root_operations: Vec<OperationType>,
+    /// Object and interface types: number of fields this subgraph resolves (not
+    /// `@external`) and the description it gives, to pick the owner's description.
+    pub type_docs: HashMap<String, (usize, Option<String>)>,
+    /// Warnings and errors found here.
+    pub diagnostics: Vec<CompositionDiagnostic>,
+}
+
+/// The URL prefix of the federation spec.
+const FEDERATION_SPEC: &str = "https://specs.apollo.dev/federation/";
+
+/// Local names of federation directives in one subgraph.
+pub(crate) struct FederationNames {
+    imports: HashMap<String, String>,
+    prefix: Option<String>,
+}
+
+impl FederationNames {
+    /// Reads `@link(url: ".../federation/v2.x", as:, import:)` on the schema definition
+    /// or extensions. Without such a link (Federation 1 style) names are unprefixed.
+    pub(crate) fn from_document(doc: &Document) -> Self {
+        let mut names = FederationNames {
+            imports: HashMap::new(),
+            prefix: None,
+        };
+        for definition in &doc.definitions {
+            let directives = match definition {
+                Definition::SchemaDefinition(d) => &d.directives,
+                Definition::SchemaExtension(d) => &d.directives,
+                _ => continue,
+            };
+            for link in directives.iter() {
+                let Some(url) = link
+                    .specified_argument_by_name("url")
+                    .and_then(|v| v.as_str())
+                else {
+                    continue;
+                };
+                if !url.starts_with(FEDERATION_SPEC) {
+                    continue;
+                }
+                names.prefix = Some(
+                    link.specified_argument_by_name("as")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("federation")
+                        .to_string(),
+                );
+                let imports = link
+                    .specified_argument_by_name("import")
+                    .and_then(|v| v.as_list())
+                    .unwrap_or_default();
+                for import in imports {
+                    let (name, alias) = match import.as_ref() {
+                        Value::String(name) => (name.clone(), name.clone()),
+                        Value::Object(fields) => {
+                            let get = |key: &str| {
+                                fields
+                                    .iter()
+                                    .find(|(k, _)| k == key)
+                                    .and_then(|(_, v)| v.as_str())
+                                    .map(str::to_string)
+                            };
+                            let Some(name) = get("name") else { continue };
+                            let alias = get("as").unwrap_or_else(|| name.clone());
+                            (name, alias)
+                        }
+                        _ => continue,
+                    };
+                    names.imports.insert(
+                        name.trim_start_matches('@').to_string(),
+                        alias.trim_start_matches('@').to_string(),
+                    );
+                }
+            }
+        }
+        names
+    }
+
+    /// The local name of a federation directive such as `inaccessible`.
+    pub(crate) fn local(&self, spec_name: &str) -> String {
+        if let Some(alias) = self.imports.get(spec_name) {
+            return alias.clone();
+        }
+        match &self.prefix {
+            Some(prefix) => format!("{prefix}__{spec_name}"),
+            None => spec_name.to_string(),
+        }
+    }
+}
+
+pub(crate) fn prepare(
+    subgraph: &SubgraphSdl,
+    all_names: &[String],
+) -> Result<Prepared, CompositionDiagnostic> {
+    let name = &subgraph.name;
+    let mut doc = Document::parse(subgraph.sdl.as_str(), format!("{name}.graphql")).map_err(
+        |with_errors| {
+            CompositionDiagnostic::error(
+                CompositionRule::InvalidGraphql,
+                vec![name.clone()],
+                None,
+                format!("[{name}] the SDL does not parse: {}", with_errors.errors),
+            )
+        },
+    )?;
+    let fed = FederationNames::from_document(&doc);
+    let mut diagnostics = Vec::new();
+    check_overrides(&doc, &fed, name, all_names, &mut diagnostics);
+    let root_operations = root_operations_with_fields(&doc);
+    let type_docs = type_docs(&doc, &fed);
+    let changed = make_inaccessible_explicit(&mut doc, &fed);
+    let sdl = if changed {
+        doc.to_string()
+    } else {
+        subgraph.sdl.clone()
+    };
+    Ok(Prepared {
+        name: name.clone(),
+        sdl,
+        root_operations,
+        type_docs,
+        diagnostics,
+    })
+}
+
+fn type_docs(doc: &Document, fed: &FederationNames) -> HashMap<String, (usize, Option<String>)> {
+    let external = fed.local("external");
+    let resolved = |fields: &[Node<FieldDefinition>]| {
+        fields
+            .iter()
+            .filter(|f| f.directives.get(&external).is_none())
+            .count()
+    };
+    let mut docs: HashMap<String, (usize, Option<String>)> = HashMap::new();
+    for definition in &doc.definitions {
+        let (name, count, description) = match definition {
+            Definition::ObjectTypeDefinition(d) => (&d.name, resolved(&d.fields), &d.description),
+            Definition::InterfaceTypeDefinition(d) => {
+                (&d.name, resolved(&d.fields), &d.description)
+            }
+            Definition::ObjectTypeExtension(d) => (&d.name, resolved(&d.fields), &None),
+            Definition::InterfaceTypeExtension(d) => (&d.name, resolved(&d.fields), &None),
+            _ => continue,
+        };
+        let entry = docs.entry(name.to_string()).or_insert((0, None));
+        entry.0 += count;
+        if let Some(description) = description {
+            entry.1 = Some(description.to_string());
+        }
+    }
+    docs
+}
+
+/// Object fields of every object type definition and extension, with the type name.
+fn object_fields(doc: &Document) -> impl Iterator<Item = (&Name, &Node<FieldDefinition>)> {
+    doc.definitions.iter().flat_map(|definition| {
+        let (type_name, fields): (Option<&Name>, &[Node<FieldDefinition>]) = match definition {
+            Definition::ObjectTypeDefinition(d) => (Some(&d.name), &d.fields),
+            Definition::ObjectTypeExtension(d) => (Some(&d.name), &d.fields),
+            Definition::InterfaceTypeDefinition(d) => (Some(&d.name), &d.fields),
+            Definition::InterfaceTypeExtension(d) => (Some(&d.name), &d.fields),
+            _ => (None, &[]),
+        };
+        fields.iter().filter_map(move |f| type_name.map(|t| (t, f)))
+    })
+}
+
+/// `@override` rules graphql-composition 0.12 does not check (federation spec,
+/// "@override"): not together with `@external`; `from:` should name a subgraph.
+fn check_overrides(
+    doc: &Document,
+    fed: &FederationNames,
+    subgraph: &str,
+    all_names: &[String],
+    diagnostics: &mut Vec<CompositionDiagnostic>,
+) {
+    let override_name = fed.local("override");
+    let external_name = fed.local("external");
+    for (type_name, field) in object_fields(doc) {
+        let Some(directive) = field.directives.get(&override_name) else {
+            continue;
+        };
+        let coordinate = format!("{type_name}.{}", field.name);
+        if field.directives.get(&external_name).is_some() {
+            diagnostics.push(CompositionDiagnostic::error(
+                CompositionRule::OverrideCollisionWithAnotherDirective,
+                vec![subgraph.to_string()],
+                Some(coordinate.clone()),
+                format!(
+                    "[{subgraph}] the field {coordinate} is both @override and @external: an \
+                     overriding field must be resolved by its own subgraph"
+                ),
+            ));
+        }
+        if let Some(from) = directive
+            .specified_argument_by_name("from")
+            .and_then(|v| v.as_str())
+            && from != subgraph
+            && !all_names.iter().any(|n| n == from)
+        {
+            diagnostics.push(CompositionDiagnostic::warning(
+                CompositionRule::FromSubgraphDoesNotExist,
+                vec![subgraph.to_string()],
+                Some(coordinate.clone()),
+                format!(
+                    "[{subgraph}] the field {coordinate} overrides it from subgraph \"{from}\", \
+                     which is not part of this composition"
+                ),
+            ));
+        }
+    }
+}
+
+/// Root operation types (by kind) on which the subgraph defines fields other than the
+/// federation plumbing (`_service`, `_entities`).
+fn root_operations_with_fields(doc: &Document) -> Vec<OperationType> {
+    let mut roots: Vec<(OperationType, String)> = vec![
+        (OperationType::Query, "Query".into()),
+        (OperationType::Mutation, "Mutation".into()),
+        (OperationType::Subscription, "Subscription".into()),
+    ];
+    for definition in &doc.definitions {
+        let operations = match definition {
+            Definition::SchemaDefinition(d) => &d.root_operations,
+            Definition::SchemaExtension(d) => &d.root_operations,
+            _ => continue,
+        };
+        for operation in operations {
+            let (kind, ty) = operation.as_ref();
+            for root in roots.iter_mut() {
+                if root.0 == *kind {
+                    root.1 = ty.to_string();
+                }
+            }
+        }
+    }
+    let mut with_fields = Vec::new();
+    for (kind, type_name) in roots {
+        let has_fields = object_fields(doc).any(|(t, f)| {
+            t.as_str() == type_name && !matches!(f.name.as_str(), "_service" | "_entities")
+        });
+        if has_fields {
+            with_fields.push(kind);
+        }
+    }
+    with_fields
+}
+
+/// Inaccessible spec v0.2: an element whose parent is inaccessible is inaccessible too.
+/// graphql-composition insists that a field or argument whose type is inaccessible be
+/// marked itself, even inside an inaccessible parent; mark those explicitly.
+/// Returns whether anything changed.
+fn make_inaccessible_explicit(doc: &mut Document, fed: &FederationNames) -> bool {
+    let inaccessible = fed.local("inaccessible");
+    let Ok(directive_name) = Name::new(&inaccessible) else {
+        return false;
+    };
+    let is_marked = |directives: &DirectiveList| directives.get(&inaccessible).is_some();
+
+    let mut inaccessible_types: HashSet<String> = HashSet::new();
+    for definition in &doc.definitions {
+        let marked = match definition {
+            Definition::ObjectTypeDefinition(d) => is_marked(&d.directives),
+            Definition::ObjectTypeExtension(d) => is_marked(&d.directives),
+            Definition::InterfaceTypeDefinition(d) => is_marked(&d.directives),
+            Definition::InterfaceTypeExtension(d) => is_marked(&d.directives),
+            Definition::UnionTypeDefinition(d) => is_marked(&d.directives),
+            Definition::EnumTypeDefinition(d) => is_marked(&d.directives),
+            Definition::InputObjectTypeDefinition(d) => is_marked(&d.directives),
+            Definition::InputObjectTypeExtension(d) => is_marked(&d.directives),
+            Definition::ScalarTypeDefinition(d) => is_marked(&d.directives),
+            _ => false,
+        };
+        if marked && let Some(name) = definition.name() {
+            inaccessible_types.insert(name.to_string());
+        }
+    }
+    if inaccessible_types.is_empty() {
+        return false;
+    }
+    let mark = || {
+        Node::new(Directive {
+            name: directive_name.clone(),
+            arguments: Vec::new(),
+        })
+    };
+    let needs_mark = |ty: &apollo_compiler::ast::Type, directives: &DirectiveList| {
+        inaccessible_types.contains(ty.inner_named_type().as_str())
+            && directives.get(&inaccessible).is_none()
+    };
+
+    let mut changed = false;
+    let mut mark_fields = |parent_marked: bool, fields: &mut Vec<Node<FieldDefinition>>| {
+        for field in fields.iter_mut() {
+            let field_marked = parent_marked || is_marked(&field.directives);
+            if parent_marked && needs_mark(&field.ty, &field.directives) {
+                field.make_mut().directives.0.push(mark());
+                changed = true;
+            }
+            if field_marked {
+                for argument in field.make_mut().arguments.iter_mut() {
+                    if needs_mark(&argument.ty, &argument.directives) {
+                        argument.make_mut().directives.0.push(mark());
+                        changed = true;
+                    }
+                }
+            }
+        }
+    };
+    let mut input_changed = false;
+    let mut mark_inputs = |parent_marked: bool, fields: &mut Vec<Node<InputValueDefinition>>| {
+        if !parent_marked {
+            return;
+        }
+        for field in fields.iter_mut() {
+            if needs_mark(&field.ty, &field.directives) {
+                field.make_mut().directives.0.push(mark());
+                input_changed = true;
+            }
+        }
+    };
+    for definition in doc.definitions.iter_mut() {
+        match definition {
+            Definition::ObjectTypeDefinition(d) => {
+                let marked = is_marked(&d.directives);
+                mark_fields(marked, &mut d.make_mut().fields);
+            }
+            Definition::ObjectTypeExtension(d) => {
+                let marked = is_marked(&d.directives);
+                mark_fields(marked, &mut d.make_mut().fields);
+            }
+            Definition::InterfaceTypeDefinition(d) => {
+                let marked = is_marked(&d.directives);
+                mark_fields(marked, &mut d.make_mut().fields);
+            }
+            Definition::InterfaceTypeExtension(d) => {
+                let marked = is_marked(&d.directives);
+                mark_fields(marked, &mut d.make_mut().fields);
+            }
+            Definition::InputObjectTypeDefinition(d) => {
+                let marked = is_marked(&d.directives);
+                mark_inputs(marked, &mut d.make_mut().fields);
+            }
+            Definition::InputObjectTypeExtension(d) => {
+                let marked = is_marked(&d.directives);
+                mark_inputs(marked, &mut d.make_mut().fields);
+            }
+            _ => {}
+        }
+    }
+    changed || input_changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepare_sdl(sdl: &str) -> Prepared {
+        let subgraph = SubgraphSdl::new("inventory", "http://x", sdl);
+        match prepare(&subgraph, &["inventory".to_string()]) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn marks_children_of_inaccessible_elements_whose_type_is_inaccessible() {
+        let sdl = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", {name: "@inaccessible", as: "@hidden"}])
+type Query { a: Int }
+type Mutation { reserve(lines: [LineInput!]!, id: ID!): Reservation! @hidden }
+type Reservation @hidden { lines: [Line!]! id: ID! }
+type Line @hidden { id: ID! }
+input LineInput @hidden { id: ID! }
+"#;
+        let prepared = prepare_sdl(sdl);
+        assert!(
+            prepared.sdl.contains("lines: [Line!]! @hidden"),
+            "{}",
+            prepared.sdl
+        );
+        assert!(
+            prepared.sdl.contains("lines: [LineInput!]! @hidden"),
+            "{}",
+            prepared.sdl
+        );
+        assert!(prepared.sdl.contains("id: ID!,") || prepared.sdl.contains("id: ID!)"));
+        assert_eq!(
+            prepared.root_operations,
+            vec![OperationType::Query, OperationType::Mutation]
+        );
+    }
+
+    #[test]
+    fn leaves_sdl_untouched_when_nothing_is_implied() {
+        let sdl = "type Query { a: Int }\n";
+        assert_eq!(prepare_sdl(sdl).sdl, sdl);
+    }
+
+    #[test]
+    fn resolves_prefixed_federation_names() {
+        let doc = Document::parse(
+            r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", as: "fed", import: ["@key"])"#,
+            "x.graphql",
+        )
+        .unwrap_or_else(|e| e.partial);
+        let names = FederationNames::from_document(&doc);
+        assert_eq!(names.local("key"), "key");
+        assert_eq!(names.local("override"), "fed__override");
+    }
+}
