@@ -356,7 +356,10 @@ async fn lost_reservation_answer_is_released() {
                 let upstream = upstream.clone();
                 let http = http.clone();
                 async move {
-                    let mut req = http.post(&upstream).header("content-type", "application/json").body(body.clone());
+                    let mut req = http
+                        .post(&upstream)
+                        .header("content-type", "application/json")
+                        .body(body.clone());
                     if let Some(auth) = headers.get("authorization") {
                         req = req.header("authorization", auth.as_bytes());
                     }
@@ -364,7 +367,10 @@ async fn lost_reservation_answer_is_released() {
                     let status = resp.status().as_u16();
                     let text = resp.text().await.unwrap();
                     if String::from_utf8_lossy(&body).contains("reserveStock") {
-                        (axum::http::StatusCode::BAD_GATEWAY, "upstream hiccup".to_owned())
+                        (
+                            axum::http::StatusCode::BAD_GATEWAY,
+                            "upstream hiccup".to_owned(),
+                        )
                     } else {
                         (axum::http::StatusCode::from_u16(status).unwrap(), text)
                     }
@@ -381,8 +387,20 @@ async fn lost_reservation_answer_is_released() {
             inventory_url: proxy_url,
         };
         let db = tessera_orders::connect(&test_db.url).await.unwrap();
-        let orders = tessera_kit::http::spawn_app(&config.subgraph, tessera_orders::app(db.clone(), &config).unwrap()).await.unwrap();
-        let r = gql(&p.http, &orders.graphql_url(), PLACE, json!({"i": {"lines": [{"productId": lamp, "quantity": 3}]}}), Some(&token)).await;
+        let orders = tessera_kit::http::spawn_app(
+            &config.subgraph,
+            tessera_orders::app(db.clone(), &config).unwrap(),
+        )
+        .await
+        .unwrap();
+        let r = gql(
+            &p.http,
+            &orders.graphql_url(),
+            PLACE,
+            json!({"i": {"lines": [{"productId": lamp, "quantity": 3}]}}),
+            Some(&token),
+        )
+        .await;
         assert_code(&r, "SERVICE_UNAVAILABLE");
         assert_eq!(stock(&p, &lamp).await, 4, "{}", backend.name());
         let r = gql(

@@ -1,0 +1,337 @@
+//! In-memory subgraphs shaped like the public federation gateways benchmark:
+//! accounts, inventory, products and reviews. Used by `router/bench/run.sh`.
+//!
+//! `cargo run --release --example bench_subgraphs -- [BASE_PORT]` serves
+//! accounts on BASE_PORT (default 4201), inventory +1, products +2, reviews +3,
+//! each at `/graphql`, and prints each subgraph's SDL to `bench/sdl/<name>.graphql`
+//! when `--write-sdl DIR` is given.
+
+use std::net::SocketAddr;
+
+use async_graphql::{
+    ComplexObject, Context, EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject,
+};
+use async_graphql_axum::GraphQL;
+use axum::Router;
+use axum::routing::post_service;
+
+const USERS: usize = 10;
+const PRODUCTS: usize = 9;
+const REVIEWS_PER_PRODUCT: usize = 3;
+
+fn username(i: usize) -> String {
+    format!("user{i}")
+}
+
+fn upc(i: usize) -> String {
+    format!("{}", i + 1)
+}
+
+fn price(i: usize) -> i32 {
+    100 + (i as i32) * 37
+}
+
+fn weight(i: usize) -> i32 {
+    10 + (i as i32) * 5
+}
+
+// ---- accounts --------------------------------------------------------------
+
+mod accounts {
+    use super::*;
+
+    #[derive(SimpleObject, Clone)]
+    pub struct User {
+        pub id: ID,
+        pub name: String,
+        #[graphql(shareable)]
+        pub username: String,
+        pub birthday: i32,
+    }
+
+    pub fn user(i: usize) -> User {
+        User {
+            id: ID(format!("{}", i + 1)),
+            name: format!("User {}", i + 1),
+            username: username(i),
+            birthday: 1_000_000 + i as i32,
+        }
+    }
+
+    pub struct Query;
+
+    #[Object]
+    impl Query {
+        async fn me(&self) -> User {
+            user(0)
+        }
+
+        async fn users(&self) -> Vec<User> {
+            (0..USERS).map(user).collect()
+        }
+
+        async fn user(&self, id: ID) -> Option<User> {
+            let i: usize = id.parse().ok()?;
+            (1..=USERS).contains(&i).then(|| user(i - 1))
+        }
+
+        #[graphql(entity)]
+        async fn find_user_by_id(&self, id: ID) -> Option<User> {
+            let i: usize = id.parse().ok()?;
+            (1..=USERS).contains(&i).then(|| user(i - 1))
+        }
+    }
+}
+
+// ---- products --------------------------------------------------------------
+
+mod products {
+    use super::*;
+
+    #[derive(SimpleObject, Clone)]
+    pub struct Product {
+        pub upc: String,
+        pub name: String,
+        pub price: i32,
+        pub weight: i32,
+    }
+
+    pub fn product(i: usize) -> Product {
+        Product {
+            upc: upc(i),
+            name: format!("Product {}", i + 1),
+            price: price(i),
+            weight: weight(i),
+        }
+    }
+
+    pub struct Query;
+
+    #[Object]
+    impl Query {
+        async fn top_products(&self, #[graphql(default = 5)] first: i32) -> Vec<Product> {
+            (0..PRODUCTS.min(first.max(0) as usize))
+                .map(product)
+                .collect()
+        }
+
+        #[graphql(entity)]
+        async fn find_product_by_upc(&self, upc: String) -> Option<Product> {
+            let i: usize = upc.parse().ok()?;
+            (1..=PRODUCTS).contains(&i).then(|| product(i - 1))
+        }
+    }
+}
+
+// ---- inventory -------------------------------------------------------------
+
+mod inventory {
+    use super::*;
+
+    #[derive(SimpleObject)]
+    #[graphql(complex)]
+    pub struct Product {
+        pub upc: String,
+        #[graphql(external)]
+        pub weight: i32,
+        #[graphql(external)]
+        pub price: i32,
+        pub in_stock: bool,
+    }
+
+    #[ComplexObject]
+    impl Product {
+        #[graphql(requires = "price weight")]
+        async fn shipping_estimate(&self) -> i32 {
+            // Free for expensive items, otherwise by weight.
+            if self.price > 1000 {
+                0
+            } else {
+                self.weight / 2
+            }
+        }
+    }
+
+    pub struct Query;
+
+    #[Object]
+    impl Query {
+        #[graphql(entity)]
+        async fn find_product_by_upc(
+            &self,
+            #[graphql(key)] upc: String,
+            price: Option<i32>,
+            weight: Option<i32>,
+        ) -> Product {
+            let in_stock = upc.parse::<usize>().map(|i| i % 2 == 1).unwrap_or(false);
+            Product {
+                upc,
+                weight: weight.unwrap_or_default(),
+                price: price.unwrap_or_default(),
+                in_stock,
+            }
+        }
+    }
+}
+
+// ---- reviews ---------------------------------------------------------------
+
+mod reviews {
+    use super::*;
+
+    #[derive(SimpleObject, Clone)]
+    pub struct Review {
+        pub id: ID,
+        pub body: String,
+        #[graphql(provides = "username")]
+        pub author: User,
+        pub product: Product,
+    }
+
+    #[derive(SimpleObject, Clone)]
+    #[graphql(complex)]
+    pub struct User {
+        pub id: ID,
+        #[graphql(external)]
+        pub username: String,
+    }
+
+    #[derive(SimpleObject, Clone)]
+    #[graphql(complex)]
+    pub struct Product {
+        pub upc: String,
+    }
+
+    fn all_reviews() -> Vec<Review> {
+        let mut out = Vec::new();
+        for p in 0..PRODUCTS {
+            for r in 0..REVIEWS_PER_PRODUCT {
+                let n = p * REVIEWS_PER_PRODUCT + r;
+                let author = n % USERS;
+                out.push(Review {
+                    id: ID(format!("{}", n + 1)),
+                    body: format!("Review {} of product {}", r + 1, p + 1),
+                    author: User {
+                        id: ID(format!("{}", author + 1)),
+                        username: username(author),
+                    },
+                    product: Product { upc: upc(p) },
+                });
+            }
+        }
+        out
+    }
+
+    #[ComplexObject]
+    impl User {
+        async fn reviews(&self, ctx: &Context<'_>) -> Vec<Review> {
+            let all = ctx.data_unchecked::<Vec<Review>>();
+            all.iter()
+                .filter(|r| r.author.id == self.id)
+                .cloned()
+                .collect()
+        }
+    }
+
+    #[ComplexObject]
+    impl Product {
+        async fn reviews(&self, ctx: &Context<'_>) -> Vec<Review> {
+            let all = ctx.data_unchecked::<Vec<Review>>();
+            all.iter()
+                .filter(|r| r.product.upc == self.upc)
+                .cloned()
+                .collect()
+        }
+    }
+
+    pub struct Query;
+
+    #[Object]
+    impl Query {
+        #[graphql(entity)]
+        async fn find_user_by_id(&self, id: ID) -> User {
+            let username = id
+                .parse::<usize>()
+                .ok()
+                .filter(|i| (1..=USERS).contains(i))
+                .map(|i| username(i - 1))
+                .unwrap_or_default();
+            User { id, username }
+        }
+
+        #[graphql(entity)]
+        async fn find_product_by_upc(&self, upc: String) -> Product {
+            Product { upc }
+        }
+    }
+
+    pub fn data() -> Vec<Review> {
+        all_reviews()
+    }
+}
+
+fn app<Q: async_graphql::ObjectType + 'static>(
+    schema: Schema<Q, EmptyMutation, EmptySubscription>,
+) -> Router {
+    Router::new().route("/graphql", post_service(GraphQL::new(schema)))
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let base: u16 = args.first().and_then(|a| a.parse().ok()).unwrap_or(4201);
+    let accounts = Schema::build(accounts::Query, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .finish();
+    let inventory = Schema::build(inventory::Query, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .finish();
+    let products = Schema::build(products::Query, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .finish();
+    let reviews = Schema::build(reviews::Query, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .data(reviews::data())
+        .finish();
+
+    if let Some(i) = args.iter().position(|a| a == "--write-sdl") {
+        let dir =
+            std::path::PathBuf::from(args.get(i + 1).cloned().unwrap_or_else(|| "sdl".into()));
+        std::fs::create_dir_all(&dir)?;
+        let opts = async_graphql::SDLExportOptions::new()
+            .federation()
+            .compose_directive();
+        std::fs::write(
+            dir.join("accounts.graphql"),
+            accounts.sdl_with_options(opts),
+        )?;
+        std::fs::write(
+            dir.join("inventory.graphql"),
+            inventory.sdl_with_options(opts),
+        )?;
+        std::fs::write(
+            dir.join("products.graphql"),
+            products.sdl_with_options(opts),
+        )?;
+        std::fs::write(dir.join("reviews.graphql"), reviews.sdl_with_options(opts))?;
+        return Ok(());
+    }
+
+    let apps = [app(accounts), app(inventory), app(products), app(reviews)];
+    let mut tasks = Vec::new();
+    for (offset, app) in apps.into_iter().enumerate() {
+        let addr = SocketAddr::from(([127, 0, 0, 1], base + offset as u16));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        println!(
+            "bench subgraph {} on http://{addr}/graphql",
+            ["accounts", "inventory", "products", "reviews"][offset]
+        );
+        tasks.push(tokio::spawn(
+            async move { axum::serve(listener, app).await },
+        ));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(())
+}

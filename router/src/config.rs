@@ -1,0 +1,289 @@
+//! The router's configuration: one YAML document, defaults in code, a few
+//! environment overrides. Tests build [`RouterConfig`] directly.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: String,
+        source: serde_yaml::Error,
+    },
+    #[error("invalid value {value:?} for environment variable {name}: {reason}")]
+    Env {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+/// Everything the router can be told. Every field has a default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterConfig {
+    /// Address to listen on (env `TESSERA_LISTEN`).
+    pub listen: SocketAddr,
+    /// Request limits.
+    pub limits: LimitsConfig,
+    /// Answer `__schema` / `__type` from the API schema (env `TESSERA_INTROSPECTION`).
+    pub introspection: bool,
+    /// Return the query plan in `extensions.queryPlan` when a request carries the
+    /// header `tessera-include-query-plan: true` (env `TESSERA_EXPOSE_QUERY_PLAN`).
+    pub expose_query_plan: bool,
+    /// Query planning.
+    pub planner: PlannerConfig,
+    /// Calls to subgraphs.
+    pub subgraphs: SubgraphsConfig,
+    /// Client headers passed on to subgraphs.
+    pub headers: HeadersConfig,
+    /// Cross-origin requests from browsers.
+    pub cors: CorsConfig,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            limits: LimitsConfig::default(),
+            introspection: true,
+            expose_query_plan: false,
+            planner: PlannerConfig::default(),
+            subgraphs: SubgraphsConfig::default(),
+            headers: HeadersConfig::default(),
+            cors: CorsConfig::default(),
+        }
+    }
+}
+
+/// CORS: which browser origins may call the router.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorsConfig {
+    /// Allowed origins, e.g. `http://localhost:3000`; `*` allows any origin.
+    /// Empty (the default): no CORS headers, so only same-origin pages (such as
+    /// the playground) can read responses.
+    pub allow_origins: Vec<String>,
+    /// Extra request headers browsers may send (`content-type`,
+    /// `authorization` and the query-plan header are always allowed).
+    pub allow_headers: Vec<String>,
+}
+
+/// Which client request headers every subgraph request carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HeadersConfig {
+    /// Header names (case-insensitive) copied from the client request to each
+    /// subgraph request. `authorization` by default, so subgraphs see the
+    /// caller's bearer token and authorize it themselves.
+    pub propagate: Vec<String>,
+}
+
+impl Default for HeadersConfig {
+    fn default() -> Self {
+        Self {
+            propagate: vec!["authorization".to_owned()],
+        }
+    }
+}
+
+/// Limits applied to every request before planning.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Maximum request body size in bytes; larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// Maximum nesting of fields in an operation (fragments inlined).
+    pub max_depth: usize,
+    /// Maximum number of aliased fields in a document.
+    pub max_aliases: usize,
+    /// Maximum number of root fields in the executed operation.
+    pub max_root_fields: usize,
+    /// Maximum number of lexical tokens in a document.
+    pub max_tokens: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 2 * 1024 * 1024,
+            max_depth: 100,
+            max_aliases: 200,
+            max_root_fields: 64,
+            max_tokens: 15_000,
+        }
+    }
+}
+
+/// Query planning and the plan cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlannerConfig {
+    /// Maximum number of plans kept in memory.
+    pub cache_size: u64,
+    /// Give up planning one operation after this many milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for PlannerConfig {
+    fn default() -> Self {
+        Self {
+            cache_size: 1024,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Calls to subgraphs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubgraphsConfig {
+    /// Timeout of one subgraph request, in milliseconds, unless overridden.
+    pub timeout_ms: u64,
+    /// Share one in-flight request between identical concurrent subgraph queries
+    /// (never for mutations).
+    pub deduplicate_requests: bool,
+    /// Largest subgraph response body accepted, in bytes.
+    pub max_response_bytes: usize,
+    /// Per-subgraph overrides, by subgraph name (`@join__graph(name:)`).
+    pub overrides: BTreeMap<String, SubgraphOverride>,
+}
+
+impl Default for SubgraphsConfig {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 30_000,
+            deduplicate_requests: true,
+            max_response_bytes: 64 * 1024 * 1024,
+            overrides: BTreeMap::new(),
+        }
+    }
+}
+
+/// Settings for one subgraph.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubgraphOverride {
+    /// Replaces the URL from `@join__graph(url:)`.
+    pub url: Option<String>,
+    /// Replaces `subgraphs.timeout_ms` for this subgraph.
+    pub timeout_ms: Option<u64>,
+}
+
+impl RouterConfig {
+    /// Defaults, then the YAML file (if any), then the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(path) => Self::from_yaml_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    /// Parses a YAML file; unknown fields are errors.
+    pub fn from_yaml_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_yaml(&text).map_err(|source| ConfigError::Parse {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Parses YAML text; unknown fields are errors.
+    pub fn from_yaml(text: &str) -> Result<Self, serde_yaml::Error> {
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        serde_yaml::from_str(text)
+    }
+
+    /// Applies `TESSERA_LISTEN`, `TESSERA_INTROSPECTION`, `TESSERA_EXPOSE_QUERY_PLAN`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(value) = get("TESSERA_LISTEN") {
+            self.listen =
+                value
+                    .parse()
+                    .map_err(|e: std::net::AddrParseError| ConfigError::Env {
+                        name: "TESSERA_LISTEN",
+                        value: value.clone(),
+                        reason: e.to_string(),
+                    })?;
+        }
+        for (name, slot) in [
+            ("TESSERA_INTROSPECTION", &mut self.introspection),
+            ("TESSERA_EXPOSE_QUERY_PLAN", &mut self.expose_query_plan),
+        ] {
+            if let Some(value) = get(name) {
+                *slot = parse_bool(&value).ok_or_else(|| ConfigError::Env {
+                    name,
+                    value: value.clone(),
+                    reason: "expected true or false".into(),
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_overrides_defaults_and_rejects_unknown_fields() {
+        let config = RouterConfig::from_yaml(
+            "listen: 0.0.0.0:8080\nlimits:\n  max_depth: 7\nsubgraphs:\n  overrides:\n    users:\n      url: http://localhost:1/graphql\n",
+        )
+        .expect("valid yaml");
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.limits.max_depth, 7);
+        assert_eq!(config.limits.max_tokens, LimitsConfig::default().max_tokens);
+        assert_eq!(
+            config.subgraphs.overrides["users"].url.as_deref(),
+            Some("http://localhost:1/graphql")
+        );
+        assert!(RouterConfig::from_yaml("listne: 1.2.3.4:5").is_err());
+        assert!(RouterConfig::from_yaml("limits:\n  max_dpth: 3").is_err());
+        assert!(RouterConfig::from_yaml("").is_ok());
+    }
+
+    #[test]
+    fn env_overrides_apply_and_reject_garbage() {
+        let mut config = RouterConfig::default();
+        config
+            .apply_env(|name| match name {
+                "TESSERA_LISTEN" => Some("127.0.0.1:0".into()),
+                "TESSERA_INTROSPECTION" => Some("false".into()),
+                _ => None,
+            })
+            .expect("valid env");
+        assert_eq!(config.listen.port(), 0);
+        assert!(!config.introspection);
+        let err = config
+            .apply_env(|name| (name == "TESSERA_LISTEN").then(|| "nope".to_string()))
+            .expect_err("bad address");
+        assert!(err.to_string().contains("TESSERA_LISTEN"));
+    }
+}

@@ -1,0 +1,190 @@
+//! `tessera dev`: the whole platform in one process on the embedded defaults:
+//! the three domain subgraphs on SQLite files under a data directory, demo data
+//! seeded on first start (never twice), and the router with the playground,
+//! serving the supergraph composed live from the subgraphs' `_service { sdl }`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use tessera_kit::config::SubgraphConfig;
+use tessera_kit::http::RunningServer;
+
+/// Where and how `tessera dev` runs.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    /// Directory for the SQLite files.
+    pub data_dir: PathBuf,
+    pub host: IpAddr,
+    pub users_port: u16,
+    pub orders_port: u16,
+    pub inventory_port: u16,
+    pub router_port: u16,
+    /// Seed demo data into empty databases.
+    pub seed: bool,
+}
+
+impl Default for DevOptions {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            users_port: tessera_users::DEFAULT_PORT,
+            orders_port: tessera_orders::DEFAULT_PORT,
+            inventory_port: tessera_inventory::DEFAULT_PORT,
+            router_port: 4000,
+            seed: true,
+        }
+    }
+}
+
+/// Why the dev platform could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error("{name} subgraph: {source}")]
+    Subgraph {
+        name: &'static str,
+        source: tessera_kit::start::StartError,
+    },
+    #[error("seeding demo data: {0}")]
+    Seed(String),
+    #[error("fetching {name}'s SDL: {reason}")]
+    Sdl { name: &'static str, reason: String },
+    #[error("{0}")]
+    Compose(#[from] tessera_schema::compose::CompositionErrors),
+    #[error("router: {0}")]
+    Router(#[from] crate::ServeError),
+}
+
+/// The running platform.
+pub struct DevPlatform {
+    pub users: RunningServer,
+    pub orders: RunningServer,
+    pub inventory: RunningServer,
+    pub router: crate::RunningRouter,
+    /// The supergraph the router serves.
+    pub supergraph_sdl: String,
+}
+
+impl DevPlatform {
+    /// Stops every server.
+    pub async fn stop(self) {
+        let _ = self.router.shutdown().await;
+        let _ = self.orders.stop().await;
+        let _ = self.users.stop().await;
+        let _ = self.inventory.stop().await;
+    }
+}
+
+fn subgraph_config(options: &DevOptions, port: u16) -> SubgraphConfig {
+    let mut config = SubgraphConfig::with_port(port);
+    config.listen = SocketAddr::new(options.host, port);
+    config.data_dir = options.data_dir.clone();
+    config
+}
+
+/// Starts the subgraphs (inventory first: orders calls it) and seeds them.
+pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
+    let failed = |name: &'static str| move |source| DevError::Subgraph { name, source };
+    let (inventory, inventory_db) =
+        tessera_inventory::spawn(&subgraph_config(options, options.inventory_port))
+            .await
+            .map_err(failed(tessera_inventory::NAME))?;
+    let (users, users_db) = tessera_users::spawn(&subgraph_config(options, options.users_port))
+        .await
+        .map_err(failed(tessera_users::NAME))?;
+    let orders_config = tessera_orders::OrdersConfig {
+        subgraph: subgraph_config(options, options.orders_port),
+        inventory_url: inventory.graphql_url(),
+    };
+    let (orders, orders_db) = tessera_orders::spawn(&orders_config)
+        .await
+        .map_err(failed(tessera_orders::NAME))?;
+    if options.seed {
+        let seeded = [
+            tessera_inventory::seed::seed_demo_data(&inventory_db)
+                .await
+                .map_err(|e| DevError::Seed(e.to_string()))?,
+            tessera_users::seed::seed_demo_data(&users_db)
+                .await
+                .map_err(|e| DevError::Seed(e.to_string()))?,
+            tessera_orders::seed::seed_demo_data(&orders_db)
+                .await
+                .map_err(|e| DevError::Seed(e.to_string()))?,
+        ];
+        if seeded.iter().any(|s| *s) {
+            tracing::info!("seeded demo data");
+        }
+    }
+    let http = reqwest::Client::new();
+    let mut subgraphs = Vec::new();
+    for (name, server) in [
+        (tessera_users::NAME, &users),
+        (tessera_orders::NAME, &orders),
+        (tessera_inventory::NAME, &inventory),
+    ] {
+        let url = server.graphql_url();
+        let sdl = fetch_sdl(&http, &url)
+            .await
+            .map_err(|reason| DevError::Sdl { name, reason })?;
+        subgraphs.push(tessera_schema::compose::SubgraphSdl::new(name, url, sdl));
+    }
+    let composed = tessera_schema::compose::compose(&subgraphs)?;
+    let config = crate::RouterConfig {
+        listen: SocketAddr::new(options.host, options.router_port),
+        // Local frontends (e.g. a Next.js dev server on another port) may call it.
+        cors: crate::config::CorsConfig {
+            allow_origins: vec!["*".to_owned()],
+            allow_headers: Vec::new(),
+        },
+        ..crate::RouterConfig::default()
+    };
+    let router = crate::start(config, &composed.supergraph_sdl).await?;
+    Ok(DevPlatform {
+        users,
+        orders,
+        inventory,
+        router,
+        supergraph_sdl: composed.supergraph_sdl,
+    })
+}
+
+/// `{ _service { sdl } }` of a running subgraph.
+async fn fetch_sdl(http: &reqwest::Client, url: &str) -> Result<String, String> {
+    let body: serde_json::Value = http
+        .post(url)
+        .json(&serde_json::json!({ "query": "{ _service { sdl } }" }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    body.pointer("/data/_service/sdl")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| "no data._service.sdl in the response".to_owned())
+}
+
+/// Runs the dev platform until Ctrl-C / SIGTERM.
+pub async fn run(options: DevOptions) -> anyhow::Result<()> {
+    let platform = start(&options).await?;
+    println!(
+        "Tessera dev platform is up (data in {}):",
+        options.data_dir.display()
+    );
+    println!(
+        "  router     {}  (playground: http://{}/)",
+        platform.router.graphql_url(),
+        platform.router.local_addr()
+    );
+    println!("  users      {}", platform.users.graphql_url());
+    println!("  orders     {}", platform.orders.graphql_url());
+    println!("  inventory  {}", platform.inventory.graphql_url());
+    println!(
+        "Demo sign-in: admin@tessera.dev / {} (has inventory:write); Ctrl-C stops.",
+        tessera_kit::demo::DEMO_PASSWORD
+    );
+    tessera_kit::http::shutdown_signal().await;
+    platform.stop().await;
+    Ok(())
+}

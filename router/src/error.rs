@@ -1,0 +1,252 @@
+//! Errors a client may see: stable codes, the GraphQL error shape, and the single
+//! place that maps codes to HTTP statuses.
+
+use apollo_compiler::response::{JsonMap, JsonValue};
+use serde::Serialize;
+
+/// Stable `extensions.code` values. Never rename one: clients match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The body is not JSON, not a GraphQL request object, or lacks `query`.
+    InvalidRequest,
+    /// The request body is larger than `limits.max_body_bytes`.
+    PayloadTooLarge,
+    /// A POST whose `Content-Type` is not `application/json`.
+    UnsupportedMediaType,
+    /// A mutation over GET, or an HTTP method other than GET/POST.
+    MethodNotAllowed,
+    /// The document does not parse.
+    ParseFailed,
+    /// The document is not valid against the API schema.
+    ValidationFailed,
+    /// `operationName` names no operation, or is needed and missing.
+    OperationNotFound,
+    /// Variables do not coerce to their declared types.
+    BadUserInput,
+    /// Field nesting deeper than `limits.max_depth`.
+    MaxDepthExceeded,
+    /// More aliases than `limits.max_aliases`.
+    MaxAliasesExceeded,
+    /// More root fields than `limits.max_root_fields`.
+    MaxRootFieldsExceeded,
+    /// More tokens than `limits.max_tokens`.
+    MaxTokensExceeded,
+    /// Automatic persisted queries are not supported yet.
+    PersistedQueryNotSupported,
+    /// `__schema` / `__type` while introspection is off.
+    IntrospectionDisabled,
+    /// Subscriptions are not supported yet.
+    SubscriptionNotSupported,
+    /// The planner could not plan a valid operation.
+    QueryPlanningFailed,
+    /// A subgraph could not be reached (connection refused, reset, ...).
+    SubgraphRequestFailed,
+    /// A subgraph did not answer within its timeout.
+    SubgraphTimeout,
+    /// A subgraph answered with a non-2xx status and no GraphQL body.
+    SubgraphHttpError,
+    /// A subgraph answered with something that is not a GraphQL response.
+    SubgraphInvalidResponse,
+    /// A bug in the router; details are only logged.
+    InternalServerError,
+}
+
+impl ErrorCode {
+    /// The `extensions.code` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "INVALID_GRAPHQL_REQUEST",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::ParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::OperationNotFound => "OPERATION_NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::MaxDepthExceeded => "MAX_DEPTH_EXCEEDED",
+            ErrorCode::MaxAliasesExceeded => "MAX_ALIASES_EXCEEDED",
+            ErrorCode::MaxRootFieldsExceeded => "MAX_ROOT_FIELDS_EXCEEDED",
+            ErrorCode::MaxTokensExceeded => "MAX_TOKENS_EXCEEDED",
+            ErrorCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            ErrorCode::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            ErrorCode::SubscriptionNotSupported => "SUBSCRIPTION_NOT_SUPPORTED",
+            ErrorCode::QueryPlanningFailed => "QUERY_PLANNING_FAILED",
+            ErrorCode::SubgraphRequestFailed => "SUBGRAPH_REQUEST_FAILED",
+            ErrorCode::SubgraphTimeout => "SUBGRAPH_TIMEOUT",
+            ErrorCode::SubgraphHttpError => "SUBGRAPH_HTTP_ERROR",
+            ErrorCode::SubgraphInvalidResponse => "SUBGRAPH_INVALID_RESPONSE",
+            ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// How the response body is encoded, negotiated from `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    /// `application/json`: request errors still get 200 (legacy watershed behaviour).
+    Json,
+    /// `application/graphql-response+json`: request errors get 4xx
+    /// (GraphQL over HTTP, §"application/graphql-response+json").
+    GraphQLResponseJson,
+}
+
+impl ResponseMode {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ResponseMode::Json => "application/json",
+            ResponseMode::GraphQLResponseJson => "application/graphql-response+json",
+        }
+    }
+}
+
+/// The HTTP status for a response that failed *before execution* (no `data`) with
+/// `code`. Responses with `data` (even partial) are always 200.
+///
+/// This is the only place codes meet statuses.
+pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
+    use http::StatusCode as S;
+    match code {
+        // Not a well-formed GraphQL request at all: 400 whatever the media type
+        // (GraphQL over HTTP §"JSON parsing failure").
+        ErrorCode::InvalidRequest | ErrorCode::PersistedQueryNotSupported => S::BAD_REQUEST,
+        ErrorCode::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
+        ErrorCode::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
+        ErrorCode::QueryPlanningFailed | ErrorCode::InternalServerError => S::INTERNAL_SERVER_ERROR,
+        // Request errors on a well-formed request: 4xx only for the new media type.
+        ErrorCode::ParseFailed
+        | ErrorCode::ValidationFailed
+        | ErrorCode::OperationNotFound
+        | ErrorCode::BadUserInput
+        | ErrorCode::MaxDepthExceeded
+        | ErrorCode::MaxAliasesExceeded
+        | ErrorCode::MaxRootFieldsExceeded
+        | ErrorCode::MaxTokensExceeded
+        | ErrorCode::IntrospectionDisabled
+        | ErrorCode::SubscriptionNotSupported => match mode {
+            ResponseMode::Json => S::OK,
+            ResponseMode::GraphQLResponseJson => S::BAD_REQUEST,
+        },
+        // Field errors always come with data.
+        ErrorCode::SubgraphRequestFailed
+        | ErrorCode::SubgraphTimeout
+        | ErrorCode::SubgraphHttpError
+        | ErrorCode::SubgraphInvalidResponse => S::OK,
+    }
+}
+
+/// One segment of an error path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+/// A line/column in the client's document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A GraphQL error as sent to clients (spec §7.1.2 "Errors").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GraphQLError {
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<Vec<PathSegment>>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub extensions: JsonMap,
+}
+
+impl GraphQLError {
+    /// An error with a message and a code.
+    pub fn new(message: impl Into<String>, code: ErrorCode) -> Self {
+        let mut extensions = JsonMap::new();
+        extensions.insert("code", JsonValue::from(code.as_str()));
+        GraphQLError {
+            message: message.into(),
+            locations: Vec::new(),
+            path: None,
+            extensions,
+        }
+    }
+
+    pub fn with_path(mut self, path: Vec<PathSegment>) -> Self {
+        self.path = Some(path);
+        self
+    }
+
+    pub fn with_locations(mut self, locations: Vec<Location>) -> Self {
+        self.locations = locations;
+        self
+    }
+
+    pub fn with_extension(mut self, key: &str, value: JsonValue) -> Self {
+        self.extensions.insert(key.to_string(), value);
+        self
+    }
+
+    /// The code in `extensions.code`, if any.
+    pub fn code(&self) -> Option<&str> {
+        self.extensions.get("code").and_then(|c| c.as_str())
+    }
+}
+
+/// A request that stops before execution: one code, one or more errors.
+#[derive(Debug, Clone)]
+pub struct RequestError {
+    pub code: ErrorCode,
+    pub errors: Vec<GraphQLError>,
+}
+
+impl RequestError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        RequestError {
+            code,
+            errors: vec![GraphQLError::new(message, code)],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_errors_are_4xx_only_for_the_graphql_response_media_type() {
+        assert_eq!(
+            http_status(ErrorCode::ValidationFailed, ResponseMode::Json),
+            http::StatusCode::OK
+        );
+        assert_eq!(
+            http_status(
+                ErrorCode::ValidationFailed,
+                ResponseMode::GraphQLResponseJson
+            ),
+            http::StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            http_status(ErrorCode::InvalidRequest, ResponseMode::Json),
+            http::StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            http_status(ErrorCode::PayloadTooLarge, ResponseMode::Json),
+            http::StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    #[test]
+    fn errors_serialize_in_graphql_shape() {
+        let error = GraphQLError::new("boom", ErrorCode::SubgraphTimeout)
+            .with_path(vec![PathSegment::Key("me".into()), PathSegment::Index(0)]);
+        let json = serde_json::to_value(&error).expect("serializable");
+        assert_eq!(
+            json,
+            serde_json::json!({"message": "boom", "path": ["me", 0], "extensions": {"code": "SUBGRAPH_TIMEOUT"}})
+        );
+    }
+}

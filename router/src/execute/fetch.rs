@@ -1,0 +1,298 @@
+//! Calling subgraphs over HTTP: pooled keep-alive connections (reqwest), per-subgraph
+//! URL and timeout, bounded response size, and sharing of identical in-flight
+//! requests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use apollo_compiler::response::JsonValue;
+use axum::body::Bytes;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+
+use crate::config::SubgraphsConfig;
+use crate::error::ErrorCode;
+
+/// Why a subgraph call produced no usable GraphQL response.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("unknown subgraph {0:?}")]
+    UnknownSubgraph(String),
+    #[error("subgraph {0:?} has no URL")]
+    NoUrl(String),
+    #[error("request to subgraph {subgraph:?} failed: {reason}")]
+    Request { subgraph: String, reason: String },
+    #[error("subgraph {0:?} did not answer in time")]
+    Timeout(String),
+    #[error("subgraph {subgraph:?} answered with HTTP status {status}")]
+    Http { subgraph: String, status: u16 },
+    #[error("subgraph {subgraph:?} returned an invalid response: {reason}")]
+    InvalidResponse { subgraph: String, reason: String },
+}
+
+impl FetchError {
+    /// The client-visible code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            FetchError::UnknownSubgraph(_) | FetchError::NoUrl(_) | FetchError::Request { .. } => {
+                ErrorCode::SubgraphRequestFailed
+            }
+            FetchError::Timeout(_) => ErrorCode::SubgraphTimeout,
+            FetchError::Http { .. } => ErrorCode::SubgraphHttpError,
+            FetchError::InvalidResponse { .. } => ErrorCode::SubgraphInvalidResponse,
+        }
+    }
+}
+
+/// A parsed subgraph GraphQL response.
+#[derive(Debug, Clone, Default)]
+pub struct SubgraphResponse {
+    pub data: Option<JsonValue>,
+    pub errors: Vec<JsonValue>,
+}
+
+#[derive(Debug, Clone)]
+struct Endpoint {
+    url: String,
+    timeout: Duration,
+}
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Arc<SubgraphResponse>, FetchError>>>;
+
+/// The subgraph HTTP client, shared by all requests.
+pub struct SubgraphClient {
+    http: reqwest::Client,
+    endpoints: HashMap<String, Endpoint>,
+    deduplicate: bool,
+    max_response_bytes: usize,
+    /// Keyed by (subgraph, forwarded headers, body): requests of different
+    /// callers (tokens) are never shared.
+    in_flight: Mutex<HashMap<(String, String, Bytes), SharedFetch>>,
+}
+
+impl std::fmt::Debug for SubgraphClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubgraphClient")
+            .field("endpoints", &self.endpoints)
+            .finish()
+    }
+}
+
+impl SubgraphClient {
+    /// `subgraphs`: `(name, url from the supergraph)`; config overrides apply.
+    pub fn new(
+        subgraphs: impl IntoIterator<Item = (String, String)>,
+        config: &SubgraphsConfig,
+    ) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .connect_timeout(Duration::from_millis(config.timeout_ms.min(10_000)))
+            .build()?;
+        let endpoints = subgraphs
+            .into_iter()
+            .map(|(name, url)| {
+                let overrides = config.overrides.get(&name);
+                let url = overrides.and_then(|o| o.url.clone()).unwrap_or(url);
+                let timeout_ms = overrides
+                    .and_then(|o| o.timeout_ms)
+                    .unwrap_or(config.timeout_ms);
+                (
+                    name,
+                    Endpoint {
+                        url,
+                        timeout: Duration::from_millis(timeout_ms),
+                    },
+                )
+            })
+            .collect();
+        Ok(SubgraphClient {
+            http,
+            endpoints,
+            deduplicate: config.deduplicate_requests,
+            max_response_bytes: config.max_response_bytes,
+            in_flight: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The URL used for `subgraph`.
+    pub fn url(&self, subgraph: &str) -> Option<&str> {
+        self.endpoints.get(subgraph).map(|e| e.url.as_str())
+    }
+
+    /// POSTs `body` (a GraphQL request as JSON) to `subgraph`. When `shareable` and
+    /// deduplication is on, identical concurrent calls share one HTTP request.
+    pub async fn fetch(
+        &self,
+        subgraph: &str,
+        body: String,
+        shareable: bool,
+        headers: &[(http::HeaderName, http::HeaderValue)],
+    ) -> Result<Arc<SubgraphResponse>, FetchError> {
+        let endpoint = self
+            .endpoints
+            .get(subgraph)
+            .ok_or_else(|| FetchError::UnknownSubgraph(subgraph.to_string()))?;
+        if endpoint.url.is_empty() {
+            return Err(FetchError::NoUrl(subgraph.to_string()));
+        }
+        // Shared (not copied) between the request and the deduplication key.
+        let body = Bytes::from(body);
+        let call = send(
+            self.http.clone(),
+            subgraph.to_string(),
+            endpoint.clone(),
+            body.clone(),
+            headers.to_vec(),
+            self.max_response_bytes,
+        );
+        if !(shareable && self.deduplicate) {
+            return call.await;
+        }
+        let header_key = headers
+            .iter()
+            .map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v.as_bytes())))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let key = (subgraph.to_string(), header_key, body);
+        let shared = {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            in_flight
+                .entry(key.clone())
+                .or_insert_with(|| call.boxed().shared())
+                .clone()
+        };
+        let result = shared.clone().await;
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if in_flight.get(&key).is_some_and(|s| s.ptr_eq(&shared)) {
+            in_flight.remove(&key);
+        }
+        result
+    }
+}
+
+async fn send(
+    http: reqwest::Client,
+    subgraph: String,
+    endpoint: Endpoint,
+    body: Bytes,
+    headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    max_bytes: usize,
+) -> Result<Arc<SubgraphResponse>, FetchError> {
+    let request = async {
+        let mut builder = http.post(&endpoint.url);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        let mut response = builder
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(
+                http::header::ACCEPT,
+                "application/graphql-response+json, application/json;q=0.9",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| FetchError::Request {
+                subgraph: subgraph.clone(),
+                reason: describe(&e),
+            })?;
+        let status = response.status();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Request {
+            subgraph: subgraph.clone(),
+            reason: describe(&e),
+        })? {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(FetchError::InvalidResponse {
+                    subgraph: subgraph.clone(),
+                    reason: format!("response larger than {max_bytes} bytes"),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match parse_response(&bytes) {
+            Ok(parsed) => Ok(Arc::new(parsed)),
+            Err(_) if !status.is_success() => Err(FetchError::Http {
+                subgraph: subgraph.clone(),
+                status: status.as_u16(),
+            }),
+            Err(reason) => Err(FetchError::InvalidResponse {
+                subgraph: subgraph.clone(),
+                reason,
+            }),
+        }
+    };
+    match tokio::time::timeout(endpoint.timeout, request).await {
+        Ok(result) => result,
+        Err(_) => Err(FetchError::Timeout(subgraph.clone())),
+    }
+}
+
+/// A short, non-leaky description of a transport error.
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_connect() {
+        "connection failed".into()
+    } else if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_body() || error.is_decode() {
+        "broken response body".into()
+    } else {
+        "transport error".into()
+    }
+}
+
+/// Parses a GraphQL response body: a JSON object with `data` (object or null)
+/// and/or `errors` (list).
+pub fn parse_response(bytes: &[u8]) -> Result<SubgraphResponse, String> {
+    let value: JsonValue =
+        serde_json::from_slice(bytes).map_err(|_| "the body is not JSON".to_string())?;
+    let JsonValue::Object(mut object) = value else {
+        return Err("the body is not a JSON object".into());
+    };
+    let data = object.remove("data");
+    let errors = object.remove("errors");
+    if data.is_none() && errors.is_none() {
+        return Err("the body has neither data nor errors".into());
+    }
+    let data = match data {
+        None | Some(JsonValue::Null) => None,
+        Some(value @ JsonValue::Object(_)) => Some(value),
+        Some(_) => return Err("data is not an object".into()),
+    };
+    let errors = match errors {
+        None | Some(JsonValue::Null) => Vec::new(),
+        Some(JsonValue::Array(errors)) => errors,
+        Some(_) => return Err("errors is not a list".into()),
+    };
+    Ok(SubgraphResponse { data, errors })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_graphql_responses_and_rejects_garbage() {
+        let ok = parse_response(br#"{"data":{"a":1},"errors":[{"message":"x"}]}"#).expect("ok");
+        assert!(ok.data.is_some());
+        assert_eq!(ok.errors.len(), 1);
+        assert!(parse_response(br#"{"data":null,"errors":[{"message":"x"}]}"#).is_ok());
+        for garbage in [
+            &b"<html>"[..],
+            b"[1]",
+            b"{}",
+            br#"{"data":3}"#,
+            br#"{"data":{},"errors":{}}"#,
+        ] {
+            assert!(parse_response(garbage).is_err());
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! Pure helpers over response JSON: deep merge, walking flatten paths, building
+//! entity representations from `requires` selections, and fetch rewrites.
+
+use apollo_compiler::response::{JsonMap, JsonValue};
+
+use crate::error::PathSegment;
+use crate::plan::{
+    FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment, SelectionItem, SelectionSet,
+};
+
+/// A location in the response.
+pub type ResponsePath = Vec<PathSegment>;
+
+/// Answers "is an object of concrete type `typename` an instance of `type_condition`?"
+/// (equal, implementing interface, or union member).
+pub trait TypeRelation {
+    fn is_a(&self, type_condition: &str, typename: &str) -> bool;
+}
+
+/// Merges `source` into `target`: objects key by key (recursively), lists of equal
+/// length item by item, anything else is replaced by `source` unless `source` is null
+/// and `target` is not.
+pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
+    match (target, source) {
+        (JsonValue::Object(target), JsonValue::Object(source)) => {
+            for (key, value) in source {
+                match target.get_mut(&key) {
+                    Some(existing) => deep_merge(existing, value),
+                    None => {
+                        target.insert(key, value);
+                    }
+                }
+            }
+        }
+        (JsonValue::Array(target), JsonValue::Array(source)) if target.len() == source.len() => {
+            for (t, s) in target.iter_mut().zip(source) {
+                deep_merge(t, s);
+            }
+        }
+        (_, JsonValue::Null) => {}
+        (target, source) => *target = source,
+    }
+}
+
+/// The value at `path`, if any.
+pub fn get_at<'a>(root: &'a JsonValue, path: &[PathSegment]) -> Option<&'a JsonValue> {
+    path.iter().try_fold(root, |value, segment| match segment {
+        PathSegment::Key(key) => value.as_object()?.get(key.as_str()),
+        PathSegment::Index(index) => value.as_array()?.get(*index),
+    })
+}
+
+/// The value at `path`, mutably, if any.
+pub fn get_at_mut<'a>(root: &'a mut JsonValue, path: &[PathSegment]) -> Option<&'a mut JsonValue> {
+    path.iter().try_fold(root, |value, segment| match segment {
+        PathSegment::Key(key) => value.as_object_mut()?.get_mut(key.as_str()),
+        PathSegment::Index(index) => value.as_array_mut()?.get_mut(*index),
+    })
+}
+
+fn typename(value: &JsonValue) -> Option<&str> {
+    value
+        .as_object()
+        .and_then(|o| o.get("__typename"))
+        .and_then(|t| t.as_str())
+}
+
+/// Every object reached by following a flatten `path` from `root`, in document order.
+/// Nulls and missing fields are skipped; `@` fans out over lists.
+pub fn collect_paths(
+    root: &JsonValue,
+    path: &[FlattenNodePathSegment],
+    types: &dyn TypeRelation,
+) -> Vec<ResponsePath> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    walk(root, path, types, &mut current, &mut out);
+    out
+}
+
+fn walk(
+    value: &JsonValue,
+    path: &[FlattenNodePathSegment],
+    types: &dyn TypeRelation,
+    current: &mut ResponsePath,
+    out: &mut Vec<ResponsePath>,
+) {
+    match (path.split_first(), value) {
+        (_, JsonValue::Null) => {}
+        (None, JsonValue::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                current.push(PathSegment::Index(index));
+                walk(item, path, types, current, out);
+                current.pop();
+            }
+        }
+        (None, JsonValue::Object(_)) => out.push(current.clone()),
+        (None, _) => {}
+        (Some((FlattenNodePathSegment::List, rest)), JsonValue::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                current.push(PathSegment::Index(index));
+                walk(item, rest, types, current, out);
+                current.pop();
+            }
+        }
+        (Some((FlattenNodePathSegment::List, _)), _) => {}
+        (Some((FlattenNodePathSegment::Field(key), rest)), JsonValue::Object(object)) => {
+            if let Some(child) = object.get(key.as_str()) {
+                current.push(PathSegment::Key(key.clone()));
+                walk(child, rest, types, current, out);
+                current.pop();
+            }
+        }
+        (Some((FlattenNodePathSegment::Field(_), _)), JsonValue::Array(items)) => {
+            // A list where the planner expected an object: fan out defensively.
+            for (index, item) in items.iter().enumerate() {
+                current.push(PathSegment::Index(index));
+                walk(item, path, types, current, out);
+                current.pop();
+            }
+        }
+        (Some((FlattenNodePathSegment::TypeCondition(names), rest)), JsonValue::Object(_)) => {
+            let matches = match typename(value) {
+                Some(t) => names.iter().any(|n| types.is_a(n, t)),
+                None => true,
+            };
+            if matches {
+                walk(value, rest, types, current, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Projects `entity` through a plan's `requires` selection (`... on T { __typename key }`)
+/// into a representation. `None` when no fragment applies or the entity is not an
+/// object. Per the planner's convention a field's `name` is the key in the response
+/// and its `alias` (if any) the key in the representation.
+pub fn representation(
+    entity: &JsonValue,
+    requires: &SelectionSet,
+    types: &dyn TypeRelation,
+) -> Option<JsonValue> {
+    let object = entity.as_object()?;
+    let mut out = JsonMap::new();
+    let mut matched = false;
+    for item in &requires.items {
+        match item {
+            SelectionItem::InlineFragment(fragment) => {
+                let applies = match typename(entity) {
+                    Some(t) => types.is_a(&fragment.type_condition, t),
+                    None => false,
+                };
+                if applies {
+                    matched = true;
+                    select_into(object, &fragment.selections.items, types, &mut out);
+                }
+            }
+            SelectionItem::Field(_) => {
+                matched = true;
+                select_into(object, std::slice::from_ref(item), types, &mut out);
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+    matched.then_some(JsonValue::Object(out))
+}
+
+fn select_into(
+    object: &JsonMap,
+    selections: &[SelectionItem],
+    types: &dyn TypeRelation,
+    out: &mut JsonMap,
+) {
+    for item in selections {
+        match item {
+            SelectionItem::Field(field) => {
+                let Some(value) = object.get(field.name.as_str()) else {
+                    continue;
+                };
+                let output_key = field.alias.as_deref().unwrap_or(&field.name).to_string();
+                let selected = if field.selections.is_empty() {
+                    value.clone()
+                } else {
+                    select_value(value, &field.selections, types)
+                };
+                match out.get_mut(output_key.as_str()) {
+                    Some(existing) => deep_merge(existing, selected),
+                    None => {
+                        out.insert(output_key, selected);
+                    }
+                }
+            }
+            SelectionItem::InlineFragment(fragment) => {
+                let applies = match object.get("__typename").and_then(|t| t.as_str()) {
+                    Some(t) => types.is_a(&fragment.type_condition, t),
+                    None => true,
+                };
+                if applies {
+                    select_into(object, &fragment.selections.items, types, out);
+                }
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+}
+
+fn select_value(
+    value: &JsonValue,
+    selections: &SelectionSet,
+    types: &dyn TypeRelation,
+) -> JsonValue {
+    match value {
+        JsonValue::Object(object) => {
+            let mut out = JsonMap::new();
+            // A nested object keeps its `__typename` (fetched for abstract types):
+            // the subgraph needs it to read the object as its concrete type.
+            if let Some(typename) = object.get("__typename") {
+                out.insert("__typename", typename.clone());
+            }
+            select_into(object, &selections.items, types, &mut out);
+            JsonValue::Object(out)
+        }
+        JsonValue::Array(items) => JsonValue::Array(
+            items
+                .iter()
+                .map(|item| select_value(item, selections, types))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Applies fetch input/output rewrites (`ValueSetter`, `KeyRenamer`) to `value`.
+pub fn apply_rewrites(value: &mut JsonValue, rewrites: &[FetchRewrite], types: &dyn TypeRelation) {
+    for rewrite in rewrites {
+        match rewrite {
+            FetchRewrite::ValueSetter(setter) => set_value(
+                value,
+                &setter.path,
+                &JsonValue::from(setter.set_value_to.as_str()),
+                types,
+            ),
+            FetchRewrite::KeyRenamer(renamer) => {
+                rename_key(value, &renamer.path, &renamer.rename_key_to, types)
+            }
+        }
+    }
+}
+
+fn typename_matches(
+    value: &JsonValue,
+    names: &std::collections::BTreeSet<String>,
+    types: &dyn TypeRelation,
+) -> bool {
+    match typename(value) {
+        Some(t) => names.iter().any(|n| types.is_a(n, t)),
+        None => false,
+    }
+}
+
+fn set_value(
+    value: &mut JsonValue,
+    path: &[FetchNodePathSegment],
+    new_value: &JsonValue,
+    types: &dyn TypeRelation,
+) {
+    if let JsonValue::Array(items) = value {
+        for item in items {
+            set_value(item, path, new_value, types);
+        }
+        return;
+    }
+    match path.split_first() {
+        None => *value = new_value.clone(),
+        Some((FetchNodePathSegment::TypenameEquals(names), rest)) => {
+            if typename_matches(value, names, types) {
+                set_value(value, rest, new_value, types);
+            }
+        }
+        Some((FetchNodePathSegment::Key(key), rest)) => {
+            if let JsonValue::Object(object) = value {
+                match object.get_mut(key.as_str()) {
+                    Some(child) => set_value(child, rest, new_value, types),
+                    None if rest.is_empty() => {
+                        object.insert(key.clone(), new_value.clone());
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+}
+
+fn rename_key(
+    value: &mut JsonValue,
+    path: &[FetchNodePathSegment],
+    to: &str,
+    types: &dyn TypeRelation,
+) {
+    if let JsonValue::Array(items) = value {
+        for item in items {
+            rename_key(item, path, to, types);
+        }
+        return;
+    }
+    match path {
+        [] => {}
+        [FetchNodePathSegment::Key(from)] => {
+            if let JsonValue::Object(object) = value
+                && let Some(moved) = object.remove(from.as_str())
+            {
+                object.insert(to.to_string(), moved);
+            }
+        }
+        [FetchNodePathSegment::TypenameEquals(names), rest @ ..] => {
+            if typename_matches(value, names, types) {
+                rename_key(value, rest, to, types);
+            }
+        }
+        [FetchNodePathSegment::Key(key), rest @ ..] => {
+            if let Some(child) = value
+                .as_object_mut()
+                .and_then(|object| object.get_mut(key.as_str()))
+            {
+                rename_key(child, rest, to, types);
+            }
+        }
+    }
+}
+
+/// Representations deduplicated: each distinct representation is sent once, and
+/// every entity remembers which one answers for it.
+#[derive(Debug, Default)]
+pub struct Representations {
+    /// Distinct representations, in first-seen order.
+    pub unique: Vec<JsonValue>,
+    /// For every entity: its path in the response and its index in `unique`.
+    pub entities: Vec<(ResponsePath, usize)>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Representations {
+    /// Adds the representation of the entity at `path`.
+    pub fn push(&mut self, path: ResponsePath, representation: JsonValue) {
+        // serde_json_bytes maps keep insertion order, so equal representations built
+        // from the same `requires` selection serialize identically.
+        let key = serde_json::to_string(&representation).unwrap_or_default();
+        let next = self.unique.len();
+        let index = *self.index.entry(key).or_insert(next);
+        if index == next {
+            self.unique.push(representation);
+        }
+        self.entities.push((path, index));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.unique.is_empty()
+    }
+
+    /// Response paths of the entities answered by representation `index`.
+    pub fn paths_for(&self, index: usize) -> impl Iterator<Item = &ResponsePath> {
+        self.entities
+            .iter()
+            .filter(move |(_, i)| *i == index)
+            .map(|(path, _)| path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Exact;
+    impl TypeRelation for Exact {
+        fn is_a(&self, type_condition: &str, typename: &str) -> bool {
+            type_condition == typename || (type_condition == "Node" && typename == "User")
+        }
+    }
+
+    fn json(value: serde_json::Value) -> JsonValue {
+        serde_json::from_value(value).expect("json")
+    }
+
+    fn field(name: &str, alias: Option<&str>, children: Vec<SelectionItem>) -> SelectionItem {
+        SelectionItem::Field(crate::plan::FieldSelection {
+            name: name.into(),
+            selections: SelectionSet { items: children },
+            alias: alias.map(str::to_string),
+            arguments: None,
+            skip_if: None,
+            include_if: None,
+            omit_from_response: false,
+        })
+    }
+
+    fn on(type_condition: &str, items: Vec<SelectionItem>) -> SelectionSet {
+        SelectionSet {
+            items: vec![SelectionItem::InlineFragment(
+                crate::plan::InlineFragmentSelection {
+                    type_condition: type_condition.into(),
+                    selections: SelectionSet { items },
+                    skip_if: None,
+                    include_if: None,
+                },
+            )],
+        }
+    }
+
+    #[test]
+    fn deep_merge_merges_objects_and_lists_and_keeps_existing_over_null() {
+        let mut target =
+            json(serde_json::json!({"a": {"x": 1}, "l": [{"id": 1}, {"id": 2}], "n": 5}));
+        deep_merge(
+            &mut target,
+            json(
+                serde_json::json!({"a": {"y": 2}, "l": [{"v": "a"}, {"v": "b"}], "n": null, "new": true}),
+            ),
+        );
+        assert_eq!(
+            serde_json::to_value(&target).expect("json"),
+            serde_json::json!({"a": {"x": 1, "y": 2}, "l": [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}], "n": 5, "new": true})
+        );
+    }
+
+    #[test]
+    fn collects_entities_along_lists_and_type_conditions() {
+        let data = json(serde_json::json!({
+            "feed": [
+                {"__typename": "User", "id": "1"},
+                null,
+                {"__typename": "Post", "id": "p"},
+                {"__typename": "User", "id": "2"}
+            ]
+        }));
+        let path = vec![
+            FlattenNodePathSegment::Field("feed".into()),
+            FlattenNodePathSegment::List,
+            FlattenNodePathSegment::TypeCondition(["User".to_string()].into()),
+        ];
+        let paths = collect_paths(&data, &path, &Exact);
+        assert_eq!(
+            paths,
+            vec![
+                vec![PathSegment::Key("feed".into()), PathSegment::Index(0)],
+                vec![PathSegment::Key("feed".into()), PathSegment::Index(3)],
+            ]
+        );
+        assert!(get_at(&data, &paths[1]).is_some());
+    }
+
+    #[test]
+    fn builds_representations_from_requires_and_renames_internal_aliases() {
+        let entity = json(serde_json::json!({
+            "__typename": "User", "id": "1", "name": "Ada", "extra": 1,
+            "_internal_qp_alias_0": 42,
+            "address": {"city": "X", "zip": "Y"}
+        }));
+        let sel = on(
+            "User",
+            vec![
+                field("__typename", None, vec![]),
+                field("id", None, vec![]),
+                field("_internal_qp_alias_0", Some("price"), vec![]),
+                field("address", None, vec![field("city", None, vec![])]),
+            ],
+        );
+        let repr = representation(&entity, &sel, &Exact).expect("applies");
+        assert_eq!(
+            serde_json::to_value(&repr).expect("json"),
+            serde_json::json!({"__typename": "User", "id": "1", "price": 42, "address": {"city": "X"}})
+        );
+        let post = json(serde_json::json!({"__typename": "Post", "id": "1"}));
+        assert!(representation(&post, &sel, &Exact).is_none());
+    }
+
+    #[test]
+    fn deduplicates_representations_and_remembers_every_entity() {
+        let mut reprs = Representations::default();
+        let a = json(serde_json::json!({"__typename": "User", "id": "1"}));
+        let b = json(serde_json::json!({"__typename": "User", "id": "2"}));
+        reprs.push(vec![PathSegment::Index(0)], a.clone());
+        reprs.push(vec![PathSegment::Index(1)], b);
+        reprs.push(vec![PathSegment::Index(2)], a);
+        assert_eq!(reprs.unique.len(), 2);
+        assert_eq!(reprs.entities.len(), 3);
+        let paths: Vec<_> = reprs.paths_for(0).cloned().collect();
+        assert_eq!(
+            paths,
+            vec![vec![PathSegment::Index(0)], vec![PathSegment::Index(2)]]
+        );
+    }
+
+    #[test]
+    fn rewrites_set_typename_and_rename_keys() {
+        let mut repr = json(serde_json::json!({"__typename": "User", "id": "1"}));
+        let setter: FetchRewrite = serde_json::from_value(serde_json::json!({
+            "ValueSetter": {"path": [{"TypenameEquals": ["Node"]}, {"Key": "__typename"}], "setValueTo": "Node"}
+        }))
+        .expect("rewrite");
+        apply_rewrites(&mut repr, &[setter], &Exact);
+        assert_eq!(
+            repr.as_object()
+                .and_then(|o| o.get("__typename"))
+                .and_then(|t| t.as_str()),
+            Some("Node")
+        );
+
+        let mut out = json(serde_json::json!([{"__typename": "User", "_internal_qp_alias_0": 1}]));
+        let renamer: FetchRewrite = serde_json::from_value(serde_json::json!({
+            "KeyRenamer": {"path": [{"TypenameEquals": ["User"]}, {"Key": "_internal_qp_alias_0"}], "renameKeyTo": "price"}
+        }))
+        .expect("rewrite");
+        apply_rewrites(&mut out, &[renamer], &Exact);
+        assert_eq!(
+            serde_json::to_value(&out).expect("json"),
+            serde_json::json!([{"__typename": "User", "price": 1}])
+        );
+    }
+}

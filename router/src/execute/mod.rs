@@ -1,0 +1,724 @@
+//! Executing a query plan: subgraph fetches in sequence / parallel, entity calls
+//! with deduplicated representations, merging into one response tree, then
+//! projection onto the client's selection set (see [`project`]).
+//!
+//! A failing subgraph never fails the request: its part of the data stays null
+//! and an error with a path and a `SUBGRAPH_*` code explains why.
+
+pub mod fetch;
+pub mod keys;
+pub mod merge;
+pub mod project;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use apollo_compiler::Schema;
+use apollo_compiler::response::{JsonMap, JsonValue};
+use apollo_compiler::validation::Valid;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use crate::error::{ErrorCode, GraphQLError, Location, PathSegment};
+use crate::plan::{
+    BatchFetchNode, FetchNode, FlattenNodePathSegment, PlanNode, QueryPlan, SelectionItem,
+};
+use crate::validate::ValidOperation;
+
+use self::fetch::{FetchError, SubgraphClient, SubgraphResponse};
+use self::keys::EntityKeys;
+use self::merge::{
+    Representations, ResponsePath, TypeRelation, apply_rewrites, collect_paths, deep_merge, get_at,
+    get_at_mut, representation,
+};
+use self::project::ProjectionSchema;
+
+/// Errors internal to execution; they surface to clients as GraphQL errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    #[error("subgraph {subgraph:?} returned an invalid response: {reason}")]
+    Shape { subgraph: String, reason: String },
+}
+
+/// The outcome of executing one operation.
+#[derive(Debug)]
+pub struct ExecutionResult {
+    /// `None` means `"data": null`.
+    pub data: Option<JsonMap>,
+    pub errors: Vec<GraphQLError>,
+}
+
+/// Subtyping from the supergraph schema, used for type conditions in plans.
+pub struct SupergraphTypes<'a>(pub &'a Valid<Schema>);
+
+impl TypeRelation for SupergraphTypes<'_> {
+    fn is_a(&self, type_condition: &str, typename: &str) -> bool {
+        type_condition == typename || self.0.is_subtype(type_condition, typename)
+    }
+}
+
+/// Everything execution needs that lives as long as the supergraph.
+pub struct Executor<'a> {
+    pub client: &'a SubgraphClient,
+    pub supergraph: &'a Valid<Schema>,
+    pub api: ProjectionSchema<'a>,
+    pub introspection: bool,
+    /// Client headers every subgraph request carries.
+    pub headers: &'a [(http::HeaderName, http::HeaderValue)],
+    /// Entity keys per subgraph: representations without a usable key are not sent.
+    pub keys: &'a EntityKeys,
+}
+
+struct Run<'a> {
+    client: &'a SubgraphClient,
+    keys: &'a EntityKeys,
+    headers: &'a [(http::HeaderName, http::HeaderValue)],
+    types: SupergraphTypes<'a>,
+    variables: &'a JsonMap,
+    shareable: bool,
+    /// A mutation: root fetches (the mutation fields) run strictly in order.
+    is_mutation: bool,
+    data: Mutex<JsonValue>,
+    errors: Mutex<Vec<GraphQLError>>,
+    /// Response paths already explained by a subgraph error: nulls found under them
+    /// during projection are not reported a second time.
+    explained: Mutex<Vec<ResponsePath>>,
+}
+
+/// A subgraph request body, serialized straight from borrowed values.
+struct RequestBody<'a> {
+    query: &'a str,
+    variables: RequestVariables<'a>,
+}
+
+struct RequestVariables<'a> {
+    client: &'a JsonMap,
+    usages: Option<&'a std::collections::BTreeSet<String>>,
+    extra: &'a [(&'a str, &'a [JsonValue])],
+}
+
+impl serde::Serialize for RequestBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("query", self.query)?;
+        map.serialize_entry("variables", &self.variables)?;
+        map.end()
+    }
+}
+
+impl serde::Serialize for RequestVariables<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (name, values) in self.extra {
+            map.serialize_entry(name, values)?;
+        }
+        for name in self.usages.into_iter().flatten() {
+            if let Some(value) = self.client.get(name.as_str()) {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Executor<'_> {
+    /// Runs `plan` (if any) and projects the result onto `operation`.
+    pub async fn execute(
+        &self,
+        plan: Option<&QueryPlan>,
+        operation: &ValidOperation,
+    ) -> ExecutionResult {
+        let run = Run {
+            client: self.client,
+            keys: self.keys,
+            headers: self.headers,
+            types: SupergraphTypes(self.supergraph),
+            variables: &operation.variables,
+            shareable: operation.operation_type.is_query(),
+            is_mutation: operation.operation_type.is_mutation(),
+            data: Mutex::new(JsonValue::Object(JsonMap::new())),
+            errors: Mutex::new(Vec::new()),
+            explained: Mutex::new(Vec::new()),
+        };
+        if let Some(node) = plan.and_then(|p| p.node.as_ref()) {
+            run.node(node).await;
+        }
+        let data = run
+            .data
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut errors = run
+            .errors
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let explained = run
+            .explained
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (data, projection_errors) =
+            project::project(&self.api, operation, &data, self.introspection);
+        errors.extend(projection_errors.into_iter().filter(|error| {
+            let Some(path) = &error.path else { return true };
+            !explained.iter().any(|prefix| path.starts_with(prefix))
+        }));
+        ExecutionResult { data, errors }
+    }
+}
+
+impl<'a> Run<'a> {
+    fn node(&'a self, node: &'a PlanNode) -> BoxFuture<'a, ()> {
+        async move {
+            match node {
+                PlanNode::Fetch(fetch) => self.root_fetch(fetch).await,
+                PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
+                    PlanNode::Fetch(fetch) => {
+                        self.entity_fetch(flatten.path.as_slice(), fetch).await
+                    }
+                    other => self.node(other).await,
+                },
+                PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
+                PlanNode::Sequence(sequence) => {
+                    for child in &sequence.nodes {
+                        self.node(child).await;
+                    }
+                }
+                PlanNode::Parallel(parallel) if self.is_mutation => {
+                    // The planner may run a mutation field in parallel with the
+                    // entity fetches of the previous one. Mutation fields execute
+                    // serially, each with its whole selection (spec §6.2.2): finish
+                    // the previous field's fetches first, then the mutations in order.
+                    let (mutations, others): (Vec<&PlanNode>, Vec<&PlanNode>) = parallel
+                        .nodes
+                        .iter()
+                        .partition(|n| matches!(n, PlanNode::Fetch(_)));
+                    futures::future::join_all(others.into_iter().map(|n| self.node(n))).await;
+                    for mutation in mutations {
+                        self.node(mutation).await;
+                    }
+                }
+                PlanNode::Parallel(parallel) => {
+                    futures::future::join_all(parallel.nodes.iter().map(|n| self.node(n))).await;
+                }
+                PlanNode::Condition(condition) => {
+                    let value = self
+                        .variables
+                        .get(condition.condition.as_str())
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false);
+                    let branch = if value {
+                        condition.if_clause.as_deref()
+                    } else {
+                        condition.else_clause.as_deref()
+                    };
+                    if let Some(branch) = branch {
+                        self.node(branch).await;
+                    }
+                }
+                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
+                    lock(&self.errors).push(GraphQLError::new(
+                        "subscriptions and @defer are not supported",
+                        ErrorCode::InternalServerError,
+                    ));
+                }
+            }
+        }
+        .boxed()
+    }
+
+    /// The request body for a fetch: its operation, the client variables it uses
+    /// and `extra` (representations), serialized without copying any value.
+    fn body(
+        &self,
+        operation: &str,
+        usages: Option<&std::collections::BTreeSet<String>>,
+        extra: &[(&str, &[JsonValue])],
+    ) -> String {
+        let body = RequestBody {
+            query: operation,
+            variables: RequestVariables {
+                client: self.variables,
+                usages,
+                extra,
+            },
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+
+    async fn call(
+        &self,
+        subgraph: &str,
+        body: String,
+    ) -> Result<Arc<SubgraphResponse>, FetchError> {
+        tracing::debug!(subgraph, "subgraph fetch");
+        self.client
+            .fetch(subgraph, body, self.shareable, self.headers)
+            .await
+    }
+
+    /// Records that `paths` failed because of `error`: one client error (at the
+    /// first path) and every path marked as explained.
+    fn fail(
+        &self,
+        subgraph: &str,
+        error: &ExecuteError,
+        code: ErrorCode,
+        paths: Vec<ResponsePath>,
+    ) {
+        tracing::warn!(subgraph, %error, "subgraph fetch failed");
+        let mut client_error = GraphQLError::new(error.to_string(), code)
+            .with_extension("serviceName", JsonValue::from(subgraph));
+        if let Some(first) = paths.first() {
+            client_error = client_error.with_path(first.clone());
+        }
+        lock(&self.errors).push(client_error);
+        lock(&self.explained).extend(paths);
+    }
+
+    /// Re-paths a subgraph error with `map` and records it.
+    fn subgraph_error(
+        &self,
+        subgraph: &str,
+        raw: &JsonValue,
+        map: &dyn Fn(&[PathSegment]) -> Vec<ResponsePath>,
+    ) {
+        let object = raw.as_object();
+        let message = object
+            .and_then(|o| o.get("message"))
+            .and_then(|m| m.as_str())
+            .unwrap_or("subgraph error")
+            .to_string();
+        let mut extensions = object
+            .and_then(|o| o.get("extensions"))
+            .and_then(|e| e.as_object())
+            .cloned()
+            .unwrap_or_default();
+        extensions.insert("serviceName", JsonValue::from(subgraph));
+        let raw_path: Option<Vec<PathSegment>> = object
+            .and_then(|o| o.get("path"))
+            .and_then(|p| p.as_array())
+            .map(|segments| {
+                segments
+                    .iter()
+                    .filter_map(|s| match s {
+                        JsonValue::String(k) => Some(PathSegment::Key(k.as_str().to_string())),
+                        JsonValue::Number(n) => n.as_u64().map(|i| PathSegment::Index(i as usize)),
+                        _ => None,
+                    })
+                    .collect()
+            });
+        let paths = raw_path.as_deref().map(map).unwrap_or_default();
+        let mut errors = lock(&self.errors);
+        if paths.is_empty() {
+            errors.push(GraphQLError {
+                message,
+                locations: Vec::<Location>::new(),
+                path: None,
+                extensions,
+            });
+            return;
+        }
+        for path in &paths {
+            errors.push(GraphQLError {
+                message: message.clone(),
+                locations: Vec::new(),
+                path: Some(path.clone()),
+                extensions: extensions.clone(),
+            });
+        }
+        drop(errors);
+        lock(&self.explained).extend(paths);
+    }
+
+    async fn root_fetch(&self, fetch: &FetchNode) {
+        let subgraph = fetch.service_name.as_str();
+        let root_keys = || -> Vec<ResponsePath> {
+            fetch
+                .operation
+                .document
+                .operation
+                .selection_set
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    SelectionItem::Field(f) => Some(vec![PathSegment::Key(
+                        f.alias.clone().unwrap_or_else(|| f.name.clone()),
+                    )]),
+                    _ => None,
+                })
+                .collect()
+        };
+        let body = self.body(
+            &fetch.operation.document_str,
+            fetch.variable_usages.as_ref(),
+            &[],
+        );
+        let response = match self.call(subgraph, body).await {
+            Ok(response) => response,
+            Err(error) => {
+                let code = error.code();
+                self.fail(subgraph, &ExecuteError::Fetch(error), code, root_keys());
+                return;
+            }
+        };
+        // Owned unless another request shares this response (deduplication).
+        let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
+        for raw in &errors {
+            self.subgraph_error(subgraph, raw, &|path| vec![path.to_vec()]);
+        }
+        match data {
+            Some(mut data) => {
+                if let Some(rewrites) = &fetch.output_rewrites {
+                    apply_rewrites(&mut data, rewrites, &self.types);
+                }
+                deep_merge(&mut lock(&self.data), data);
+            }
+            None if errors.is_empty() => {
+                let error = ExecuteError::Shape {
+                    subgraph: subgraph.to_string(),
+                    reason: "no data".into(),
+                };
+                self.fail(
+                    subgraph,
+                    &error,
+                    ErrorCode::SubgraphInvalidResponse,
+                    root_keys(),
+                );
+            }
+            None => lock(&self.explained).extend(root_keys()),
+        }
+    }
+
+    /// Representations for the entities at `paths` under `requires`.
+    fn representations(
+        &self,
+        subgraph: &str,
+        paths: &[&[FlattenNodePathSegment]],
+        requires: &crate::plan::SelectionSet,
+        input_rewrites: Option<&Vec<crate::plan::FetchRewrite>>,
+    ) -> Representations {
+        let data = lock(&self.data);
+        let mut reprs = Representations::default();
+        for path in paths {
+            for entity_path in collect_paths(&data, path, &self.types) {
+                let Some(entity) = get_at(&data, &entity_path) else {
+                    continue;
+                };
+                let Some(mut repr) = representation(entity, requires, &self.types) else {
+                    continue;
+                };
+                if let Some(rewrites) = input_rewrites {
+                    apply_rewrites(&mut repr, rewrites, &self.types);
+                }
+                if !self.keys.is_resolvable(subgraph, &repr) {
+                    continue;
+                }
+                reprs.push(entity_path, repr);
+            }
+        }
+        reprs
+    }
+
+    /// Merges `_entities` results into the entities they answer. Each result is
+    /// moved into its last entity and cloned only for duplicates.
+    fn merge_entities(
+        &self,
+        subgraph: &str,
+        reprs: &Representations,
+        results: Option<JsonValue>,
+        output_rewrites: Option<&Vec<crate::plan::FetchRewrite>>,
+    ) -> Result<(), ExecuteError> {
+        let Some(results) = results else {
+            return Ok(());
+        };
+        let shape = |reason: &str| ExecuteError::Shape {
+            subgraph: subgraph.to_string(),
+            reason: reason.to_string(),
+        };
+        let JsonValue::Array(mut results) = results else {
+            return Err(shape("_entities is not a list"));
+        };
+        if results.len() != reprs.unique.len() {
+            return Err(shape("_entities has the wrong number of entities"));
+        }
+        let mut remaining = vec![0usize; results.len()];
+        for (_, index) in &reprs.entities {
+            if let Some(count) = remaining.get_mut(*index) {
+                *count += 1;
+            }
+        }
+        let mut data = lock(&self.data);
+        for (path, index) in &reprs.entities {
+            let (Some(slot), Some(count)) = (results.get_mut(*index), remaining.get_mut(*index))
+            else {
+                continue;
+            };
+            *count -= 1;
+            if !slot.is_object() {
+                continue;
+            }
+            let mut result = if *count == 0 {
+                std::mem::replace(slot, JsonValue::Null)
+            } else {
+                slot.clone()
+            };
+            if let Some(rewrites) = output_rewrites {
+                apply_rewrites(&mut result, rewrites, &self.types);
+            }
+            if let Some(target) = get_at_mut(&mut data, path) {
+                deep_merge(target, result);
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps an `_entities`-relative error path (`[root, i, rest..]`) to response
+    /// paths. Some subgraphs (async-graphql 7) drop the index (`[root, rest..]`):
+    /// such errors are attributed to the entities that came back null.
+    fn entity_error_paths(
+        reprs: &Representations,
+        results: Option<&JsonValue>,
+        path: &[PathSegment],
+    ) -> Vec<ResponsePath> {
+        let extend = |base: &ResponsePath, rest: &[PathSegment]| {
+            let mut full = base.clone();
+            full.extend_from_slice(rest);
+            full
+        };
+        match path {
+            [PathSegment::Key(_), PathSegment::Index(i), rest @ ..] => {
+                reprs.paths_for(*i).map(|p| extend(p, rest)).collect()
+            }
+            [PathSegment::Key(_), rest @ ..] => {
+                let Some(results) = results.and_then(|r| r.as_array()) else {
+                    return Vec::new();
+                };
+                reprs
+                    .entities
+                    .iter()
+                    .filter(|(_, i)| results.get(*i).is_none_or(|r| !r.is_object()))
+                    .map(|(p, _)| extend(p, rest))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    async fn entity_fetch(&self, path: &[FlattenNodePathSegment], fetch: &FetchNode) {
+        let subgraph = fetch.service_name.as_str();
+        let Some(requires) = fetch.requires.as_ref() else {
+            return;
+        };
+        let reprs =
+            self.representations(subgraph, &[path], requires, fetch.input_rewrites.as_ref());
+        if reprs.is_empty() {
+            return;
+        }
+        let body = self.body(
+            &fetch.operation.document_str,
+            fetch.variable_usages.as_ref(),
+            &[("representations", &reprs.unique)],
+        );
+        let all_paths = || {
+            reprs
+                .entities
+                .iter()
+                .map(|(p, _)| p.clone())
+                .collect::<Vec<_>>()
+        };
+        let response = match self.call(subgraph, body).await {
+            Ok(response) => response,
+            Err(error) => {
+                let code = error.code();
+                self.fail(subgraph, &ExecuteError::Fetch(error), code, all_paths());
+                return;
+            }
+        };
+        let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
+        let results = match data {
+            Some(JsonValue::Object(mut data)) => data.remove("_entities"),
+            _ => None,
+        };
+        for raw in &errors {
+            self.subgraph_error(subgraph, raw, &|p| {
+                Self::entity_error_paths(&reprs, results.as_ref(), p)
+            });
+        }
+        if results.is_none() && errors.is_empty() {
+            let error = ExecuteError::Shape {
+                subgraph: subgraph.to_string(),
+                reason: "no _entities in data".into(),
+            };
+            self.fail(
+                subgraph,
+                &error,
+                ErrorCode::SubgraphInvalidResponse,
+                all_paths(),
+            );
+            return;
+        }
+        if results.is_none() {
+            lock(&self.explained).extend(all_paths());
+        }
+        if let Err(error) =
+            self.merge_entities(subgraph, &reprs, results, fetch.output_rewrites.as_ref())
+        {
+            self.fail(
+                subgraph,
+                &error,
+                ErrorCode::SubgraphInvalidResponse,
+                all_paths(),
+            );
+        }
+    }
+
+    async fn batch_fetch(&self, batch: &BatchFetchNode) {
+        let subgraph = batch.service_name.as_str();
+        let mut per_alias = Vec::new();
+        for alias in &batch.entity_batch.aliases {
+            let paths: Vec<&[FlattenNodePathSegment]> =
+                alias.merge_paths.iter().map(|p| p.as_slice()).collect();
+            let reprs = self.representations(
+                subgraph,
+                &paths,
+                &alias.requires,
+                alias.input_rewrites.as_ref(),
+            );
+            per_alias.push((alias, reprs));
+        }
+        let extra: Vec<(&str, &[JsonValue])> = per_alias
+            .iter()
+            .map(|(alias, reprs)| {
+                (
+                    alias.representations_variable_name.as_str(),
+                    reprs.unique.as_slice(),
+                )
+            })
+            .collect();
+        if per_alias.iter().all(|(_, r)| r.is_empty()) {
+            return;
+        }
+        let all_paths = || {
+            per_alias
+                .iter()
+                .flat_map(|(_, r)| r.entities.iter().map(|(p, _)| p.clone()))
+                .collect::<Vec<_>>()
+        };
+        let body = self.body(
+            &batch.operation.document_str,
+            batch.variable_usages.as_ref(),
+            &extra,
+        );
+        let response = match self.call(subgraph, body).await {
+            Ok(response) => response,
+            Err(error) => {
+                let code = error.code();
+                self.fail(subgraph, &ExecuteError::Fetch(error), code, all_paths());
+                return;
+            }
+        };
+        drop(extra);
+        let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
+        let mut data = match data {
+            Some(JsonValue::Object(data)) => Some(data),
+            _ => None,
+        };
+        for raw in &errors {
+            self.subgraph_error(subgraph, raw, &|p| match p.first() {
+                Some(PathSegment::Key(key)) => per_alias
+                    .iter()
+                    .find(|(alias, _)| alias.alias == *key)
+                    .map(|(_, reprs)| {
+                        Self::entity_error_paths(
+                            reprs,
+                            data.as_ref().and_then(|d| d.get(key.as_str())),
+                            p,
+                        )
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            });
+        }
+        let Some(data) = data.as_mut() else {
+            if errors.is_empty() {
+                let error = ExecuteError::Shape {
+                    subgraph: subgraph.to_string(),
+                    reason: "no data".into(),
+                };
+                self.fail(
+                    subgraph,
+                    &error,
+                    ErrorCode::SubgraphInvalidResponse,
+                    all_paths(),
+                );
+            } else {
+                lock(&self.explained).extend(all_paths());
+            }
+            return;
+        };
+        for (alias, reprs) in &per_alias {
+            if reprs.is_empty() {
+                continue;
+            }
+            let results = data.remove(alias.alias.as_str());
+            if let Err(error) =
+                self.merge_entities(subgraph, reprs, results, alias.output_rewrites.as_ref())
+            {
+                let paths = reprs.entities.iter().map(|(p, _)| p.clone()).collect();
+                self.fail(subgraph, &error, ErrorCode::SubgraphInvalidResponse, paths);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str) -> PathSegment {
+        PathSegment::Key(k.into())
+    }
+
+    #[test]
+    fn entity_error_paths_follow_the_representation_index() {
+        let mut reprs = Representations::default();
+        let user = |id: &str| -> JsonValue {
+            serde_json::from_value(serde_json::json!({"__typename": "User", "id": id}))
+                .unwrap_or(JsonValue::Null)
+        };
+        reprs.push(vec![key("a"), PathSegment::Index(0)], user("1"));
+        reprs.push(vec![key("a"), PathSegment::Index(1)], user("2"));
+        reprs.push(vec![key("b")], user("2"));
+        let paths = Run::entity_error_paths(
+            &reprs,
+            None,
+            &[key("_entities"), PathSegment::Index(1), key("name")],
+        );
+        assert_eq!(
+            paths,
+            vec![
+                vec![key("a"), PathSegment::Index(1), key("name")],
+                vec![key("b"), key("name")]
+            ]
+        );
+        // Without an index, errors go to the entities that came back null.
+        let results: JsonValue = serde_json::from_value(serde_json::json!([{"name": "x"}, null]))
+            .unwrap_or(JsonValue::Null);
+        let paths =
+            Run::entity_error_paths(&reprs, Some(&results), &[key("_entities"), key("name")]);
+        assert_eq!(
+            paths,
+            vec![
+                vec![key("a"), PathSegment::Index(1), key("name")],
+                vec![key("b"), key("name")]
+            ]
+        );
+        assert!(Run::entity_error_paths(&reprs, None, &[]).is_empty());
+    }
+}

@@ -1,0 +1,286 @@
+//! The request pipeline, independent of HTTP: parse → validate → plan → execute.
+//!
+//! A [`Gateway`] is built once per supergraph and shared by all requests.
+
+use apollo_compiler::collections::HashMap;
+use apollo_compiler::response::{JsonMap, JsonValue};
+use apollo_compiler::schema::Implementers;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{Name, Schema};
+use tessera_schema::{ApiSchemaError, Supergraph, SupergraphError};
+
+use crate::config::RouterConfig;
+use crate::error::{ErrorCode, GraphQLError, RequestError};
+use crate::execute::Executor;
+use crate::execute::keys::EntityKeys;
+use crate::execute::fetch::SubgraphClient;
+use crate::execute::project::ProjectionSchema;
+use crate::plan::{PlanError, QueryPlanner};
+use crate::validate::ValidOperation;
+
+/// Why a gateway could not be built from a supergraph and a config.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error(transparent)]
+    Supergraph(#[from] SupergraphError),
+    #[error(transparent)]
+    ApiSchema(#[from] ApiSchemaError),
+    #[error(transparent)]
+    Planner(#[from] PlanError),
+    #[error("cannot build the subgraph HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("config overrides unknown subgraph {0:?}")]
+    UnknownSubgraphOverride(String),
+}
+
+/// A GraphQL request, whichever way it came in.
+#[derive(Debug, Clone, Default)]
+pub struct GraphQLRequest {
+    pub query: Option<String>,
+    pub operation_name: Option<String>,
+    pub variables: JsonMap,
+    pub extensions: JsonMap,
+}
+
+/// Per-request facts from the transport.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    /// Came in over GET: mutations are refused.
+    pub is_get: bool,
+    /// The client asked for the query plan (`tessera-include-query-plan: true`).
+    pub include_plan: bool,
+    /// Client headers to pass on to every subgraph request (see
+    /// [`crate::config::HeadersConfig`]).
+    pub forward_headers: Vec<(http::HeaderName, http::HeaderValue)>,
+}
+
+/// A GraphQL response. `data: None` + `request_error: Some` means no `data` key.
+#[derive(Debug)]
+pub struct GraphQLResponse {
+    /// Absent (`None`) for request errors; `Some(None)` is `"data": null`.
+    pub data: Option<Option<JsonMap>>,
+    pub errors: Vec<GraphQLError>,
+    pub extensions: JsonMap,
+    /// Set when the request failed before execution: drives the HTTP status.
+    pub request_error: Option<ErrorCode>,
+}
+
+impl GraphQLResponse {
+    pub fn from_request_error(error: RequestError) -> Self {
+        GraphQLResponse {
+            data: None,
+            errors: error.errors,
+            extensions: JsonMap::new(),
+            request_error: Some(error.code),
+        }
+    }
+
+    /// The response body as JSON (`errors` first, spec §7.1 note).
+    pub fn to_json(&self) -> JsonValue {
+        let mut body = JsonMap::new();
+        if !self.errors.is_empty() {
+            let errors = serde_json::to_value(&self.errors)
+                .ok()
+                .and_then(|v| serde_json::from_value::<JsonValue>(v).ok())
+                .unwrap_or(JsonValue::Array(Vec::new()));
+            body.insert("errors", errors);
+        }
+        if let Some(data) = &self.data {
+            body.insert(
+                "data",
+                data.clone()
+                    .map(JsonValue::Object)
+                    .unwrap_or(JsonValue::Null),
+            );
+        }
+        if !self.extensions.is_empty() {
+            body.insert("extensions", JsonValue::Object(self.extensions.clone()));
+        }
+        JsonValue::Object(body)
+    }
+}
+
+/// The router's state for one supergraph.
+pub struct Gateway {
+    config: RouterConfig,
+    supergraph: Supergraph,
+    api_schema: Valid<Schema>,
+    api_sdl: String,
+    implementers: HashMap<Name, Implementers>,
+    planner: QueryPlanner,
+    client: SubgraphClient,
+    keys: EntityKeys,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("subgraphs", &self.supergraph.subgraphs())
+            .finish()
+    }
+}
+
+/// Spec identities this router understands (others with `for: SECURITY/EXECUTION`
+/// are logged at startup).
+const UNDERSTOOD_FEATURES: &[&str] = &[
+    "https://specs.apollo.dev/link",
+    "https://specs.apollo.dev/join",
+    "https://specs.apollo.dev/inaccessible",
+    "https://specs.apollo.dev/tag",
+];
+
+impl Gateway {
+    /// Loads the supergraph, derives the API schema, builds the planner and the
+    /// subgraph client. Fails on anything it cannot serve correctly.
+    pub fn new(config: RouterConfig, supergraph_sdl: &str) -> Result<Self, GatewayError> {
+        let supergraph = Supergraph::parse(supergraph_sdl)?;
+        for feature in supergraph.features_requiring_support(UNDERSTOOD_FEATURES) {
+            tracing::warn!(url = %feature.url, "the supergraph links a feature this router does not enforce yet");
+        }
+        for name in config.subgraphs.overrides.keys() {
+            if !supergraph.subgraphs().iter().any(|s| &s.name == name) {
+                return Err(GatewayError::UnknownSubgraphOverride(name.clone()));
+            }
+        }
+        let api_schema = tessera_schema::api_schema(&supergraph)?;
+        let api_sdl = api_schema.to_string();
+        let implementers = api_schema.implementers_map();
+        let planner = QueryPlanner::new(supergraph.sdl(), &config.planner)?;
+        let client = SubgraphClient::new(
+            supergraph
+                .subgraphs()
+                .iter()
+                .map(|s| (s.name.clone(), s.url.clone())),
+            &config.subgraphs,
+        )?;
+        let keys = EntityKeys::new(&supergraph);
+        Ok(Gateway {
+            keys,
+            config,
+            supergraph,
+            api_schema,
+            api_sdl,
+            implementers,
+            planner,
+            client,
+        })
+    }
+
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
+    }
+
+    /// The API schema as SDL.
+    pub fn api_sdl(&self) -> &str {
+        &self.api_sdl
+    }
+
+    /// The subgraph URLs in use, by name (after config overrides).
+    pub fn subgraph_urls(&self) -> Vec<(String, String)> {
+        self.supergraph
+            .subgraphs()
+            .iter()
+            .map(|s| {
+                let url = self.client.url(&s.name).unwrap_or_default().to_string();
+                (s.name.clone(), url)
+            })
+            .collect()
+    }
+
+    /// Runs one request through the pipeline. Never panics on client input.
+    pub async fn handle(&self, request: GraphQLRequest, ctx: RequestContext) -> GraphQLResponse {
+        match self.prepare(request, &ctx) {
+            Ok(operation) => self.run(operation, &ctx).await,
+            Err(error) => GraphQLResponse::from_request_error(error),
+        }
+    }
+
+    fn prepare(
+        &self,
+        request: GraphQLRequest,
+        ctx: &RequestContext,
+    ) -> Result<ValidOperation, RequestError> {
+        let limits = &self.config.limits;
+        let Some(query) = request.query else {
+            if request.extensions.contains_key("persistedQuery") {
+                return Err(RequestError::new(
+                    ErrorCode::PersistedQueryNotSupported,
+                    "persisted queries are not supported; send the full query",
+                ));
+            }
+            return Err(RequestError::new(
+                ErrorCode::InvalidRequest,
+                "the request has no `query`",
+            ));
+        };
+        let document = crate::parse::parse(&query, limits)?;
+        let operation = crate::validate::validate(
+            &self.api_schema,
+            document,
+            request.operation_name.as_deref(),
+            &request.variables,
+            limits,
+            self.config.introspection,
+        )?;
+        if ctx.is_get && !operation.operation_type.is_query() {
+            return Err(RequestError::new(
+                ErrorCode::MethodNotAllowed,
+                "only queries may be sent over GET; use POST for mutations",
+            ));
+        }
+        Ok(operation)
+    }
+
+    async fn run(&self, operation: ValidOperation, ctx: &RequestContext) -> GraphQLResponse {
+        let mut extensions = JsonMap::new();
+        let plan = if operation.has_concrete_fields {
+            match self
+                .planner
+                .plan(operation.planner_source(), operation.operation_name.clone())
+                .await
+            {
+                Ok(plan) => Some(plan),
+                Err(error) => {
+                    tracing::error!(%error, "query planning failed");
+                    return GraphQLResponse::from_request_error(RequestError::new(
+                        ErrorCode::QueryPlanningFailed,
+                        "the router could not plan this operation",
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        if ctx.include_plan && self.config.expose_query_plan {
+            let value = match &plan {
+                Some(plan) => serde_json::to_value(plan.as_ref())
+                    .ok()
+                    .and_then(|v| serde_json::from_value::<JsonValue>(v).ok())
+                    .unwrap_or(JsonValue::Null),
+                None => JsonValue::Null,
+            };
+            extensions.insert("queryPlan", value);
+            if let Some(plan) = &plan {
+                extensions.insert("queryPlanText", JsonValue::from(plan.to_string()));
+            }
+        }
+        let executor = Executor {
+            client: &self.client,
+            supergraph: self.supergraph.schema(),
+            api: ProjectionSchema {
+                schema: &self.api_schema,
+                implementers: &self.implementers,
+            },
+            introspection: self.config.introspection,
+            headers: &ctx.forward_headers,
+            keys: &self.keys,
+        };
+        let result = executor.execute(plan.as_deref(), &operation).await;
+        GraphQLResponse {
+            data: Some(result.data),
+            errors: result.errors,
+            extensions,
+            request_error: None,
+        }
+    }
+}

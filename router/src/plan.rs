@@ -1,0 +1,165 @@
+//! The planner boundary: turns a validated operation into a [`QueryPlan`] of
+//! fetch / sequence / parallel / flatten / condition nodes.
+//!
+//! Backed by `hive-router-query-planner`; nothing outside this module and
+//! `execute` names its types, so it can be replaced. Plans are cached (moka,
+//! bounded) by the printed operation and the operation name.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hive_router_query_planner::ast::normalization::normalize_operation;
+use hive_router_query_planner::graph::PlannerOverrideContext;
+use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
+use hive_router_query_planner::utils::cancellation::CancellationToken;
+use hive_router_query_planner::utils::parsing::{safe_parse_operation, safe_parse_schema};
+
+pub use hive_router_query_planner::ast::selection_item::SelectionItem;
+pub use hive_router_query_planner::ast::selection_set::{
+    FieldSelection, InlineFragmentSelection, SelectionSet,
+};
+pub use hive_router_query_planner::planner::plan_nodes::{
+    BatchFetchNode, ConditionNode, FetchNode, FetchNodePathSegment, FetchRewrite, FlattenNode,
+    FlattenNodePathSegment, PlanNode, QueryPlan,
+};
+
+use crate::config::PlannerConfig;
+
+/// Why planning failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PlanError {
+    #[error("the planner cannot read the supergraph: {0}")]
+    SupergraphSyntax(String),
+    #[error("the planner cannot load the supergraph: {0}")]
+    Supergraph(String),
+    #[error("the planner crashed while loading the supergraph")]
+    SupergraphPanicked,
+    #[error("the planner cannot read the operation: {0}")]
+    OperationSyntax(String),
+    #[error("cannot normalize the operation: {0}")]
+    Normalize(String),
+    #[error("cannot plan the operation: {0}")]
+    Plan(String),
+    #[error("the planner crashed on this operation")]
+    Panicked,
+}
+
+/// Plans operations against one supergraph, with a bounded cache.
+pub struct QueryPlanner {
+    planner: Arc<Planner>,
+    cache: moka::future::Cache<String, Arc<QueryPlan>>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for QueryPlanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryPlanner")
+            .field("cached_plans", &self.cache.entry_count())
+            .finish()
+    }
+}
+
+impl QueryPlanner {
+    /// Builds the planner's graph from a supergraph SDL that `tessera_schema`
+    /// already accepted. Panics inside the planner become [`PlanError::SupergraphPanicked`].
+    pub fn new(supergraph_sdl: &str, config: &PlannerConfig) -> Result<Self, PlanError> {
+        let document = safe_parse_schema(supergraph_sdl)
+            .map_err(|e| PlanError::SupergraphSyntax(e.to_string()))?;
+        let planner = catch_unwind(AssertUnwindSafe(|| {
+            Planner::new_from_supergraph(&document, QueryPlannerOptions::default())
+        }))
+        .map_err(|_| PlanError::SupergraphPanicked)?
+        .map_err(|e| PlanError::Supergraph(e.to_string()))?;
+        Ok(QueryPlanner {
+            planner: Arc::new(planner),
+            cache: moka::future::Cache::new(config.cache_size),
+            timeout: Duration::from_millis(config.timeout_ms),
+        })
+    }
+
+    /// Plans `source` (one printed operation), from the cache when possible.
+    /// Planning runs on a blocking thread and panics are contained.
+    pub async fn plan(
+        &self,
+        source: String,
+        operation_name: Option<String>,
+    ) -> Result<Arc<QueryPlan>, PlanError> {
+        let key = format!("{}\n{}", operation_name.as_deref().unwrap_or(""), source);
+        let planner = Arc::clone(&self.planner);
+        let timeout = self.timeout;
+        self.cache
+            .try_get_with(key, async move {
+                tokio::task::spawn_blocking(move || {
+                    catch_unwind(AssertUnwindSafe(|| {
+                        plan_now(&planner, &source, operation_name.as_deref(), timeout)
+                    }))
+                    .unwrap_or(Err(PlanError::Panicked))
+                })
+                .await
+                .unwrap_or(Err(PlanError::Panicked))
+                .map(Arc::new)
+            })
+            .await
+            .map_err(|e| (*e).clone())
+    }
+}
+
+fn plan_now(
+    planner: &Planner,
+    source: &str,
+    operation_name: Option<&str>,
+    timeout: Duration,
+) -> Result<QueryPlan, PlanError> {
+    let document =
+        safe_parse_operation(source).map_err(|e| PlanError::OperationSyntax(e.to_string()))?;
+    let normalized = normalize_operation(&planner.supergraph, &document, operation_name)
+        .map_err(|e| PlanError::Normalize(e.to_string()))?;
+    planner
+        .plan_from_normalized_operation(
+            &normalized.operation,
+            PlannerOverrideContext::default(),
+            &CancellationToken::with_timeout(timeout),
+        )
+        .map_err(|e| PlanError::Plan(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUPERGRAPH: &str = include_str!("../tests/fixtures/supergraph.graphql");
+
+    #[tokio::test]
+    async fn plans_are_cached_by_operation_and_name() {
+        let planner = QueryPlanner::new(SUPERGRAPH, &PlannerConfig::default()).expect("planner");
+        let plan = planner
+            .plan("{ me { name } }".into(), None)
+            .await
+            .expect("plan");
+        assert!(plan.to_string().contains("accounts"), "{plan}");
+        planner
+            .plan("{ me { name } }".into(), None)
+            .await
+            .expect("plan");
+        planner
+            .plan("query Me { me { name } }".into(), Some("Me".into()))
+            .await
+            .expect("plan");
+        planner.cache.run_pending_tasks().await;
+        assert_eq!(planner.cache.entry_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn planner_failures_are_errors_not_panics() {
+        let planner = QueryPlanner::new(SUPERGRAPH, &PlannerConfig::default()).expect("planner");
+        assert!(planner.plan("{ me {".into(), None).await.is_err());
+        assert!(
+            planner
+                .plan("query A { me { id } }".into(), Some("B".into()))
+                .await
+                .is_err()
+        );
+        assert!(QueryPlanner::new("type Query {", &PlannerConfig::default()).is_err());
+    }
+}

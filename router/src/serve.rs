@@ -1,0 +1,120 @@
+//! Running the router: build the app for a supergraph and serve it on a listener
+//! with graceful shutdown. Usable in-process (tests, `tessera dev`).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::RouterConfig;
+use crate::gateway::{Gateway, GatewayError};
+
+/// Why the router could not start or stopped abnormally.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot load the supergraph: {0}")]
+    Gateway(#[from] GatewayError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the server task failed")]
+    Task,
+}
+
+/// Builds the axum application serving `supergraph_sdl` with `config`.
+pub fn build_app(config: RouterConfig, supergraph_sdl: &str) -> Result<axum::Router, ServeError> {
+    let gateway = Gateway::new(config, supergraph_sdl)?;
+    for (name, url) in gateway.subgraph_urls() {
+        tracing::info!(subgraph = %name, %url, "subgraph");
+    }
+    Ok(crate::http::app(Arc::new(gateway)))
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    config: RouterConfig,
+    supergraph_sdl: &str,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let app = build_app(config, supergraph_sdl)?;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "router listening; GraphQL at /graphql");
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// A router running in the background of the current tokio runtime.
+#[derive(Debug)]
+pub struct RunningRouter {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl RunningRouter {
+    /// The bound address (useful after binding port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>/graphql`.
+    pub fn graphql_url(&self) -> String {
+        format!("http://{}/graphql", self.addr)
+    }
+
+    /// Stops accepting, drains in-flight requests, and waits for the server.
+    pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.map_err(|_| ServeError::Task)?
+    }
+}
+
+/// Starts the router on `listener` in the background. The supergraph is loaded
+/// (and rejected if unservable) before this returns, so the router is ready.
+pub async fn start_on(
+    listener: TcpListener,
+    config: RouterConfig,
+    supergraph_sdl: &str,
+) -> Result<RunningRouter, ServeError> {
+    let addr = listener.local_addr()?;
+    let app = build_app(config, supergraph_sdl)?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .map_err(ServeError::from)
+    });
+    Ok(RunningRouter {
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// Binds `config.listen` (port 0 picks a free port) and starts the router.
+pub async fn start(
+    config: RouterConfig,
+    supergraph_sdl: &str,
+) -> Result<RunningRouter, ServeError> {
+    let addr = config.listen;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    start_on(listener, config, supergraph_sdl).await
+}

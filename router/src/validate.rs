@@ -1,0 +1,374 @@
+//! Validating an operation against the API schema, enforcing limits, and coercing
+//! variables. The output, [`ValidOperation`], is the only thing the planner and the
+//! executor accept.
+
+use std::collections::HashSet;
+
+use apollo_compiler::executable::{self, ExecutableDocument, OperationType, Selection};
+use apollo_compiler::response::JsonMap;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{Node, Schema, ast};
+
+use crate::config::LimitsConfig;
+use crate::error::{ErrorCode, GraphQLError, Location, RequestError};
+
+/// Why an operation was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("invalid operation")]
+    Invalid(Vec<GraphQLError>),
+    #[error("{0}")]
+    OperationNotFound(String),
+    #[error("{0}")]
+    Variables(String),
+    #[error("the operation is nested {found} levels deep, more than the limit of {limit}")]
+    TooDeep { found: usize, limit: usize },
+    #[error("the operation has {found} aliases, more than the limit of {limit}")]
+    TooManyAliases { found: usize, limit: usize },
+    #[error("the operation has {found} root fields, more than the limit of {limit}")]
+    TooManyRootFields { found: usize, limit: usize },
+    #[error("introspection is disabled")]
+    IntrospectionDisabled,
+    #[error("subscriptions are not supported")]
+    SubscriptionNotSupported,
+    #[error("{0}")]
+    IntrospectionTooDeep(String),
+}
+
+impl From<ValidateError> for RequestError {
+    fn from(error: ValidateError) -> Self {
+        let code = match &error {
+            ValidateError::Invalid(errors) => {
+                return RequestError {
+                    code: ErrorCode::ValidationFailed,
+                    errors: errors.clone(),
+                };
+            }
+            ValidateError::OperationNotFound(_) => ErrorCode::OperationNotFound,
+            ValidateError::Variables(_) => ErrorCode::BadUserInput,
+            ValidateError::TooDeep { .. } | ValidateError::IntrospectionTooDeep(_) => {
+                ErrorCode::MaxDepthExceeded
+            }
+            ValidateError::TooManyAliases { .. } => ErrorCode::MaxAliasesExceeded,
+            ValidateError::TooManyRootFields { .. } => ErrorCode::MaxRootFieldsExceeded,
+            ValidateError::IntrospectionDisabled => ErrorCode::IntrospectionDisabled,
+            ValidateError::SubscriptionNotSupported => ErrorCode::SubscriptionNotSupported,
+        };
+        RequestError::new(code, error.to_string())
+    }
+}
+
+/// An operation proven valid against the API schema, within limits, with coerced
+/// variables.
+#[derive(Debug)]
+pub struct ValidOperation {
+    pub document: Valid<ExecutableDocument>,
+    /// The name of the selected operation (`None` for the anonymous one).
+    pub operation_name: Option<String>,
+    pub operation_type: OperationType,
+    /// Variables coerced per spec §6.1.2 (defaults applied).
+    pub variables: Valid<JsonMap>,
+    /// Whether any root field other than `__typename`/`__schema`/`__type` is selected:
+    /// only then is there anything to plan.
+    pub has_concrete_fields: bool,
+    /// Whether `__schema` or `__type` is selected.
+    pub has_schema_introspection: bool,
+}
+
+impl ValidOperation {
+    /// The selected operation.
+    pub fn operation(&self) -> Option<&Node<executable::Operation>> {
+        self.document
+            .operations
+            .get(self.operation_name.as_deref())
+            .ok()
+    }
+
+    /// The selected operation alone, printed, without `__schema`/`__type` root
+    /// fields (the router answers those itself): what the planner sees.
+    pub fn planner_source(&self) -> String {
+        let mut document: ExecutableDocument = (*self.document).clone();
+        let keep = |selection: &Selection| !matches!(selection, Selection::Field(f) if f.name == "__schema" || f.name == "__type");
+        let name = self.operation_name.clone();
+        if let Some(name) = &name {
+            document.operations.anonymous = None;
+            document
+                .operations
+                .named
+                .retain(|n, _| n.as_str() == name.as_str());
+        } else {
+            document.operations.named.clear();
+        }
+        if let Ok(operation) = document.operations.get_mut(name.as_deref()) {
+            operation.selection_set.selections.retain(keep);
+        }
+        document.to_string()
+    }
+}
+
+/// Validates `document` against the API `schema` and applies `limits`.
+pub fn validate(
+    schema: &Valid<Schema>,
+    document: ast::Document,
+    operation_name: Option<&str>,
+    variables: &JsonMap,
+    limits: &LimitsConfig,
+    introspection_enabled: bool,
+) -> Result<ValidOperation, ValidateError> {
+    let document = document
+        .to_executable_validate(schema)
+        .map_err(|with_errors| {
+            ValidateError::Invalid(
+                with_errors
+                    .errors
+                    .iter()
+                    .map(|diagnostic| {
+                        let locations = diagnostic
+                            .line_column_range()
+                            .map(|range| {
+                                vec![Location {
+                                    line: range.start.line,
+                                    column: range.start.column,
+                                }]
+                            })
+                            .unwrap_or_default();
+                        GraphQLError::new(diagnostic.error.to_string(), ErrorCode::ValidationFailed)
+                            .with_locations(locations)
+                    })
+                    .collect(),
+            )
+        })?;
+    let operation = document
+        .operations
+        .get(operation_name)
+        .map_err(|e| ValidateError::OperationNotFound(e.message().to_string()))?;
+
+    if operation.operation_type == OperationType::Subscription {
+        return Err(ValidateError::SubscriptionNotSupported);
+    }
+
+    let depth = max_depth(&document, &operation.selection_set, 0, limits.max_depth);
+    if depth > limits.max_depth {
+        return Err(ValidateError::TooDeep {
+            found: depth,
+            limit: limits.max_depth,
+        });
+    }
+    let aliases = count_aliases(&document, operation);
+    if aliases > limits.max_aliases {
+        return Err(ValidateError::TooManyAliases {
+            found: aliases,
+            limit: limits.max_aliases,
+        });
+    }
+
+    let mut root_fields = 0usize;
+    let mut has_concrete_fields = false;
+    let mut has_schema_introspection = false;
+    for field in operation.root_fields(&document) {
+        root_fields += 1;
+        match field.name.as_str() {
+            "__schema" | "__type" => has_schema_introspection = true,
+            "__typename" => {}
+            _ => has_concrete_fields = true,
+        }
+    }
+    if root_fields > limits.max_root_fields {
+        return Err(ValidateError::TooManyRootFields {
+            found: root_fields,
+            limit: limits.max_root_fields,
+        });
+    }
+    if has_schema_introspection {
+        if !introspection_enabled {
+            return Err(ValidateError::IntrospectionDisabled);
+        }
+        apollo_compiler::introspection::check_max_depth(&document, operation)
+            .map_err(|e| ValidateError::IntrospectionTooDeep(e.message().to_string()))?;
+    }
+
+    let variables = apollo_compiler::request::coerce_variable_values(schema, operation, variables)
+        .map_err(|e| ValidateError::Variables(e.message().to_string()))?;
+
+    let operation_name = operation.name.as_ref().map(|n| n.to_string());
+    let operation_type = operation.operation_type;
+    Ok(ValidOperation {
+        document,
+        operation_name,
+        operation_type,
+        variables,
+        has_concrete_fields,
+        has_schema_introspection,
+    })
+}
+
+/// The deepest field nesting under `selection_set`, fragments inlined. Stops
+/// descending once past `limit`, so recursion is bounded by `limit` field levels
+/// (fragment cycles are already rejected by validation).
+fn max_depth(
+    document: &ExecutableDocument,
+    selection_set: &executable::SelectionSet,
+    current: usize,
+    limit: usize,
+) -> usize {
+    let mut deepest = current;
+    for selection in &selection_set.selections {
+        let depth = match selection {
+            Selection::Field(field) => {
+                let depth = current + 1;
+                if depth > limit || field.selection_set.selections.is_empty() {
+                    depth
+                } else {
+                    max_depth(document, &field.selection_set, depth, limit)
+                }
+            }
+            Selection::InlineFragment(fragment) => {
+                max_depth(document, &fragment.selection_set, current, limit)
+            }
+            Selection::FragmentSpread(spread) => {
+                match document.fragments.get(&spread.fragment_name) {
+                    Some(fragment) => max_depth(document, &fragment.selection_set, current, limit),
+                    None => current,
+                }
+            }
+        };
+        deepest = deepest.max(depth);
+        if deepest > limit {
+            break;
+        }
+    }
+    deepest
+}
+
+/// Aliased fields in the operation and the fragments it uses, each definition
+/// counted once.
+fn count_aliases(document: &ExecutableDocument, operation: &executable::Operation) -> usize {
+    let mut count = 0;
+    let mut seen_fragments = HashSet::new();
+    let mut stack: Vec<&executable::SelectionSet> = vec![&operation.selection_set];
+    while let Some(set) = stack.pop() {
+        for selection in &set.selections {
+            match selection {
+                Selection::Field(field) => {
+                    if field.alias.is_some() {
+                        count += 1;
+                    }
+                    stack.push(&field.selection_set);
+                }
+                Selection::InlineFragment(fragment) => stack.push(&fragment.selection_set),
+                Selection::FragmentSpread(spread) => {
+                    if seen_fragments.insert(spread.fragment_name.clone())
+                        && let Some(fragment) = document.fragments.get(&spread.fragment_name)
+                    {
+                        stack.push(&fragment.selection_set);
+                    }
+                }
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDL: &str = r#"
+        type Query { a: A, list(n: Int!): [A!]!, e(kind: Kind): Int }
+        type A { a: A, b: Int }
+        enum Kind { X Y }
+    "#;
+
+    fn check(query: &str, variables: serde_json::Value) -> Result<ValidOperation, ValidateError> {
+        check_with(query, variables, &LimitsConfig::default(), true)
+    }
+
+    fn check_with(
+        query: &str,
+        variables: serde_json::Value,
+        limits: &LimitsConfig,
+        introspection: bool,
+    ) -> Result<ValidOperation, ValidateError> {
+        let schema = Schema::parse_and_validate(SDL, "schema.graphql").expect("schema");
+        let ast = crate::parse::parse(query, limits).expect("parses");
+        let variables: JsonMap = serde_json::from_value(variables).expect("object");
+        validate(&schema, ast, None, &variables, limits, introspection)
+    }
+
+    #[test]
+    fn accepts_a_valid_query_and_coerces_variables() {
+        let op = check(
+            "query($n: Int! = 3) { list(n: $n) { b } }",
+            serde_json::json!({}),
+        )
+        .expect("valid");
+        assert!(op.has_concrete_fields);
+        assert_eq!(op.variables.get("n").and_then(|v| v.as_i64()), Some(3));
+    }
+
+    #[test]
+    fn rejects_unknown_fields_arguments_and_enum_values() {
+        for query in [
+            "{ nope }",
+            "{ list(n: 1, extra: 2) { b } }",
+            "{ e(kind: Z) }",
+        ] {
+            let err = check(query, serde_json::json!({})).expect_err(query);
+            assert!(matches!(err, ValidateError::Invalid(_)), "{query}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_wrong_variable_types() {
+        let err = check(
+            "query($n: Int!) { list(n: $n) { b } }",
+            serde_json::json!({"n": "three"}),
+        )
+        .expect_err("bad variable");
+        assert!(matches!(err, ValidateError::Variables(_)));
+    }
+
+    #[test]
+    fn enforces_depth_aliases_and_root_fields() {
+        let limits = LimitsConfig {
+            max_depth: 3,
+            max_aliases: 1,
+            max_root_fields: 2,
+            ..LimitsConfig::default()
+        };
+        let deep = "{ a { a { a { b } } } }";
+        let err = check_with(deep, serde_json::json!({}), &limits, true).expect_err("deep");
+        assert!(matches!(err, ValidateError::TooDeep { found: 4, limit: 3 }));
+        let via_fragment = "{ a { ...F } } fragment F on A { a { a { b } } }";
+        let err = check_with(via_fragment, serde_json::json!({}), &limits, true).expect_err("deep");
+        assert!(matches!(err, ValidateError::TooDeep { .. }));
+        let aliases = "{ x: e y: e }";
+        let err = check_with(aliases, serde_json::json!({}), &limits, true).expect_err("aliases");
+        assert!(matches!(err, ValidateError::TooManyAliases { .. }));
+        let roots = "{ e a { b } __typename }";
+        let err = check_with(roots, serde_json::json!({}), &limits, true).expect_err("roots");
+        assert!(matches!(err, ValidateError::TooManyRootFields { .. }));
+    }
+
+    #[test]
+    fn introspection_can_be_disabled_and_is_not_planned() {
+        let op = check("{ __schema { queryType { name } } }", serde_json::json!({}))
+            .expect("introspection on");
+        assert!(!op.has_concrete_fields);
+        assert!(op.has_schema_introspection);
+        let err = check_with(
+            "{ __type(name: \"A\") { name } }",
+            serde_json::json!({}),
+            &LimitsConfig::default(),
+            false,
+        )
+        .expect_err("introspection off");
+        assert!(matches!(err, ValidateError::IntrospectionDisabled));
+        let mixed =
+            check("{ e __schema { types { name } } }", serde_json::json!({})).expect("mixed");
+        assert!(mixed.has_concrete_fields);
+        let source = mixed.planner_source();
+        assert!(!source.contains("__schema"), "{source}");
+        assert!(source.contains('e'));
+    }
+}

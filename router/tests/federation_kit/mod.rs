@@ -1,0 +1,490 @@
+//! A data-driven federation subgraph for the `federation_*` tests.
+//!
+//! Each subgraph is a real GraphQL server on `127.0.0.1:0`: it validates every
+//! incoming operation against its own SDL (per spec, so an unused or undefined
+//! variable is rejected, like async-graphql does), coerces variables and executes
+//! with apollo-compiler's spec executor over JSON data. Fields resolve from the
+//! parent JSON object by name unless the scenario's `resolve` hook answers;
+//! `_entities` calls the scenario's `entity` hook per representation. Every
+//! request is recorded so tests can assert what the router sent.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use apollo_compiler::executable::ExecutableDocument;
+use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};
+use apollo_compiler::response::JsonValue;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{Schema, schema::ExtendedType};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+/// A field call the `resolve` hook may answer.
+pub struct Call<'a> {
+    pub type_name: &'a str,
+    pub field: &'a str,
+    pub parent: &'a Value,
+    pub args: &'a Value,
+}
+
+pub type Resolve = Arc<dyn Fn(&Call<'_>) -> Option<Result<Value, String>> + Send + Sync>;
+/// `(representation) -> entity` (`null` for "not found"); the entity's
+/// `__typename` defaults to the representation's.
+pub type Entity = Arc<dyn Fn(&Value) -> Result<Value, String> + Send + Sync>;
+/// Rewrites the finished response (e.g. to drop error paths).
+pub type ResponseHook = Arc<dyn Fn(&mut Value) + Send + Sync>;
+
+/// One subgraph of a scenario.
+pub struct Subgraph {
+    pub name: &'static str,
+    pub sdl: String,
+    /// Entity type names (`_Entity` members); empty: no `_entities` field.
+    pub entities: Vec<&'static str>,
+    pub query: Value,
+    pub mutation: Value,
+    pub resolve: Option<Resolve>,
+    pub entity: Option<Entity>,
+    pub hook: Option<ResponseHook>,
+}
+
+impl Subgraph {
+    pub fn new(name: &'static str, sdl: &str) -> Self {
+        Subgraph {
+            name,
+            sdl: sdl.to_string(),
+            entities: Vec::new(),
+            query: json!({}),
+            mutation: json!({}),
+            resolve: None,
+            entity: None,
+            hook: None,
+        }
+    }
+    pub fn query(mut self, data: Value) -> Self {
+        self.query = data;
+        self
+    }
+    pub fn mutation(mut self, data: Value) -> Self {
+        self.mutation = data;
+        self
+    }
+    pub fn entities(
+        mut self,
+        types: &[&'static str],
+        resolve: impl Fn(&Value) -> Result<Value, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.entities = types.to_vec();
+        self.entity = Some(Arc::new(resolve));
+        self
+    }
+    pub fn resolve(
+        mut self,
+        resolve: impl Fn(&Call<'_>) -> Option<Result<Value, String>> + Send + Sync + 'static,
+    ) -> Self {
+        self.resolve = Some(Arc::new(resolve));
+        self
+    }
+    pub fn hook(mut self, hook: impl Fn(&mut Value) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+}
+
+/// What a subgraph received: `(query, variables)`.
+pub type Requests = Arc<Mutex<Vec<(String, Value)>>>;
+
+struct State {
+    schema: Valid<Schema>,
+    def: Subgraph,
+    requests: Requests,
+    /// Serializes mutations so that their effects (if any) are ordered.
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+fn to_apollo(value: &Value) -> JsonValue {
+    serde_json::from_value(value.clone()).expect("json")
+}
+
+fn from_apollo(value: &JsonValue) -> Value {
+    serde_json::to_value(value).expect("json")
+}
+
+struct Obj<'s> {
+    state: &'s State,
+    type_name: String,
+    value: Value,
+}
+
+impl<'s> Obj<'s> {
+    fn wrap(&self, value: Value, declared: &str) -> ResolvedValue<'s> {
+        wrap(self.state, value, declared)
+    }
+}
+
+fn wrap<'s>(state: &'s State, value: Value, declared: &str) -> ResolvedValue<'s> {
+    match value {
+        Value::Null => ResolvedValue::null(),
+        Value::Array(items) => {
+            let declared = declared.to_string();
+            ResolvedValue::List(Box::new(
+                items
+                    .into_iter()
+                    .map(move |item| Ok(wrap(state, item, &declared))),
+            ))
+        }
+        Value::Object(ref map)
+            if matches!(
+                state.schema.types.get(declared),
+                Some(
+                    ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_)
+                )
+            ) =>
+        {
+            let type_name = map
+                .get("__typename")
+                .and_then(|t| t.as_str())
+                .unwrap_or(declared)
+                .to_string();
+            ResolvedValue::Object(Box::new(Obj {
+                state,
+                type_name,
+                value,
+            }))
+        }
+        leaf => ResolvedValue::Leaf(to_apollo(&leaf)),
+    }
+}
+
+impl<'s> ObjectValue for Obj<'s> {
+    fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    fn resolve_field<'a>(
+        &'a self,
+        info: &'a ResolveInfo<'a>,
+    ) -> Result<ResolvedValue<'a>, FieldError> {
+        let field = info.field_name();
+        let declared = info.field_definition().ty.inner_named_type().to_string();
+        let args = from_apollo(&JsonValue::Object(info.arguments().clone()));
+        if field == "_entities" {
+            let entity = self.state.def.entity.clone();
+            let reprs = args["representations"].as_array().cloned().unwrap_or_default();
+            let state = self.state;
+            return Ok(ResolvedValue::List(Box::new(reprs.into_iter().map(
+                move |repr| {
+                    let Some(entity) = &entity else {
+                        return Err(FieldError {
+                            message: "no entities".into(),
+                        });
+                    };
+                    match entity(&repr) {
+                        Ok(Value::Object(mut map)) => {
+                            if !map.contains_key("__typename") {
+                                map.insert("__typename".into(), repr["__typename"].clone());
+                            }
+                            Ok(wrap(state, Value::Object(map), "_Entity"))
+                        }
+                        Ok(_) => Ok(ResolvedValue::null()),
+                        Err(message) => Err(FieldError { message }),
+                    }
+                },
+            ))));
+        }
+        if let Some(resolve) = &self.state.def.resolve {
+            let call = Call {
+                type_name: &self.type_name,
+                field,
+                parent: &self.value,
+                args: &args,
+            };
+            if let Some(result) = resolve(&call) {
+                return match result {
+                    Ok(value) => Ok(self.wrap(value, &declared)),
+                    Err(message) => Err(FieldError { message }),
+                };
+            }
+        }
+        let value = self.value.get(field).cloned().unwrap_or(Value::Null);
+        Ok(self.wrap(value, &declared))
+    }
+}
+
+fn full_sdl(def: &Subgraph) -> String {
+    let mut sdl = def.sdl.clone();
+    if !def.entities.is_empty() {
+        sdl.push_str(&format!(
+            "\nscalar _Any\nunion _Entity = {}\nextend type Query {{ _entities(representations: [_Any!]!): [_Entity]! }}\n",
+            def.entities.join(" | ")
+        ));
+    }
+    sdl
+}
+
+fn execute(state: &State, body: &Value) -> Value {
+    let query = body["query"].as_str().unwrap_or_default();
+    let variables = body
+        .get("variables")
+        .cloned()
+        .filter(|v| !v.is_null())
+        .unwrap_or(json!({}));
+    state
+        .requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((query.to_string(), variables.clone()));
+    let errors = |message: String| json!({"data": null, "errors": [{"message": message}]});
+    let document = match ExecutableDocument::parse_and_validate(&state.schema, query, "op.graphql")
+    {
+        Ok(document) => document,
+        Err(e) => return errors(e.errors.to_string()),
+    };
+    let Ok(operation) = document.operations.get(body["operationName"].as_str()) else {
+        return errors("no such operation".into());
+    };
+    let JsonValue::Object(raw_variables) = to_apollo(&variables) else {
+        return errors("variables are not an object".into());
+    };
+    let coerced = match apollo_compiler::request::coerce_variable_values(
+        &state.schema,
+        operation,
+        &raw_variables,
+    ) {
+        Ok(v) => v,
+        Err(e) => return errors(e.message().to_string()),
+    };
+    let (type_name, data) = if operation.operation_type.is_mutation() {
+        let _serial = state.log.lock().unwrap_or_else(|e| e.into_inner());
+        ("Mutation", state.def.mutation.clone())
+    } else {
+        ("Query", state.def.query.clone())
+    };
+    let root = Obj {
+        state,
+        type_name: type_name.to_string(),
+        value: data,
+    };
+    let response = Execution::new(&state.schema, &document)
+        .operation(operation)
+        .coerced_variable_values(&coerced)
+        .execute_sync(&root);
+    let mut out = match response {
+        Ok(response) => serde_json::to_value(&response).expect("json"),
+        Err(e) => errors(e.message().to_string()),
+    };
+    // `CODE:message` errors carry `extensions.code`.
+    if let Some(list) = out.get_mut("errors").and_then(|e| e.as_array_mut()) {
+        for error in list {
+            let message = error["message"].as_str().unwrap_or_default();
+            let message = message
+                .strip_prefix("resolver error: ")
+                .unwrap_or(message)
+                .to_string();
+            error["message"] = json!(message);
+            if let Some((code, rest)) = message.split_once(':')
+                && code.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                && !code.is_empty()
+            {
+                error["message"] = json!(rest.trim());
+                error["extensions"] = json!({"code": code});
+            }
+        }
+    }
+    if let Some(hook) = &state.def.hook {
+        hook(&mut out);
+    }
+    out
+}
+
+/// A started subgraph.
+pub struct Running {
+    pub name: &'static str,
+    pub url: String,
+    pub requests: Requests,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Running {
+    /// The requests received so far.
+    pub fn received(&self) -> Vec<(String, Value)> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+    pub fn clear(&self) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+pub async fn start_subgraph(def: Subgraph) -> Running {
+    let schema = Schema::parse_and_validate(full_sdl(&def), "subgraph.graphql")
+        .unwrap_or_else(|e| panic!("subgraph {} SDL: {}", def.name, e.errors));
+    let name = def.name;
+    let requests = Requests::default();
+    let state = Arc::new(State {
+        schema,
+        def,
+        requests: requests.clone(),
+        log: Arc::default(),
+    });
+    let app = axum::Router::new().route(
+        "/graphql",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let state = state.clone();
+            async move { axum::Json(execute(&state, &body)) }
+        }),
+    );
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    let listener = TcpListener::bind(addr).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Running {
+        name,
+        url: format!("http://{addr}/graphql"),
+        requests,
+        task,
+    }
+}
+
+/// The standard supergraph header (link v1.0, join v0.5, inaccessible, tag) for
+/// `graphs` (subgraph names; enum values are their upper-case names).
+pub fn supergraph(graphs: &[(&str, &str)], types: &str) -> String {
+    let mut sdl = String::from(HEADER);
+    if types.contains("type Mutation") {
+        sdl = sdl.replace("  query: Query\n", "  query: Query\n  mutation: Mutation\n");
+    }
+    sdl.push_str("enum join__Graph {\n");
+    for (name, url) in graphs {
+        sdl.push_str(&format!(
+            "  {} @join__graph(name: \"{name}\", url: \"{url}\")\n",
+            name.to_uppercase()
+        ));
+    }
+    sdl.push_str("}\n\n");
+    sdl.push_str(types);
+    sdl
+}
+
+const HEADER: &str = r#"schema
+  @link(url: "https://specs.apollo.dev/link/v1.0")
+  @link(url: "https://specs.apollo.dev/join/v0.5", for: EXECUTION)
+  @link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)
+{
+  query: Query
+}
+
+directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION
+directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean, overrideLabel: String, contextArguments: [join__ContextArgument!]) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
+
+input join__ContextArgument {
+  name: String!
+  type: String!
+  context: String!
+  selection: join__FieldValue!
+}
+
+scalar join__DirectiveArguments
+scalar join__FieldSet
+scalar join__FieldValue
+scalar link__Import
+
+enum link__Purpose {
+  SECURITY
+  EXECUTION
+}
+
+"#;
+
+/// Subgraphs plus a router over a supergraph built from `types`.
+pub struct Scenario {
+    pub subgraphs: Vec<Running>,
+    pub router: tessera_router::RunningRouter,
+    http: reqwest::Client,
+}
+
+impl Scenario {
+    /// Starts `subgraphs`, then the router over `supergraph(.., types)`.
+    pub async fn start(subgraphs: Vec<Subgraph>, types: &str) -> Scenario {
+        let mut running = Vec::new();
+        for def in subgraphs {
+            running.push(start_subgraph(def).await);
+        }
+        let graphs: Vec<(&str, &str)> = running.iter().map(|r| (r.name, r.url.as_str())).collect();
+        let sdl = supergraph(&graphs, types);
+        let config = tessera_router::RouterConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            expose_query_plan: true,
+            ..tessera_router::RouterConfig::default()
+        };
+        let router = tessera_router::start(config, &sdl)
+            .await
+            .unwrap_or_else(|e| panic!("router starts: {e:#}"));
+        Scenario {
+            subgraphs: running,
+            router,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn subgraph(&self, name: &str) -> &Running {
+        self.subgraphs
+            .iter()
+            .find(|s| s.name == name)
+            .expect("subgraph")
+    }
+
+    /// POSTs `query` with `variables`; returns the body (asserting HTTP 200).
+    pub async fn run(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(self.router.graphql_url())
+            .header("tessera-include-query-plan", "true")
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("router reachable");
+        assert_eq!(response.status().as_u16(), 200);
+        let mut body: Value = response.json().await.expect("json");
+        if let Some(ext) = body.as_object_mut().and_then(|b| b.remove("extensions")) {
+            if std::env::var_os("SHOW_PLANS").is_some() {
+                eprintln!("{}", ext["queryPlanText"].as_str().unwrap_or_default());
+            }
+            // Kept for `plan()`; tests compare `data`/`errors` only.
+            body["__plan"] = ext["queryPlanText"].clone();
+        }
+        body
+    }
+
+    /// `run` without variables.
+    pub async fn query(&self, query: &str) -> Value {
+        self.run(query, json!({})).await
+    }
+}
+
+/// `body` without the attached plan.
+pub fn response(mut body: Value) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        map.remove("__plan");
+    }
+    body
+}
