@@ -12,8 +12,8 @@ use tessera_schema::{ApiSchemaError, Supergraph, SupergraphError};
 use crate::config::RouterConfig;
 use crate::error::{ErrorCode, GraphQLError, RequestError};
 use crate::execute::Executor;
-use crate::execute::keys::EntityKeys;
 use crate::execute::fetch::SubgraphClient;
+use crate::execute::keys::EntityKeys;
 use crate::execute::project::ProjectionSchema;
 use crate::plan::{PlanError, QueryPlanner};
 use crate::validate::ValidOperation;
@@ -97,6 +97,25 @@ impl GraphQLResponse {
             body.insert("extensions", JsonValue::Object(self.extensions.clone()));
         }
         JsonValue::Object(body)
+    }
+}
+
+/// Serializes the response body by reference (`errors` first, as [`GraphQLResponse::to_json`]),
+/// without copying `data`: `serde_json::to_vec(&response)` is the cheap way to render it.
+impl serde::Serialize for GraphQLResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if !self.errors.is_empty() {
+            map.serialize_entry("errors", &self.errors)?;
+        }
+        if let Some(data) = &self.data {
+            map.serialize_entry("data", data)?;
+        }
+        if !self.extensions.is_empty() {
+            map.serialize_entry("extensions", &self.extensions)?;
+        }
+        map.end()
     }
 }
 
@@ -282,5 +301,31 @@ impl Gateway {
             extensions,
             request_error: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializing_matches_to_json() {
+        let mut data = JsonMap::new();
+        data.insert("a", JsonValue::from(1));
+        let mut response = GraphQLResponse {
+            data: Some(Some(data)),
+            errors: vec![GraphQLError::new("boom", ErrorCode::InternalServerError)],
+            extensions: JsonMap::new(),
+            request_error: None,
+        };
+        let direct = serde_json::to_string(&response).expect("json");
+        let via = serde_json::to_string(&response.to_json()).expect("json");
+        assert_eq!(direct, via);
+        response.data = Some(None);
+        response.errors.clear();
+        assert_eq!(
+            serde_json::to_string(&response).expect("json"),
+            r#"{"data":null}"#
+        );
     }
 }

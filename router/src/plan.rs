@@ -3,14 +3,17 @@
 //!
 //! Backed by `hive-router-query-planner`; nothing outside this module and
 //! `execute` names its types, so it can be replaced. Plans are cached (moka,
-//! bounded) by the printed operation and the operation name.
+//! bounded) by the printed operation and the operation name, and for supergraphs
+//! with progressive `@override` labels by the set of labels active for the request.
 
+use std::hash::{BuildHasher, RandomState};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hive_router_query_planner::ast::normalization::normalize_operation;
-use hive_router_query_planner::graph::PlannerOverrideContext;
+use hive_router_query_planner::graph::{PERCENTAGE_SCALE_FACTOR, PlannerOverrideContext};
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 use hive_router_query_planner::utils::cancellation::CancellationToken;
 use hive_router_query_planner::utils::parsing::{safe_parse_operation, safe_parse_schema};
@@ -50,6 +53,66 @@ pub struct QueryPlanner {
     planner: Arc<Planner>,
     cache: moka::future::Cache<String, Arc<QueryPlan>>,
     timeout: Duration,
+    overrides: ProgressiveOverrides,
+}
+
+/// A percentage as the planner stores it (scaled by [`PERCENTAGE_SCALE_FACTOR`]).
+type Percentage = u64;
+
+/// Progressive override (`@join__field(overrideLabel: "percent(p)")`): every
+/// request draws a value in [0, 100); the labels whose percentage is above it are
+/// active. Requests that activate the same labels share one cached plan.
+/// Flag labels (`overrideLabel: "my_flag"`) are never active.
+#[derive(Debug, Default)]
+struct ProgressiveOverrides {
+    /// Distinct label percentages (scaled like the planner's), ascending.
+    thresholds: Vec<Percentage>,
+    random: RandomState,
+    counter: AtomicU64,
+}
+
+impl ProgressiveOverrides {
+    fn from_sdl(sdl: &str) -> Self {
+        let mut thresholds: Vec<Percentage> = sdl
+            .match_indices("overrideLabel")
+            .filter_map(|(at, _)| {
+                let rest = sdl[at + "overrideLabel".len()..].trim_start();
+                let rest = rest.strip_prefix(':')?.trim_start();
+                let rest = rest.strip_prefix("\"percent(")?;
+                let value: f64 = rest[..rest.find(')')?].trim().parse().ok()?;
+                (0.0..=100.0)
+                    .contains(&value)
+                    .then_some((value * PERCENTAGE_SCALE_FACTOR as f64) as Percentage)
+            })
+            .collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        ProgressiveOverrides {
+            thresholds,
+            ..ProgressiveOverrides::default()
+        }
+    }
+
+    /// For a drawn value: how many labels are inactive (the cache bucket) and a
+    /// value that activates exactly the same labels (what the planner sees).
+    fn bucket(&self, draw: Percentage) -> (usize, Percentage) {
+        let inactive = self.thresholds.partition_point(|t| *t <= draw);
+        let representative = match inactive {
+            0 => 0,
+            n => self.thresholds.get(n - 1).copied().unwrap_or(0),
+        };
+        (inactive, representative)
+    }
+
+    /// This request's bucket and planner value; `None` without percentage labels.
+    fn draw(&self) -> Option<(usize, Percentage)> {
+        if self.thresholds.is_empty() {
+            return None;
+        }
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let draw = self.random.hash_one(n) % (100 * PERCENTAGE_SCALE_FACTOR);
+        Some(self.bucket(draw))
+    }
 }
 
 impl std::fmt::Debug for QueryPlanner {
@@ -75,6 +138,7 @@ impl QueryPlanner {
             planner: Arc::new(planner),
             cache: moka::future::Cache::new(config.cache_size),
             timeout: Duration::from_millis(config.timeout_ms),
+            overrides: ProgressiveOverrides::from_sdl(supergraph_sdl),
         })
     }
 
@@ -85,14 +149,28 @@ impl QueryPlanner {
         source: String,
         operation_name: Option<String>,
     ) -> Result<Arc<QueryPlan>, PlanError> {
-        let key = format!("{}\n{}", operation_name.as_deref().unwrap_or(""), source);
+        let override_value = self.overrides.draw();
+        let key = match override_value {
+            None => format!("{}\n{}", operation_name.as_deref().unwrap_or(""), source),
+            Some((bucket, _)) => format!(
+                "{bucket}\n{}\n{}",
+                operation_name.as_deref().unwrap_or(""),
+                source
+            ),
+        };
         let planner = Arc::clone(&self.planner);
         let timeout = self.timeout;
         self.cache
             .try_get_with(key, async move {
                 tokio::task::spawn_blocking(move || {
                     catch_unwind(AssertUnwindSafe(|| {
-                        plan_now(&planner, &source, operation_name.as_deref(), timeout)
+                        plan_now(
+                            &planner,
+                            &source,
+                            operation_name.as_deref(),
+                            override_value.map(|(_, value)| value),
+                            timeout,
+                        )
                     }))
                     .unwrap_or(Err(PlanError::Panicked))
                 })
@@ -109,6 +187,7 @@ fn plan_now(
     planner: &Planner,
     source: &str,
     operation_name: Option<&str>,
+    override_value: Option<Percentage>,
     timeout: Duration,
 ) -> Result<QueryPlan, PlanError> {
     let document =
@@ -118,7 +197,10 @@ fn plan_now(
     planner
         .plan_from_normalized_operation(
             &normalized.operation,
-            PlannerOverrideContext::default(),
+            match override_value {
+                Some(value) => PlannerOverrideContext::new(Default::default(), value),
+                None => PlannerOverrideContext::default(),
+            },
             &CancellationToken::with_timeout(timeout),
         )
         .map_err(|e| PlanError::Plan(e.to_string()))
@@ -148,6 +230,36 @@ mod tests {
             .expect("plan");
         planner.cache.run_pending_tasks().await;
         assert_eq!(planner.cache.entry_count(), 2);
+    }
+
+    #[test]
+    fn progressive_override_buckets_share_plans_per_set_of_active_labels() {
+        let sdl = r#"
+            a: Int @join__field(graph: A, overrideLabel: "percent(25)")
+                   @join__field(graph: B, override: "a", overrideLabel: "percent(25)")
+            b: Int @join__field(graph: B, override: "a", overrideLabel:"percent(75.5)")
+            c: Int @join__field(graph: B, override: "a", overrideLabel: "my_flag")
+        "#;
+        let overrides = ProgressiveOverrides::from_sdl(sdl);
+        let scale = PERCENTAGE_SCALE_FACTOR;
+        assert_eq!(overrides.thresholds, vec![25 * scale, 7_550_000_000]);
+        // Both active, only 75.5 active, none active.
+        assert_eq!(overrides.bucket(0), (0, 0));
+        assert_eq!(overrides.bucket(25 * scale - 1), (0, 0));
+        assert_eq!(overrides.bucket(25 * scale), (1, 25 * scale));
+        assert_eq!(overrides.bucket(75 * scale), (1, 25 * scale));
+        assert_eq!(overrides.bucket(7_550_000_000), (2, 7_550_000_000));
+        assert_eq!(overrides.bucket(100 * scale - 1), (2, 7_550_000_000));
+        let drawn: std::collections::BTreeSet<usize> = (0..200)
+            .filter_map(|_| overrides.draw())
+            .map(|(b, _)| b)
+            .collect();
+        assert_eq!(drawn.len(), 3, "{drawn:?}");
+        assert!(
+            ProgressiveOverrides::from_sdl("type Query { a: Int }")
+                .draw()
+                .is_none()
+        );
     }
 
     #[tokio::test]

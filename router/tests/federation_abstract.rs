@@ -234,3 +234,63 @@ async fn typename_in_every_position() {
         body["__plan"]
     );
 }
+
+/// A value type in one subgraph that is an entity in another, and union members
+/// whose same-named fields differ in nullability (the planner aliases one of them).
+const MIXED_TYPES: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  users: [User!]! @join__field(graph: A)
+  accounts: [Account!]! @join__field(graph: B)
+}
+
+union Account
+  @join__type(graph: B)
+  @join__unionMember(graph: B, member: "User")
+  @join__unionMember(graph: B, member: "Admin")
+  = User | Admin
+
+type User @join__type(graph: A) @join__type(graph: B, key: "id") {
+  id: ID @join__field(graph: A, type: "ID") @join__field(graph: B, type: "ID!")
+  name: String @join__field(graph: B)
+}
+
+type Admin @join__type(graph: B) {
+  id: ID
+  photo: String
+}
+"#;
+
+#[tokio::test]
+async fn entity_in_one_subgraph_value_type_in_another() {
+    let a = Subgraph::new("a", "type Query { users: [User!]! }\n type User { id: ID }")
+        .query(json!({"users": [{"id": "n1"}]}));
+    let b = Subgraph::new(
+        "b",
+        "type Query { accounts: [Account!]! }
+         union Account = User | Admin
+         type User { id: ID! name: String }
+         type Admin { id: ID photo: String }",
+    )
+    .query(json!({"accounts": [
+        {"__typename": "User", "id": "n1", "name": "n1-profile"},
+        {"__typename": "Admin", "id": "a1", "photo": "a1-photo"}
+    ]}))
+    .entities(&["User"], |repr| {
+        Ok(json!({"id": repr["id"], "name": format!("{}-profile", repr["id"].as_str().unwrap_or_default())}))
+    });
+    let scenario = Scenario::start(vec![a, b], MIXED_TYPES).await;
+    let body = scenario
+        .query(
+            "{ users { id name } accounts { ... on User { id name } ... on Admin { id photo } } }",
+        )
+        .await;
+    assert_eq!(
+        response(body.clone()),
+        json!({"data": {
+            "users": [{"id": "n1", "name": "n1-profile"}],
+            "accounts": [{"id": "n1", "name": "n1-profile"}, {"id": "a1", "photo": "a1-photo"}]
+        }}),
+        "{}",
+        body["__plan"]
+    );
+}

@@ -45,26 +45,35 @@ fn subgraphs() -> Vec<Subgraph> {
         ]
     }))
     .entities(&["Product"], |repr| Ok(json!({"id": repr["id"]})));
-    let b = Subgraph::new("b", "type Query\n type Product { id: ID! price: Int stock: Int! }")
-        .resolve(|call| match (call.type_name, call.field, call.parent["id"].as_str()) {
-            ("Product", "price", Some("p3")) => Some(Err("PRICE_UNAVAILABLE: no price for p3".into())),
+    let b = Subgraph::new(
+        "b",
+        "type Query\n type Product { id: ID! price: Int stock: Int! }",
+    )
+    .resolve(
+        |call| match (call.type_name, call.field, call.parent["id"].as_str()) {
+            ("Product", "price", Some("p3")) => {
+                Some(Err("PRICE_UNAVAILABLE: no price for p3".into()))
+            }
             ("Product", "stock", Some("p2")) => Some(Err("STOCK_DOWN: stock service down".into())),
             _ => None,
-        })
-        .entities(&["Product"], |repr| {
-            if repr["id"] == "p1" {
-                Ok(json!({"id": "p1", "price": 10, "stock": 3}))
-            } else {
-                Ok(json!({"id": repr["id"], "price": 20, "stock": 1}))
-            }
-        });
+        },
+    )
+    .entities(&["Product"], |repr| {
+        if repr["id"] == "p1" {
+            Ok(json!({"id": "p1", "price": 10, "stock": 3}))
+        } else {
+            Ok(json!({"id": repr["id"], "price": 20, "stock": 1}))
+        }
+    });
     // C reports its errors without a path.
     let c = Subgraph::new("c", "type Query\n type Product { id: ID! rating: Int }")
         .resolve(|call| match call.parent["id"].as_str() {
             Some("p2") => Some(Err("RATINGS_DOWN: ratings are down".into())),
             _ => None,
         })
-        .entities(&["Product"], |repr| Ok(json!({"id": repr["id"], "rating": 4})))
+        .entities(&["Product"], |repr| {
+            Ok(json!({"id": repr["id"], "rating": 4}))
+        })
         .hook(|response| {
             if let Some(errors) = response["errors"].as_array_mut() {
                 for error in errors {

@@ -95,16 +95,15 @@ fn subgraphs() -> Vec<Subgraph> {
         "type Query { featured: Media }\n type Media { id: ID! }",
     )
     .query(json!({"featured": {"id": "b1"}}));
-    let d = Subgraph::new(
-        "d",
-        "type Query\n type Media { id: ID! reviewCount: Int }",
-    )
-    .entities(&["Media"], |repr| {
-        if repr["__typename"] != "Media" {
-            return Err(format!("expected a Media representation, got {repr}"));
-        }
-        Ok(json!({"id": repr["id"], "reviewCount": if repr["id"] == "b1" { 12 } else { 3 }}))
-    });
+    let d = Subgraph::new("d", "type Query\n type Media { id: ID! reviewCount: Int }").entities(
+        &["Media"],
+        |repr| {
+            if repr["__typename"] != "Media" {
+                return Err(format!("expected a Media representation, got {repr}"));
+            }
+            Ok(json!({"id": repr["id"], "reviewCount": if repr["id"] == "b1" { 12 } else { 3 }}))
+        },
+    );
     vec![a, b, c, d]
 }
 
@@ -112,7 +111,9 @@ fn subgraphs() -> Vec<Subgraph> {
 async fn interface_object_with_requires_and_a_second_extension() {
     let scenario = Scenario::start(subgraphs(), TYPES).await;
     let body = scenario
-        .query("{ media { __typename id title stars headline reviewCount ... on Book { author } } }")
+        .query(
+            "{ media { __typename id title stars headline reviewCount ... on Book { author } } }",
+        )
         .await;
     assert_eq!(
         response(body.clone()),

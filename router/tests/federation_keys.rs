@@ -138,3 +138,162 @@ async fn null_keys_are_not_sent_and_leave_the_field_null() {
         ])
     );
 }
+
+const NESTED_KEY_TYPES: &str = r#"
+type Query @join__type(graph: LIST) @join__type(graph: PRICE) @join__type(graph: PRODUCTS) {
+  productList: ProductList @join__field(graph: LIST)
+}
+
+type ProductList @join__type(graph: LIST) {
+  products: [Product!]!
+}
+
+type Product
+  @join__type(graph: LIST, key: "id pid")
+  @join__type(graph: PRICE, key: "id pid category { id tag }")
+  @join__type(graph: PRODUCTS, key: "id", extension: true)
+{
+  id: String!
+  pid: String @join__field(graph: LIST) @join__field(graph: PRICE)
+  category: Category @join__field(graph: PRICE) @join__field(graph: PRODUCTS)
+  price: Int @join__field(graph: PRICE)
+}
+
+type Category @join__type(graph: PRICE) @join__type(graph: PRODUCTS) {
+  id: String!
+  tag: String
+}
+"#;
+
+#[tokio::test]
+async fn compound_keys_with_nested_fields_from_another_subgraph() {
+    let list = Subgraph::new(
+        "list",
+        "type Query { productList: ProductList }
+         type ProductList { products: [Product!]! }
+         type Product { id: String! pid: String }",
+    )
+    .query(json!({"productList": {"products": [
+        {"id": "1", "pid": "p1"}, {"id": "2", "pid": "p2"}
+    ]}}));
+    let products = Subgraph::new(
+        "products",
+        "type Query
+         type Product { id: String! category: Category }
+         type Category { id: String! tag: String }",
+    )
+    .entities(&["Product"], |repr| {
+        let id = repr["id"].as_str().ok_or("no id")?;
+        Ok(json!({"id": id, "category": {"id": format!("c{id}"), "tag": "t"}}))
+    });
+    let price = Subgraph::new(
+        "price",
+        "type Query
+         type Product { id: String! pid: String category: Category price: Int }
+         type Category { id: String! tag: String }",
+    )
+    .entities(&["Product"], |repr| {
+        let category = repr["category"]["id"]
+            .as_str()
+            .ok_or_else(|| format!("no category in {repr}"))?;
+        let pid = repr["pid"].as_str().ok_or("no pid")?;
+        Ok(json!({"id": repr["id"], "price": format!("{pid}{category}").len()}))
+    });
+    let scenario = Scenario::start(vec![list, products, price], NESTED_KEY_TYPES).await;
+    let body = scenario
+        .query("{ productList { products { id price category { tag } } } }")
+        .await;
+    assert_eq!(
+        response(body.clone()),
+        json!({"data": {"productList": {"products": [
+            {"id": "1", "price": 4, "category": {"tag": "t"}},
+            {"id": "2", "price": 4, "category": {"tag": "t"}}
+        ]}}}),
+        "{}",
+        body["__plan"]
+    );
+    let sent = scenario.subgraph("price").received();
+    assert_eq!(
+        sent[0].1["representations"][0],
+        json!({"__typename": "Product", "category": {"id": "c1", "tag": "t"}, "id": "1", "pid": "p1"}),
+        "{sent:?}"
+    );
+}
+
+const MISSING_KEY_TYPES: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  shelves: [Shelf] @join__field(graph: A)
+}
+
+type Shelf @join__type(graph: A) {
+  book: Book
+}
+
+type Book
+  @join__type(graph: A, key: "upc")
+  @join__type(graph: B, key: "id")
+  @join__type(graph: B, key: "upc")
+  @join__type(graph: C, key: "id")
+{
+  upc: ID! @join__field(graph: A) @join__field(graph: B)
+  id: ID! @join__field(graph: B) @join__field(graph: C)
+  author: Author @join__field(graph: C)
+}
+
+type Author @join__type(graph: C) {
+  name: String
+}
+"#;
+
+/// The hop subgraph does not know one entity (answers null): the next hop has
+/// no key for it, so it is not sent, and its fields are null without an error.
+#[tokio::test]
+async fn an_entity_missing_its_key_after_a_hop_is_not_sent() {
+    let a = Subgraph::new(
+        "a",
+        "type Query { shelves: [Shelf] }\n type Shelf { book: Book }\n type Book { upc: ID! }",
+    )
+    .query(json!({"shelves": [
+        {"book": {"upc": "u1"}}, {"book": {"upc": "u2"}}, {"book": {"upc": "u3"}}
+    ]}));
+    let b = Subgraph::new("b", "type Query\n type Book { id: ID! upc: ID! }").entities(
+        &["Book"],
+        |repr| {
+            let upc = repr["upc"].as_str().ok_or("no upc")?;
+            Ok(if upc == "u3" {
+                Value::Null
+            } else {
+                json!({"upc": upc, "id": upc.replace('u', "i")})
+            })
+        },
+    );
+    let c = Subgraph::new(
+        "c",
+        "type Query\n type Book { id: ID! author: Author }\n type Author { name: String }",
+    )
+    .entities(&["Book"], |repr| {
+        let id = repr["id"]
+            .as_str()
+            .ok_or_else(|| format!("no id in {repr}"))?;
+        Ok(json!({"id": id, "author": {"name": format!("author {id}")}}))
+    });
+    let scenario = Scenario::start(vec![a, b, c], MISSING_KEY_TYPES).await;
+    let body = scenario
+        .query("{ shelves { book { upc author { name } } } }")
+        .await;
+    assert_eq!(
+        response(body.clone()),
+        json!({"data": {"shelves": [
+            {"book": {"upc": "u1", "author": {"name": "author i1"}}},
+            {"book": {"upc": "u2", "author": {"name": "author i2"}}},
+            {"book": {"upc": "u3", "author": null}}
+        ]}}),
+        "{}",
+        body["__plan"]
+    );
+    let sent = scenario.subgraph("c").received();
+    assert_eq!(
+        sent[0].1["representations"].as_array().map(Vec::len),
+        Some(2)
+    );
+}

@@ -47,7 +47,9 @@ fn subgraphs(store: Arc<Mutex<Store>>) -> Vec<Subgraph> {
             let name = call.args["name"].as_str().unwrap_or_default().to_string();
             store.names.push(name.clone());
             store.log.push(format!("add {name}"));
-            Some(Ok(json!({"id": format!("p{}", store.names.len()), "name": name})))
+            Some(Ok(
+                json!({"id": format!("p{}", store.names.len()), "name": name}),
+            ))
         }
         ("Query", "products") => {
             let store = lock(&s1);

@@ -1,6 +1,6 @@
 //! `@override`, including on a type reached through an interface, and
-//! progressive override labels (`percent(…)`), which plan deterministically
-//! with the default override context.
+//! progressive override labels (`percent(…)`): 0 and 100 are deterministic, other
+//! percentages split requests between the two subgraphs.
 
 mod federation_kit;
 
@@ -46,6 +46,9 @@ type Product @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
   stock: Int
     @join__field(graph: A, overrideLabel: "percent(0)")
     @join__field(graph: B, override: "a", overrideLabel: "percent(0)")
+  rating: Int
+    @join__field(graph: A, overrideLabel: "percent(50)")
+    @join__field(graph: B, override: "a", overrideLabel: "percent(50)")
 }
 "#;
 
@@ -56,14 +59,14 @@ fn subgraphs() -> Vec<Subgraph> {
          interface Post { id: ID! createdAt: String! }
          type ImagePost implements Post { id: ID! createdAt: String! url: String }
          type TextPost implements Post { id: ID! createdAt: String! body: String }
-         type Product { id: ID! price: Int stock: Int }",
+         type Product { id: ID! price: Int stock: Int rating: Int }",
     )
     .query(json!({
         "feed": [
             {"__typename": "ImagePost", "id": "i1", "createdAt": "overridden!", "url": "x.png"},
             {"__typename": "TextPost", "id": "t1", "createdAt": "2024-01-02", "body": "hi"}
         ],
-        "products": [{"id": "p1", "price": -1, "stock": 7}]
+        "products": [{"id": "p1", "price": -1, "stock": 7, "rating": 1}]
     }))
     .entities(&["ImagePost", "TextPost", "Product"], |_| Ok(Value::Null));
     let b = Subgraph::new(
@@ -71,12 +74,12 @@ fn subgraphs() -> Vec<Subgraph> {
         "type Query
          interface Post { id: ID! createdAt: String! }
          type ImagePost implements Post { id: ID! createdAt: String! }
-         type Product { id: ID! price: Int stock: Int }",
+         type Product { id: ID! price: Int stock: Int rating: Int }",
     )
     .entities(&["ImagePost", "Product"], |repr| {
         Ok(match repr["__typename"].as_str() {
             Some("ImagePost") => json!({"id": repr["id"], "createdAt": "2024-01-01"}),
-            _ => json!({"id": repr["id"], "price": 100, "stock": -1}),
+            _ => json!({"id": repr["id"], "price": 100, "stock": -1, "rating": 2}),
         })
     });
     vec![a, b]
@@ -116,4 +119,17 @@ async fn progressive_override_plans_deterministically() {
             body["__plan"]
         );
     }
+}
+
+#[tokio::test]
+async fn progressive_override_splits_requests_by_percentage() {
+    let scenario = Scenario::start(subgraphs(), TYPES).await;
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let body = scenario.query("{ products { rating } }").await;
+        seen.insert(body["data"]["products"][0]["rating"].to_string());
+    }
+    // 1 from the original owner, 2 from the overriding subgraph: both happen
+    // (the chance of 40 identical draws at 50% is 2^-39).
+    assert_eq!(seen.len(), 2, "{seen:?}");
 }

@@ -197,9 +197,7 @@ async fn nested_provides_avoid_the_owning_subgraph() {
 #[tokio::test]
 async fn provides_on_interface_and_union_fields() {
     let scenario = scenario().await;
-    let body = scenario
-        .query("{ feed { __typename id title } }")
-        .await;
+    let body = scenario.query("{ feed { __typename id title } }").await;
     assert_eq!(
         response(body.clone()),
         json!({"data": {"feed": [

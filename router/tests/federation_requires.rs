@@ -221,10 +221,8 @@ async fn a_failing_required_field_is_an_error_not_a_crash() {
     let errors = body["errors"].as_array().cloned().unwrap_or_default();
     assert!(!errors.is_empty(), "{body:#}");
     assert!(
-        errors
-            .iter()
-            .any(|e| e["message"] == "fragility unknown"
-                && e["extensions"]["code"] == "FRAGILITY_UNKNOWN"),
+        errors.iter().any(|e| e["message"] == "fragility unknown"
+            && e["extensions"]["code"] == "FRAGILITY_UNKNOWN"),
         "{body:#}"
     );
     // The router still answers.

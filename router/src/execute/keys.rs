@@ -109,6 +109,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_entity_needs_one_complete_non_null_key_of_the_target_subgraph() {
+        let sdl = include_str!("../../tests/fixtures/supergraph.graphql");
+        let supergraph = Supergraph::parse(sdl).expect("supergraph");
+        let keys = EntityKeys::new(&supergraph);
+        let repr = |value: serde_json::Value| -> JsonValue {
+            serde_json::from_value(value).expect("json")
+        };
+        // `products` knows Product by `upc` and by `sku`.
+        assert!(keys.is_resolvable(
+            "products",
+            &repr(serde_json::json!({"__typename": "Product", "upc": "1"}))
+        ));
+        assert!(keys.is_resolvable(
+            "products",
+            &repr(serde_json::json!({"__typename": "Product", "upc": null, "sku": "S1"}))
+        ));
+        assert!(!keys.is_resolvable(
+            "products",
+            &repr(serde_json::json!({"__typename": "Product", "upc": null}))
+        ));
+        assert!(!keys.is_resolvable(
+            "products",
+            &repr(serde_json::json!({"__typename": "Product"}))
+        ));
+        // Unknown type or subgraph: no opinion.
+        assert!(keys.is_resolvable(
+            "products",
+            &repr(serde_json::json!({"__typename": "Nope", "x": null}))
+        ));
+        assert!(!keys.is_resolvable("products", &JsonValue::Null));
+    }
+
+    #[test]
     fn reads_top_level_key_fields() {
         assert_eq!(top_level_fields("id"), vec!["id"]);
         assert_eq!(

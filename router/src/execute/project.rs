@@ -88,17 +88,12 @@ fn convert_error(error: apollo_compiler::response::GraphQLError) -> GraphQLError
 }
 
 /// Result-coercion messages that would echo what clients must not see: a type
-/// or enum value that is `@inaccessible` or known only to a subgraph.
+/// that is `@inaccessible` or known only to a subgraph.
 fn client_message(message: String) -> String {
     if let Some(rest) = message.strip_prefix("resolver returned an object of type ")
         && rest.ends_with("not defined in the schema")
     {
         return "the subgraph returned an object of a type that is not part of the schema".into();
-    }
-    if message.starts_with("resolver returned ")
-        && let Some((_, enum_name)) = message.rsplit_once(", expected enum ")
-    {
-        return format!("the subgraph returned a value that is not a valid value of enum {enum_name}");
     }
     match message.strip_prefix("resolver error: ") {
         Some(rest) => rest.to_string(),
@@ -134,10 +129,20 @@ fn resolve<'a>(
                 type_name: concrete_type(ctx, map, ty.inner_named_type()),
             }))
         }
-        Some(leaf) => ResolvedValue::Leaf(leaf.clone()),
+        Some(leaf) => {
+            // An enum value clients cannot see (`@inaccessible`, or known only to
+            // the subgraph) must not leak: it reads as null, silently (as the
+            // federation gateway audit expects); a non-null position then
+            // propagates with the usual error.
+            if let Some(ExtendedType::Enum(enum_)) = ctx.schema.types.get(ty.inner_named_type())
+                && !leaf.as_str().is_some_and(|v| enum_.values.contains_key(v))
+            {
+                return Ok(ResolvedValue::null());
+            }
+            ResolvedValue::Leaf(leaf.clone())
+        }
     })
 }
-
 
 fn is_composite(ctx: &ProjectionSchema<'_>, name: &str) -> bool {
     matches!(

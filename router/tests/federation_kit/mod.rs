@@ -136,9 +136,7 @@ fn wrap<'s>(state: &'s State, value: Value, declared: &str) -> ResolvedValue<'s>
         Value::Object(ref map)
             if matches!(
                 state.schema.types.get(declared),
-                Some(
-                    ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_)
-                )
+                Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_))
             ) =>
         {
             let type_name = map
@@ -170,7 +168,10 @@ impl<'s> ObjectValue for Obj<'s> {
         let args = from_apollo(&JsonValue::Object(info.arguments().clone()));
         if field == "_entities" {
             let entity = self.state.def.entity.clone();
-            let reprs = args["representations"].as_array().cloned().unwrap_or_default();
+            let reprs = args["representations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let state = self.state;
             return Ok(ResolvedValue::List(Box::new(reprs.into_iter().map(
                 move |repr| {
