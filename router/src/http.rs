@@ -181,7 +181,7 @@ fn render(response: &GraphQLResponse, mode: ResponseMode) -> Response {
         Some(code) => http_status(code, mode),
         None => StatusCode::OK,
     };
-    let body = serde_json::to_vec(&response.to_json()).unwrap_or_else(|_| {
+    let body = serde_json::to_vec(response).unwrap_or_else(|_| {
         br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
             .to_vec()
     });
