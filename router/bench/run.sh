@@ -8,7 +8,6 @@
 # one subgraph vs through the router (the router's overhead).
 #
 #   bash router/bench/run.sh            # CONC=32 SECS=20 WARM=3 by default
-#   COMPARE_HIVE=1 bash router/bench/run.sh   # also Hive Router (cargo install hive-router)
 #
 # Loopback only; every process it starts is stopped on exit.
 set -euo pipefail
@@ -72,11 +71,3 @@ run_router false "$Q" "router-dedup-off"
 echo "direct-subgraph  $("$T/examples/load" "http://127.0.0.1:$BASE/graphql" "$W/single.graphql" "$CONC" "$SECS" "$WARM")"
 run_router true "$W/single.graphql" "router-single   "
 
-if [ "${COMPARE_HIVE:-0}" = 1 ]; then
-  command -v hive_router >/dev/null || cargo install -q --locked hive-router
-  SUPERGRAPH_FILE_PATH="$W/supergraph.graphql" HIVE_ROUTER_HTTP_PORT=$ROUTER_PORT hive_router >"$W/hive.log" 2>&1 &
-  pid=$!
-  PIDS+=($pid)
-  wait_http "http://127.0.0.1:$ROUTER_PORT/graphql"
-  echo "hive-router      $("$T/examples/load" "http://127.0.0.1:$ROUTER_PORT/graphql" "$Q" "$CONC" "$SECS" "$WARM") peak_rss_kib=$(peak_kib "$pid")"
-fi
