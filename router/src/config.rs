@@ -155,6 +155,11 @@ pub struct SubgraphsConfig {
     pub deduplicate_requests: bool,
     /// Largest subgraph response body accepted, in bytes.
     pub max_response_bytes: usize,
+    /// Speak HTTP/2 to plain-`http://` subgraphs without negotiation (h2c
+    /// prior knowledge): one multiplexed connection instead of a pool. Only for
+    /// subgraphs known to speak HTTP/2 (our async-graphql/axum subgraphs do).
+    /// `https://` subgraphs negotiate HTTP/2 by ALPN either way.
+    pub http2_prior_knowledge: bool,
     /// Per-subgraph overrides, by subgraph name (`@join__graph(name:)`).
     pub overrides: BTreeMap<String, SubgraphOverride>,
 }
@@ -165,6 +170,7 @@ impl Default for SubgraphsConfig {
             timeout_ms: 30_000,
             deduplicate_requests: true,
             max_response_bytes: 64 * 1024 * 1024,
+            http2_prior_knowledge: false,
             overrides: BTreeMap::new(),
         }
     }
@@ -178,6 +184,8 @@ pub struct SubgraphOverride {
     pub url: Option<String>,
     /// Replaces `subgraphs.timeout_ms` for this subgraph.
     pub timeout_ms: Option<u64>,
+    /// Replaces `subgraphs.http2_prior_knowledge` for this subgraph.
+    pub http2_prior_knowledge: Option<bool>,
 }
 
 impl RouterConfig {

@@ -129,7 +129,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         subgraphs.push(tessera_schema::compose::SubgraphSdl::new(name, url, sdl));
     }
     let composed = tessera_schema::compose::compose(&subgraphs)?;
-    let config = crate::RouterConfig {
+    let mut config = crate::RouterConfig {
         listen: SocketAddr::new(options.host, options.router_port),
         // Local frontends (e.g. a Next.js dev server on another port) may call it.
         cors: crate::config::CorsConfig {
@@ -138,6 +138,8 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         },
         ..crate::RouterConfig::default()
     };
+    // Our subgraphs (axum) speak HTTP/2 without TLS: one multiplexed connection each.
+    config.subgraphs.http2_prior_knowledge = true;
     let router = crate::start(config, &composed.supergraph_sdl).await?;
     Ok(DevPlatform {
         users,

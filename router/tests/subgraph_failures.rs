@@ -100,7 +100,7 @@ async fn garbage_from_a_subgraph_is_an_invalid_response() {
                 "inventory".into(),
                 SubgraphOverride {
                     url: Some(url.clone()),
-                    timeout_ms: None,
+                    ..SubgraphOverride::default()
                 },
             );
         })
@@ -123,7 +123,7 @@ async fn http_errors_from_a_subgraph_are_reported() {
             "inventory".into(),
             SubgraphOverride {
                 url: Some(url),
-                timeout_ms: None,
+                ..SubgraphOverride::default()
             },
         );
     })
@@ -148,6 +148,7 @@ async fn a_slow_subgraph_times_out() {
             SubgraphOverride {
                 url: Some(url),
                 timeout_ms: Some(100),
+                ..SubgraphOverride::default()
             },
         );
     })

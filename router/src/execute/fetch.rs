@@ -52,17 +52,27 @@ pub struct SubgraphResponse {
     pub errors: Vec<JsonValue>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Endpoint {
     url: String,
     timeout: Duration,
+    /// The pooled client for this subgraph (HTTP/1.1 + ALPN, or h2c).
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &self.url)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<SubgraphResponse>, FetchError>>>;
 
 /// The subgraph HTTP client, shared by all requests.
 pub struct SubgraphClient {
-    http: reqwest::Client,
     endpoints: HashMap<String, Endpoint>,
     deduplicate: bool,
     max_response_bytes: usize,
@@ -85,11 +95,14 @@ impl SubgraphClient {
         subgraphs: impl IntoIterator<Item = (String, String)>,
         config: &SubgraphsConfig,
     ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .connect_timeout(Duration::from_millis(config.timeout_ms.min(10_000)))
-            .build()?;
+        let builder = || {
+            reqwest::Client::builder()
+                .tcp_nodelay(true)
+                .pool_idle_timeout(Duration::from_secs(90))
+                .connect_timeout(Duration::from_millis(config.timeout_ms.min(10_000)))
+        };
+        let http1 = builder().build()?;
+        let h2c = builder().http2_prior_knowledge().build()?;
         let endpoints = subgraphs
             .into_iter()
             .map(|(name, url)| {
@@ -98,17 +111,25 @@ impl SubgraphClient {
                 let timeout_ms = overrides
                     .and_then(|o| o.timeout_ms)
                     .unwrap_or(config.timeout_ms);
+                let prior_knowledge = overrides
+                    .and_then(|o| o.http2_prior_knowledge)
+                    .unwrap_or(config.http2_prior_knowledge)
+                    && url.starts_with("http://");
                 (
                     name,
                     Endpoint {
                         url,
                         timeout: Duration::from_millis(timeout_ms),
+                        http: if prior_knowledge {
+                            h2c.clone()
+                        } else {
+                            http1.clone()
+                        },
                     },
                 )
             })
             .collect();
         Ok(SubgraphClient {
-            http,
             endpoints,
             deduplicate: config.deduplicate_requests,
             max_response_bytes: config.max_response_bytes,
@@ -140,7 +161,7 @@ impl SubgraphClient {
         // Shared (not copied) between the request and the deduplication key.
         let body = Bytes::from(body);
         let call = send(
-            self.http.clone(),
+            endpoint.http.clone(),
             subgraph.to_string(),
             endpoint.clone(),
             body.clone(),
