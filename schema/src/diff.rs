@@ -277,6 +277,15 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     d.changes
 }
 
+/// The rule names and criticality [`Differ::arguments`] reports with.
+struct ArgumentKinds {
+    removed: ChangeKind,
+    added: ChangeKind,
+    optional_added: Criticality,
+    /// Type changed, default changed, description changed.
+    changed: [ChangeKind; 3],
+}
+
 #[derive(Default)]
 struct Differ {
     changes: Vec<Change>,
@@ -563,48 +572,21 @@ impl Differ {
                 ),
                 _ => {}
             }
-            for arg in &o.arguments {
-                let arg_path = format!("{path}({}:)", arg.name);
-                match n.arguments.iter().find(|a| a.name == arg.name) {
-                    None => self.push(
-                        ChangeKind::FieldArgumentRemoved,
-                        Criticality::Breaking,
-                        arg_path,
-                        format!("argument `{}` was removed from `{path}`", arg.name),
-                    ),
-                    Some(new_arg) => self.input_value(
-                        &arg_path,
-                        arg,
-                        new_arg,
-                        [
-                            ChangeKind::FieldArgumentTypeChanged,
-                            ChangeKind::FieldArgumentDefaultChanged,
-                            ChangeKind::FieldArgumentDescriptionChanged,
-                        ],
-                    ),
-                }
-            }
-            for arg in n
-                .arguments
-                .iter()
-                .filter(|a| !o.arguments.iter().any(|o| o.name == a.name))
-            {
-                let required = is_required(arg);
-                self.push(
-                    ChangeKind::FieldArgumentAdded,
-                    if required {
-                        Criticality::Breaking
-                    } else {
-                        Criticality::Dangerous
-                    },
-                    format!("{path}({}:)", arg.name),
-                    format!(
-                        "{} argument `{}` was added to `{path}`",
-                        if required { "required" } else { "optional" },
-                        arg.name
-                    ),
-                );
-            }
+            self.arguments(
+                &path,
+                &o.arguments,
+                &n.arguments,
+                ArgumentKinds {
+                    removed: ChangeKind::FieldArgumentRemoved,
+                    added: ChangeKind::FieldArgumentAdded,
+                    optional_added: Criticality::Dangerous,
+                    changed: [
+                        ChangeKind::FieldArgumentTypeChanged,
+                        ChangeKind::FieldArgumentDefaultChanged,
+                        ChangeKind::FieldArgumentDescriptionChanged,
+                    ],
+                },
+            );
         }
         for name in new.keys().filter(|n| !old.contains_key(*n)) {
             self.push(
@@ -612,6 +594,46 @@ impl Differ {
                 Criticality::Safe,
                 format!("{type_name}.{name}"),
                 format!("field `{name}` was added to `{type_name}`"),
+            );
+        }
+    }
+
+    /// Arguments of a field or directive at `path`: removed, added (breaking when
+    /// required, `kinds.optional_added` otherwise) and changed.
+    fn arguments(
+        &mut self,
+        path: &str,
+        old: &[Node<ast::InputValueDefinition>],
+        new: &[Node<ast::InputValueDefinition>],
+        kinds: ArgumentKinds,
+    ) {
+        for arg in old {
+            let arg_path = format!("{path}({}:)", arg.name);
+            match new.iter().find(|a| a.name == arg.name) {
+                None => self.push(
+                    kinds.removed,
+                    Criticality::Breaking,
+                    arg_path,
+                    format!("argument `{}` was removed from `{path}`", arg.name),
+                ),
+                Some(new_arg) => self.input_value(&arg_path, arg, new_arg, kinds.changed),
+            }
+        }
+        for arg in new.iter().filter(|a| !old.iter().any(|o| o.name == a.name)) {
+            let required = is_required(arg);
+            self.push(
+                kinds.added,
+                if required {
+                    Criticality::Breaking
+                } else {
+                    kinds.optional_added
+                },
+                format!("{path}({}:)", arg.name),
+                format!(
+                    "{} argument `{}` was added to `{path}`",
+                    if required { "required" } else { "optional" },
+                    arg.name
+                ),
             );
         }
     }
@@ -701,48 +723,21 @@ impl Differ {
                 format!("`{path}` is now repeatable"),
             );
         }
-        for arg in &old.arguments {
-            let arg_path = format!("{path}({}:)", arg.name);
-            match new.arguments.iter().find(|a| a.name == arg.name) {
-                None => self.push(
-                    ChangeKind::DirectiveArgumentRemoved,
-                    Criticality::Breaking,
-                    arg_path,
-                    format!("argument `{}` was removed from `{path}`", arg.name),
-                ),
-                Some(new_arg) => self.input_value(
-                    &arg_path,
-                    arg,
-                    new_arg,
-                    [
-                        ChangeKind::DirectiveArgumentTypeChanged,
-                        ChangeKind::DirectiveArgumentDefaultValueChanged,
-                        ChangeKind::FieldArgumentDescriptionChanged,
-                    ],
-                ),
-            }
-        }
-        for arg in new
-            .arguments
-            .iter()
-            .filter(|a| !old.arguments.iter().any(|o| o.name == a.name))
-        {
-            let required = is_required(arg);
-            self.push(
-                ChangeKind::DirectiveArgumentAdded,
-                if required {
-                    Criticality::Breaking
-                } else {
-                    Criticality::Safe
-                },
-                format!("{path}({}:)", arg.name),
-                format!(
-                    "{} argument `{}` was added to `{path}`",
-                    if required { "required" } else { "optional" },
-                    arg.name
-                ),
-            );
-        }
+        self.arguments(
+            &path,
+            &old.arguments,
+            &new.arguments,
+            ArgumentKinds {
+                removed: ChangeKind::DirectiveArgumentRemoved,
+                added: ChangeKind::DirectiveArgumentAdded,
+                optional_added: Criticality::Safe,
+                changed: [
+                    ChangeKind::DirectiveArgumentTypeChanged,
+                    ChangeKind::DirectiveArgumentDefaultValueChanged,
+                    ChangeKind::FieldArgumentDescriptionChanged,
+                ],
+            },
+        );
     }
 }
 
