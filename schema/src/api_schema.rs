@@ -9,7 +9,8 @@ use std::collections::HashSet;
 
 use apollo_compiler::Schema;
 use apollo_compiler::ast::DirectiveLocation;
-use apollo_compiler::schema::{ExtendedType, Type};
+use apollo_compiler::collections::IndexMap;
+use apollo_compiler::schema::{Component, ExtendedType, FieldDefinition, Name, Type};
 use apollo_compiler::validation::Valid;
 
 use crate::supergraph::{INACCESSIBLE_IDENTITY, Link, Supergraph};
@@ -72,27 +73,30 @@ pub fn api_schema(supergraph: &Supergraph) -> Result<Valid<Schema>, ApiSchemaErr
                 continue;
             }
             let is_gone = |t: &Type| removed.contains(t.inner_named_type().as_str());
+            // Object and interface fields: inaccessible ones and those whose type
+            // went; the rest lose spec directives, on them and their arguments.
+            let prune_fields = |fields: &mut IndexMap<Name, Component<FieldDefinition>>| {
+                fields.retain(|_, f| f.directives.get(&inaccessible).is_none() && !is_gone(&f.ty));
+                for field in fields.values_mut() {
+                    let field = field.make_mut();
+                    field.directives.retain(|d| keep_directive(&d.name));
+                    field
+                        .arguments
+                        .retain(|a| a.directives.get(&inaccessible).is_none() && !is_gone(&a.ty));
+                    for arg in field.arguments.iter_mut() {
+                        arg.make_mut()
+                            .directives
+                            .retain(|d| keep_directive(&d.name));
+                    }
+                }
+            };
             match ty {
                 ExtendedType::Object(obj) => {
                     let obj = obj.make_mut();
                     obj.directives.retain(|d| keep_directive(&d.name));
                     obj.implements_interfaces
                         .retain(|i| !removed.contains(i.name.as_str()));
-                    obj.fields.retain(|_, f| {
-                        f.directives.get(&inaccessible).is_none() && !is_gone(&f.ty)
-                    });
-                    for field in obj.fields.values_mut() {
-                        let field = field.make_mut();
-                        field.directives.retain(|d| keep_directive(&d.name));
-                        field.arguments.retain(|a| {
-                            a.directives.get(&inaccessible).is_none() && !is_gone(&a.ty)
-                        });
-                        for arg in field.arguments.iter_mut() {
-                            arg.make_mut()
-                                .directives
-                                .retain(|d| keep_directive(&d.name));
-                        }
-                    }
+                    prune_fields(&mut obj.fields);
                     if obj.fields.is_empty() {
                         newly_removed.push(name.to_string());
                     }
@@ -103,21 +107,7 @@ pub fn api_schema(supergraph: &Supergraph) -> Result<Valid<Schema>, ApiSchemaErr
                     iface
                         .implements_interfaces
                         .retain(|i| !removed.contains(i.name.as_str()));
-                    iface.fields.retain(|_, f| {
-                        f.directives.get(&inaccessible).is_none() && !is_gone(&f.ty)
-                    });
-                    for field in iface.fields.values_mut() {
-                        let field = field.make_mut();
-                        field.directives.retain(|d| keep_directive(&d.name));
-                        field.arguments.retain(|a| {
-                            a.directives.get(&inaccessible).is_none() && !is_gone(&a.ty)
-                        });
-                        for arg in field.arguments.iter_mut() {
-                            arg.make_mut()
-                                .directives
-                                .retain(|d| keep_directive(&d.name));
-                        }
-                    }
+                    prune_fields(&mut iface.fields);
                     if iface.fields.is_empty() {
                         newly_removed.push(name.to_string());
                     }
