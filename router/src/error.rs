@@ -11,8 +11,11 @@ pub enum ErrorCode {
     InvalidRequest,
     /// The request body is larger than `limits.max_body_bytes`.
     PayloadTooLarge,
-    /// A POST whose `Content-Type` is not `application/json`.
+    /// A POST without `Content-Type`, or whose `Content-Type` is not
+    /// `application/json` in UTF-8.
     UnsupportedMediaType,
+    /// `Accept` names no media type the router can answer with.
+    NotAcceptable,
     /// A mutation over GET, or an HTTP method other than GET/POST.
     MethodNotAllowed,
     /// The document does not parse.
@@ -58,6 +61,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "INVALID_GRAPHQL_REQUEST",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::NotAcceptable => "NOT_ACCEPTABLE",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::ParseFailed => "GRAPHQL_PARSE_FAILED",
             ErrorCode::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
@@ -91,10 +95,20 @@ pub enum ResponseMode {
 }
 
 impl ResponseMode {
-    pub fn content_type(self) -> &'static str {
+    /// The media type, without parameters.
+    pub fn media_type(self) -> &'static str {
         match self {
             ResponseMode::Json => "application/json",
             ResponseMode::GraphQLResponseJson => "application/graphql-response+json",
+        }
+    }
+
+    /// The `Content-Type` header value: the media type with its encoding, which
+    /// GraphQL over HTTP §"Body" says a server SHOULD indicate.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ResponseMode::Json => "application/json; charset=utf-8",
+            ResponseMode::GraphQLResponseJson => "application/graphql-response+json; charset=utf-8",
         }
     }
 }
@@ -111,6 +125,9 @@ pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
         ErrorCode::InvalidRequest | ErrorCode::PersistedQueryNotSupported => S::BAD_REQUEST,
         ErrorCode::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
         ErrorCode::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
+        // GraphQL over HTTP §"Body": 406 is the RECOMMENDED answer to an `Accept`
+        // without a supported media type.
+        ErrorCode::NotAcceptable => S::NOT_ACCEPTABLE,
         ErrorCode::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
         ErrorCode::QueryPlanningFailed | ErrorCode::InternalServerError => S::INTERNAL_SERVER_ERROR,
         // Request errors on a well-formed request: 4xx only for the new media type.
@@ -127,11 +144,16 @@ pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
             ResponseMode::Json => S::OK,
             ResponseMode::GraphQLResponseJson => S::BAD_REQUEST,
         },
-        // Field errors always come with data.
+        // Field errors always come with data, so these never end a request. Should
+        // one ever do, the new media type must not get a 2xx without `data`
+        // (§"application/graphql-response+json").
         ErrorCode::SubgraphRequestFailed
         | ErrorCode::SubgraphTimeout
         | ErrorCode::SubgraphHttpError
-        | ErrorCode::SubgraphInvalidResponse => S::OK,
+        | ErrorCode::SubgraphInvalidResponse => match mode {
+            ResponseMode::Json => S::OK,
+            ResponseMode::GraphQLResponseJson => S::BAD_GATEWAY,
+        },
     }
 }
 
@@ -237,6 +259,42 @@ mod tests {
             http_status(ErrorCode::PayloadTooLarge, ResponseMode::Json),
             http::StatusCode::PAYLOAD_TOO_LARGE
         );
+    }
+
+    #[test]
+    fn a_request_error_is_never_2xx_for_the_graphql_response_media_type() {
+        use ErrorCode::*;
+        let all = [
+            InvalidRequest,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            NotAcceptable,
+            MethodNotAllowed,
+            ParseFailed,
+            ValidationFailed,
+            OperationNotFound,
+            BadUserInput,
+            MaxDepthExceeded,
+            MaxAliasesExceeded,
+            MaxRootFieldsExceeded,
+            MaxTokensExceeded,
+            PersistedQueryNotSupported,
+            IntrospectionDisabled,
+            SubscriptionNotSupported,
+            QueryPlanningFailed,
+            SubgraphRequestFailed,
+            SubgraphTimeout,
+            SubgraphHttpError,
+            SubgraphInvalidResponse,
+            InternalServerError,
+        ];
+        for code in all {
+            let status = http_status(code, ResponseMode::GraphQLResponseJson);
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{code:?}: {status}"
+            );
+        }
     }
 
     #[test]

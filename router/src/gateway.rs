@@ -233,6 +233,14 @@ impl Gateway {
             ));
         };
         let document = crate::parse::parse(&query, limits)?;
+        // GraphQL over HTTP §"GET": when {query} and {operationName} select a
+        // mutation, GET gets 405 whether or not the document is valid.
+        if ctx.is_get && selects_mutation(&document, request.operation_name.as_deref()) {
+            return Err(RequestError::new(
+                ErrorCode::MethodNotAllowed,
+                "only queries may be sent over GET; use POST for mutations",
+            ));
+        }
         let operation = crate::validate::validate(
             &self.api_schema,
             document,
@@ -241,12 +249,6 @@ impl Gateway {
             limits,
             self.config.introspection,
         )?;
-        if ctx.is_get && !operation.operation_type.is_query() {
-            return Err(RequestError::new(
-                ErrorCode::MethodNotAllowed,
-                "only queries may be sent over GET; use POST for mutations",
-            ));
-        }
         Ok(operation)
     }
 
@@ -302,6 +304,23 @@ impl Gateway {
             request_error: None,
         }
     }
+}
+
+/// Whether the operation `GetOperation()` (GraphQL spec §6.1) would pick from
+/// `document` for `operation_name` is a mutation.
+fn selects_mutation(
+    document: &apollo_compiler::ast::Document,
+    operation_name: Option<&str>,
+) -> bool {
+    let mut operations = document.definitions.iter().filter_map(|d| match d {
+        apollo_compiler::ast::Definition::OperationDefinition(op) => Some(op),
+        _ => None,
+    });
+    let selected = match operation_name {
+        Some(name) => operations.find(|op| op.name.as_ref().is_some_and(|n| n.as_str() == name)),
+        None => operations.next().filter(|_| operations.next().is_none()),
+    };
+    selected.is_some_and(|op| op.operation_type == apollo_compiler::ast::OperationType::Mutation)
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! GraphQL over HTTP (axum): `POST /graphql` (JSON), `GET /graphql` (queries only),
 //! content negotiation by `Accept`, body size limit, and `/health`.
 //!
+//! Follows the GraphQL over HTTP draft
+//! (<https://graphql.github.io/graphql-over-http/draft/>) and passes every audit of
+//! the `graphql-http` package (`tests/graphql_over_http.rs`).
+//!
 //! Only this module knows HTTP; everything else sees [`GraphQLRequest`] /
 //! [`GraphQLResponse`].
 
@@ -33,6 +37,14 @@ pub enum HttpError {
     TooLarge(usize),
     #[error("POST requests must have Content-Type: application/json")]
     UnsupportedMediaType,
+    #[error("POST requests must have a Content-Type header: application/json")]
+    MissingContentType,
+    #[error("the request body must be encoded in UTF-8")]
+    UnsupportedCharset,
+    #[error(
+        "the Accept header allows no media type the router can answer with; accept application/graphql-response+json or application/json"
+    )]
+    NotAcceptable,
     #[error("only GET and POST are supported")]
     MethodNotAllowed,
     #[error("cannot read the request body")]
@@ -49,7 +61,10 @@ impl From<HttpError> for RequestError {
             | HttpError::Body
             | HttpError::QueryString(_) => ErrorCode::InvalidRequest,
             HttpError::TooLarge(_) => ErrorCode::PayloadTooLarge,
-            HttpError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            HttpError::UnsupportedMediaType
+            | HttpError::MissingContentType
+            | HttpError::UnsupportedCharset => ErrorCode::UnsupportedMediaType,
+            HttpError::NotAcceptable => ErrorCode::NotAcceptable,
             HttpError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
         };
         RequestError::new(code, error.to_string())
@@ -115,7 +130,9 @@ async fn health() -> impl IntoResponse {
 }
 
 async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
-    let mode = negotiate(request.headers());
+    let negotiated = negotiate(request.headers());
+    // A 406 body cannot be in a type the client accepts; use the default.
+    let mode = negotiated.unwrap_or(ResponseMode::Json);
     let include_plan = request
         .headers()
         .get(INCLUDE_QUERY_PLAN_HEADER)
@@ -125,6 +142,7 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
     let forward_headers = forwarded(request.headers(), &gateway.config().headers.propagate);
     let max_body = gateway.config().limits.max_body_bytes;
     let parsed = match *request.method() {
+        Method::GET | Method::POST if negotiated.is_none() => Err(HttpError::NotAcceptable),
         Method::GET => from_query_string(request.uri()),
         Method::POST => from_post(request, max_body).await,
         _ => Err(HttpError::MethodNotAllowed),
@@ -140,7 +158,7 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
         }
         Err(error) => GraphQLResponse::from_request_error(error.into()),
     };
-    render(&response, mode)
+    render(&response, mode, is_get)
 }
 
 /// The client headers named in `names` (config `headers.propagate`).
@@ -158,25 +176,111 @@ fn forwarded(headers: &HeaderMap, names: &[String]) -> Vec<(http::HeaderName, He
         .collect()
 }
 
-/// Picks the response media type from `Accept` (first supported range wins;
-/// no or wildcard `Accept` gets `application/json`).
-pub fn negotiate(headers: &HeaderMap) -> ResponseMode {
+/// Picks the response media type from `Accept` (GraphQL over HTTP §"Body",
+/// RFC 9110 §12.5.1): the supported type with the highest quality wins; a type's
+/// quality comes from the most specific range matching it (`application/json` over
+/// `application/*` over `*/*`), `q=0` means "not acceptable". Ties go to the type
+/// named more specifically, then to the range listed first, then to
+/// `application/json`. No `Accept` (or an empty one) means `application/json`
+/// (§"Legacy watershed"; the `graphql-http` audit expects it too).
+///
+/// `None`: `Accept` allows neither type, which deserves a 406.
+pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMode> {
+    use std::cmp::Reverse;
+    // `max_by_key` below keeps the last of equals: `application/json` goes last.
+    const MODES: [ResponseMode; 2] = [ResponseMode::GraphQLResponseJson, ResponseMode::Json];
+    // Per mode, the range deciding it: (specificity, Reverse(position), quality).
+    let mut deciding: [Option<(u8, Reverse<usize>, u16)>; 2] = [None, None];
+    let mut present = false;
+    let mut position = 0;
     for value in headers.get_all(header::ACCEPT) {
-        let Ok(value) = value.to_str() else { continue };
+        let Ok(value) = value.to_str() else {
+            present = true;
+            continue;
+        };
         for range in value.split(',') {
-            let media = range.split(';').next().unwrap_or("").trim();
-            if media.eq_ignore_ascii_case("application/graphql-response+json") {
-                return ResponseMode::GraphQLResponseJson;
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim();
+            if media.is_empty() {
+                continue;
             }
-            if media.eq_ignore_ascii_case("application/json") {
-                return ResponseMode::Json;
+            present = true;
+            position += 1;
+            // A range without `type/subtype` or with an invalid quality is ignored.
+            let (Some((kind, subtype)), Some(quality)) = (media.split_once('/'), quality(parts))
+            else {
+                continue;
+            };
+            let (kind, subtype) = (kind.trim(), subtype.trim());
+            for (slot, mode) in deciding.iter_mut().zip(MODES) {
+                let (k, s) = mode.media_type().split_once('/').unwrap_or_default();
+                let specificity = if !kind.eq_ignore_ascii_case(k) {
+                    match (kind, subtype) {
+                        ("*", "*") => 0,
+                        _ => continue,
+                    }
+                } else if subtype.eq_ignore_ascii_case(s) {
+                    2
+                } else if subtype == "*" {
+                    1
+                } else {
+                    continue;
+                };
+                let candidate = (specificity, Reverse(position), quality);
+                if slot.is_none_or(|(sp, pos, _)| (candidate.0, candidate.1) > (sp, pos)) {
+                    *slot = Some(candidate);
+                }
             }
         }
     }
-    ResponseMode::Json
+    if !present {
+        return Some(ResponseMode::Json);
+    }
+    deciding
+        .into_iter()
+        .zip(MODES)
+        .filter_map(|(range, mode)| {
+            let (specificity, position, quality) = range?;
+            (quality > 0).then_some(((quality, specificity, position), mode))
+        })
+        .max_by_key(|&(rank, _)| rank)
+        .map(|(_, mode)| mode)
 }
 
-fn render(response: &GraphQLResponse, mode: ResponseMode) -> Response {
+/// The quality of a media range from its parameters: `q`, else 1 (in thousandths).
+fn quality<'a>(mut parameters: impl Iterator<Item = &'a str>) -> Option<u16> {
+    match parameters.find_map(|p| {
+        let (name, value) = p.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("q")
+            .then_some(value.trim())
+    }) {
+        Some(value) => parse_quality(value),
+        None => Some(1000),
+    }
+}
+
+/// An RFC 9110 §12.4.2 `qvalue` in thousandths: `0`–`1` with up to three decimals.
+fn parse_quality(text: &str) -> Option<u16> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = fraction
+        .bytes()
+        .zip([100, 10, 1])
+        .map(|(digit, scale)| u16::from(digit - b'0') * scale)
+        .sum::<u16>();
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// The HTTP response for `response` in `mode`. `is_get` picks the `Allow` header of
+/// a 405: a mutation over GET may be sent again over POST.
+fn render(response: &GraphQLResponse, mode: ResponseMode, is_get: bool) -> Response {
     let status = match response.request_error {
         Some(code) => http_status(code, mode),
         None => StatusCode::OK,
@@ -186,14 +290,16 @@ fn render(response: &GraphQLResponse, mode: ResponseMode) -> Response {
             .to_vec()
     });
     let mut http_response = (status, Body::from(body)).into_response();
-    http_response.headers_mut().insert(
+    let headers = http_response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(mode.content_type()),
     );
+    // The body's media type depends on `Accept` (caches must key on it).
+    headers.append(header::VARY, HeaderValue::from_static("accept"));
     if status == StatusCode::METHOD_NOT_ALLOWED {
-        http_response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        let allow = if is_get { "POST" } else { "GET, POST" };
+        headers.insert(header::ALLOW, HeaderValue::from_static(allow));
     }
     http_response
 }
@@ -227,21 +333,7 @@ fn from_query_string(uri: &http::Uri) -> Result<GraphQLRequest, HttpError> {
 }
 
 async fn from_post(request: Request, max_body: usize) -> Result<GraphQLRequest, HttpError> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    match content_type.as_deref() {
-        Some("application/json") | Some("application/graphql-response+json") | None => {}
-        Some(_) => return Err(HttpError::UnsupportedMediaType),
-    }
+    check_content_type(request.headers().get(header::CONTENT_TYPE))?;
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -260,6 +352,34 @@ async fn from_post(request: Request, max_body: usize) -> Result<GraphQLRequest, 
         bytes.extend_from_slice(&chunk);
     }
     parse_body(&bytes)
+}
+
+/// GraphQL over HTTP §"POST": a POST without `Content-Type` SHOULD get a 4xx; the
+/// body must be `application/json` (the router also takes
+/// `application/graphql-response+json`) in UTF-8, assumed when no charset is given.
+fn check_content_type(value: Option<&HeaderValue>) -> Result<(), HttpError> {
+    let value = value.ok_or(HttpError::MissingContentType)?;
+    let value = value
+        .to_str()
+        .map_err(|_| HttpError::UnsupportedMediaType)?;
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json")
+        && !media.eq_ignore_ascii_case("application/graphql-response+json")
+    {
+        return Err(HttpError::UnsupportedMediaType);
+    }
+    for parameter in parts {
+        if let Some((name, value)) = parameter.split_once('=')
+            && name.trim().eq_ignore_ascii_case("charset")
+        {
+            let charset = value.trim().trim_matches('"');
+            if !charset.eq_ignore_ascii_case("utf-8") && !charset.eq_ignore_ascii_case("utf8") {
+                return Err(HttpError::UnsupportedCharset);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses a POST body (GraphQL over HTTP §"POST request").
@@ -306,17 +426,99 @@ pub fn parse_body(bytes: &[u8]) -> Result<GraphQLRequest, HttpError> {
 mod tests {
     use super::*;
 
+    fn accept(value: &'static str) -> Option<ResponseMode> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(value));
+        negotiate(&headers)
+    }
+
     #[test]
     fn negotiates_the_response_media_type() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(negotiate(&headers), ResponseMode::Json);
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static("application/graphql-response+json, application/json;q=0.9"),
-        );
-        assert_eq!(negotiate(&headers), ResponseMode::GraphQLResponseJson);
-        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        assert_eq!(negotiate(&headers), ResponseMode::Json);
+        use ResponseMode::{GraphQLResponseJson as New, Json};
+        assert_eq!(negotiate(&HeaderMap::new()), Some(Json));
+        let cases = [
+            ("", Some(Json)),
+            (" , ", Some(Json)),
+            ("*/*", Some(Json)),
+            ("application/*", Some(Json)),
+            (
+                "application/graphql-response+json, application/json;q=0.9",
+                Some(New),
+            ),
+            ("application/json", Some(Json)),
+            (
+                "application/json, application/graphql-response+json",
+                Some(Json),
+            ),
+            (
+                "application/json;q=0.9, application/graphql-response+json",
+                Some(New),
+            ),
+            (
+                "application/graphql-response+json;q=0.1, application/json;q=0.2",
+                Some(Json),
+            ),
+            ("application/graphql-response+json;q=0, */*", Some(Json)),
+            ("*/*;q=0.5, application/graphql-response+json", Some(New)),
+            ("*/*, application/graphql-response+json", Some(New)),
+            ("application/*;q=0.2, application/json;q=0", Some(New)),
+            ("application/json;Q=1.000", Some(Json)),
+            (
+                "application/json;q=1.5, application/graphql-response+json;q=0.001",
+                Some(New),
+            ),
+            ("text/html", None),
+            ("application/json;q=0", None),
+            ("application/json;q=0.", None),
+            ("application/json;q=-1", None),
+            ("application/json;q=NaN", None),
+            ("*/json", None),
+            ("json", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(accept(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn parses_qvalues() {
+        assert_eq!(parse_quality("1"), Some(1000));
+        assert_eq!(parse_quality("1.000"), Some(1000));
+        assert_eq!(parse_quality("0.5"), Some(500));
+        assert_eq!(parse_quality("0.05"), Some(50));
+        assert_eq!(parse_quality("0"), Some(0));
+        assert_eq!(parse_quality("0."), Some(0));
+        for bad in ["1.001", "2", "0.1234", "-0", "", ".5", "0.x", "+1", "inf"] {
+            assert_eq!(parse_quality(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn checks_the_request_content_type() {
+        let check = |v: &'static str| check_content_type(Some(&HeaderValue::from_static(v)));
+        assert!(matches!(
+            check_content_type(None),
+            Err(HttpError::MissingContentType)
+        ));
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=\"UTF-8\"",
+            "application/graphql-response+json",
+        ] {
+            assert!(check(ok).is_ok(), "{ok}");
+        }
+        assert!(matches!(
+            check("application/json; charset=utf-16"),
+            Err(HttpError::UnsupportedCharset)
+        ));
+        for bad in ["text/plain", "application/graphql", "", "application/jsonx"] {
+            assert!(
+                matches!(check(bad), Err(HttpError::UnsupportedMediaType)),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

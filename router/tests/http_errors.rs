@@ -62,7 +62,7 @@ async fn request_errors_are_200_for_json_and_400_for_graphql_response_json() {
         let body = json!({"query": query}).to_string();
         let reply = stack.post_raw(body.clone(), JSON, Some(JSON)).await;
         assert_eq!(reply.status, 200, "{query}");
-        assert_eq!(reply.content_type, JSON);
+        assert_eq!(reply.content_type, format!("{JSON}; charset=utf-8"));
         assert!(
             reply.codes().iter().all(|c| c == code),
             "{query}: {:#}",
@@ -72,7 +72,7 @@ async fn request_errors_are_200_for_json_and_400_for_graphql_response_json() {
 
         let reply = stack.post_raw(body, JSON, Some(NEW)).await;
         assert_eq!(reply.status, 400, "{query}");
-        assert_eq!(reply.content_type, NEW);
+        assert_eq!(reply.content_type, format!("{NEW}; charset=utf-8"));
         assert!(
             reply.codes().iter().all(|c| c == code),
             "{query}: {:#}",
