@@ -1,5 +1,12 @@
 //! The `tessera` binary: a thin shell over [`tessera_router::cli`].
 
+/// mimalloc instead of the system allocator: request handling allocates many
+/// small, short-lived JSON nodes across threads, where glibc malloc's arena
+/// locking and consolidation showed up as ~25% of the router's profile
+/// (`router/bench/README.md`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     tessera_router::cli::main()
 }
