@@ -57,8 +57,9 @@ pub struct RequestContext {
 /// A GraphQL response. `data: None` + `request_error: Some` means no `data` key.
 #[derive(Debug)]
 pub struct GraphQLResponse {
-    /// Absent (`None`) for request errors; `Some(None)` is `"data": null`.
-    pub data: Option<Option<JsonMap>>,
+    /// Absent (`None`) for request errors; `Some(None)` is `"data": null`;
+    /// otherwise the serialized JSON object projection wrote.
+    pub data: Option<Option<Vec<u8>>>,
     pub errors: Vec<GraphQLError>,
     pub extensions: JsonMap,
     /// Set when the request failed before execution: drives the HTTP status.
@@ -77,45 +78,49 @@ impl GraphQLResponse {
 
     /// The response body as JSON (`errors` first, spec §7.1 note).
     pub fn to_json(&self) -> JsonValue {
-        let mut body = JsonMap::new();
-        if !self.errors.is_empty() {
-            let errors = serde_json::to_value(&self.errors)
-                .ok()
-                .and_then(|v| serde_json::from_value::<JsonValue>(v).ok())
-                .unwrap_or(JsonValue::Array(Vec::new()));
-            body.insert("errors", errors);
-        }
-        if let Some(data) = &self.data {
-            body.insert(
-                "data",
-                data.clone()
-                    .map(JsonValue::Object)
-                    .unwrap_or(JsonValue::Null),
-            );
-        }
-        if !self.extensions.is_empty() {
-            body.insert("extensions", JsonValue::Object(self.extensions.clone()));
-        }
-        JsonValue::Object(body)
+        serde_json::from_slice(&self.to_bytes()).unwrap_or(JsonValue::Null)
     }
-}
 
-/// Serializes the response body by reference (`errors` first, as [`GraphQLResponse::to_json`]),
-/// without copying `data`: `serde_json::to_vec(&response)` is the cheap way to render it.
-impl serde::Serialize for GraphQLResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
+    /// The response body (`errors` first, spec §7.1 note). `data` is copied as
+    /// projection wrote it, never re-serialized.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let data_len = match &self.data {
+            Some(Some(data)) => data.len(),
+            _ => 0,
+        };
+        let mut body = Vec::with_capacity(data_len + 64);
+        body.push(b'{');
+        let mut separator = false;
+        let mut key = |body: &mut Vec<u8>, name: &str| {
+            if separator {
+                body.push(b',');
+            }
+            separator = true;
+            body.push(b'"');
+            body.extend_from_slice(name.as_bytes());
+            body.extend_from_slice(b"\":");
+        };
         if !self.errors.is_empty() {
-            map.serialize_entry("errors", &self.errors)?;
+            key(&mut body, "errors");
+            if serde_json::to_writer(&mut body, &self.errors).is_err() {
+                body.extend_from_slice(b"[]");
+            }
         }
         if let Some(data) = &self.data {
-            map.serialize_entry("data", data)?;
+            key(&mut body, "data");
+            match data {
+                Some(data) => body.extend_from_slice(data),
+                None => body.extend_from_slice(b"null"),
+            }
         }
         if !self.extensions.is_empty() {
-            map.serialize_entry("extensions", &self.extensions)?;
+            key(&mut body, "extensions");
+            if serde_json::to_writer(&mut body, &self.extensions).is_err() {
+                body.extend_from_slice(b"{}");
+            }
         }
-        map.end()
+        body.push(b'}');
+        body
     }
 }
 
@@ -328,23 +333,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serializing_matches_to_json() {
-        let mut data = JsonMap::new();
-        data.insert("a", JsonValue::from(1));
+    fn writes_errors_first_and_data_verbatim() {
         let mut response = GraphQLResponse {
-            data: Some(Some(data)),
+            data: Some(Some(br#"{"a":1}"#.to_vec())),
             errors: vec![GraphQLError::new("boom", ErrorCode::InternalServerError)],
             extensions: JsonMap::new(),
             request_error: None,
         };
-        let direct = serde_json::to_string(&response).expect("json");
-        let via = serde_json::to_string(&response.to_json()).expect("json");
-        assert_eq!(direct, via);
+        let body = String::from_utf8(response.to_bytes()).expect("utf-8");
+        assert!(
+            body.starts_with(r#"{"errors":[{"message":"boom""#),
+            "{body}"
+        );
+        assert!(body.ends_with(r#","data":{"a":1}}"#), "{body}");
+        assert_eq!(
+            serde_json::to_value(response.to_json()).expect("json"),
+            serde_json::json!({
+                "errors": [{"message": "boom", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
+                "data": {"a": 1}
+            })
+        );
         response.data = Some(None);
         response.errors.clear();
-        assert_eq!(
-            serde_json::to_string(&response).expect("json"),
-            r#"{"data":null}"#
-        );
+        assert_eq!(response.to_bytes(), br#"{"data":null}"#);
+        response.data = None;
+        response
+            .extensions
+            .insert("queryPlan", JsonValue::from("x"));
+        assert_eq!(response.to_bytes(), br#"{"extensions":{"queryPlan":"x"}}"#);
     }
 }

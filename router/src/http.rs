@@ -285,10 +285,7 @@ fn render(response: &GraphQLResponse, mode: ResponseMode, is_get: bool) -> Respo
         Some(code) => http_status(code, mode),
         None => StatusCode::OK,
     };
-    let body = serde_json::to_vec(response).unwrap_or_else(|_| {
-        br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
-            .to_vec()
-    });
+    let body = response.to_bytes();
     let mut http_response = (status, Body::from(body)).into_response();
     let headers = http_response.headers_mut();
     headers.insert(

@@ -44,8 +44,8 @@ pub enum ExecuteError {
 /// The outcome of executing one operation.
 #[derive(Debug)]
 pub struct ExecutionResult {
-    /// `None` means `"data": null`.
-    pub data: Option<JsonMap>,
+    /// The response `data` as a serialized JSON object; `None` means `"data": null`.
+    pub data: Option<Vec<u8>>,
     pub errors: Vec<GraphQLError>,
 }
 

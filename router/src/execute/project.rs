@@ -1,15 +1,25 @@
 //! Projecting merged subgraph data onto exactly the client's selection set.
 //!
 //! The merged data holds everything the fetches returned (keys, `__typename`,
-//! fields other fetches needed). The client's operation is executed against it with
-//! apollo-compiler's spec executor (spec §6.3 "Executing Selection Sets"): field
-//! collection with fragments and `@skip`/`@include`, result coercion, null
-//! propagation (§6.4.4 "Handling Field Errors") and the introspection meta-fields.
+//! fields other fetches needed). The client's operation is executed against it per
+//! spec §6.3 "Executing Selection Sets": field collection with fragments and
+//! `@skip`/`@include`, result coercion of leaves, and null propagation (§6.4.4
+//! "Handling Field Errors").
+//!
+//! The hot path ([`Projector`]) writes the response `data` straight to JSON bytes:
+//! no response tree is built, field collection is memoized per (selection sets,
+//! object type), and a null that must propagate truncates the output back to the
+//! nearest nullable position. Operations selecting `__schema`/`__type` run through
+//! apollo-compiler's spec executor instead (introspection is rare and not hot);
+//! its messages and error shapes are the reference the fast path follows.
 
-use apollo_compiler::collections::HashMap;
+use std::rc::Rc;
+
+use apollo_compiler::collections::{HashMap, HashSet, IndexMap};
+use apollo_compiler::executable::{ExecutableDocument, Field, Selection, SelectionSet};
 use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::{JsonMap, JsonValue, ResponseDataPathSegment};
-use apollo_compiler::schema::{ExtendedType, Implementers, Type};
+use apollo_compiler::schema::{ExtendedType, Implementers, ObjectType, Type};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 
@@ -22,22 +32,57 @@ pub struct ProjectionSchema<'a> {
     pub implementers: &'a HashMap<Name, Implementers>,
 }
 
-/// Runs the client's operation over `data`. Returns the response `data`
-/// (`None` when null propagated to the root) and the errors raised on the way.
-/// `introspection` answers `__schema`/`__type` from the API schema.
+/// Runs the client's operation over `data`. Returns the response `data` as a
+/// serialized JSON object (`None` when null propagated to the root) and the
+/// errors raised on the way. `introspection` answers `__schema`/`__type` from the
+/// API schema.
 pub fn project(
     ctx: &ProjectionSchema<'_>,
     operation: &ValidOperation,
     data: &JsonValue,
     introspection: bool,
+) -> (Option<Vec<u8>>, Vec<GraphQLError>) {
+    let empty = JsonMap::new();
+    let map = data.as_object().unwrap_or(&empty);
+    if operation.has_schema_introspection {
+        let (data, errors) = project_with_executor(ctx, operation, map, introspection);
+        let bytes = data.and_then(|d| serde_json::to_vec(&d).ok());
+        return (bytes, errors);
+    }
+    let Some(op) = operation.operation() else {
+        return (None, Vec::new());
+    };
+    let Some(root_type) = ctx.schema.get_object(op.object_type()) else {
+        return (None, Vec::new());
+    };
+    let mut projector = Projector {
+        schema: ctx.schema,
+        implementers: ctx.implementers,
+        document: &operation.document,
+        variables: &operation.variables,
+        out: Vec::with_capacity(4096),
+        errors: Vec::new(),
+        path: Vec::new(),
+        collected: HashMap::default(),
+    };
+    let result = projector.object(root_type, map, &[&op.selection_set]);
+    let Projector { out, errors, .. } = projector;
+    (result.ok().map(|()| out), errors)
+}
+
+/// apollo-compiler's spec executor over `data` (used for introspection).
+fn project_with_executor(
+    ctx: &ProjectionSchema<'_>,
+    operation: &ValidOperation,
+    map: &JsonMap,
+    introspection: bool,
 ) -> (Option<JsonMap>, Vec<GraphQLError>) {
     let Some(op) = operation.operation() else {
         return (None, Vec::new());
     };
-    let empty = JsonMap::new();
     let root = DataObject {
         ctx,
-        map: data.as_object().unwrap_or(&empty),
+        map,
         type_name: op.object_type().as_str(),
     };
     let result = Execution::new(ctx.schema, &operation.document)
@@ -58,6 +103,428 @@ pub fn project(
                 crate::error::ErrorCode::InternalServerError,
             )],
         ),
+    }
+}
+
+/// A null that must propagate to the nearest nullable position (spec §6.4.4).
+struct PropagateNull;
+
+/// A response path segment borrowed from the operation.
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// One response key of an object's collected fields.
+struct CollectedField<'a> {
+    key: &'a str,
+    /// Every field selected under this key (their sub-selections merge).
+    fields: Vec<&'a Field>,
+    /// The type the selection declares (drives completion).
+    ty: &'a Type,
+    /// The object type's own field type (drives nullability of the field itself).
+    def_ty: &'a Type,
+    is_typename: bool,
+}
+
+/// Memo key: the selection sets being collected (by address) and the object type.
+type CollectKey<'a> = (Vec<usize>, &'a str);
+
+struct Projector<'a> {
+    schema: &'a Valid<Schema>,
+    implementers: &'a HashMap<Name, Implementers>,
+    document: &'a Valid<ExecutableDocument>,
+    variables: &'a JsonMap,
+    out: Vec<u8>,
+    errors: Vec<GraphQLError>,
+    path: Vec<Segment<'a>>,
+    collected: HashMap<CollectKey<'a>, Rc<[CollectedField<'a>]>>,
+}
+
+impl<'a> Projector<'a> {
+    /// Writes the object `map` of type `object_type` with the fields selected by
+    /// `sets` (the merged sub-selections of every field under one response key).
+    fn object(
+        &mut self,
+        object_type: &'a ObjectType,
+        map: &'a JsonMap,
+        sets: &[&'a SelectionSet],
+    ) -> Result<(), PropagateNull> {
+        let collected = self.collect(object_type, sets);
+        self.out.push(b'{');
+        for (i, field) in collected.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            // Response keys are GraphQL names: nothing to escape.
+            self.out.push(b'"');
+            self.out.extend_from_slice(field.key.as_bytes());
+            self.out.extend_from_slice(b"\":");
+            if field.is_typename {
+                write_json_str(&mut self.out, object_type.name.as_str());
+                continue;
+            }
+            self.path.push(Segment::Key(field.key));
+            let start = self.out.len();
+            let result = self.complete(field.ty, map.get(field.key), &field.fields);
+            let result = self.nullify(field.def_ty, start, result);
+            self.path.pop();
+            result?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    /// Turns a propagating null into `null` at a nullable position (truncating
+    /// what was written since `start`); a non-null position propagates further.
+    fn nullify(
+        &mut self,
+        ty: &Type,
+        start: usize,
+        result: Result<(), PropagateNull>,
+    ) -> Result<(), PropagateNull> {
+        match result {
+            Err(PropagateNull) if !ty.is_non_null() => {
+                self.out.truncate(start);
+                self.out.extend_from_slice(b"null");
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// Records a field error at the current path and starts null propagation.
+    fn field_error(&mut self, message: String, field: &Field) -> PropagateNull {
+        let location = field
+            .name
+            .location()
+            .and_then(|span| span.line_column(&self.document.sources))
+            .map(|lc| Location {
+                line: lc.line,
+                column: lc.column,
+            });
+        let path = self
+            .path
+            .iter()
+            .map(|segment| match segment {
+                Segment::Key(key) => PathSegment::Key((*key).to_string()),
+                Segment::Index(index) => PathSegment::Index(*index),
+            })
+            .collect();
+        self.errors.push(GraphQLError {
+            message: client_message(message),
+            locations: location.into_iter().collect(),
+            path: Some(path),
+            extensions: JsonMap::new(),
+        });
+        PropagateNull
+    }
+
+    /// CompleteValue (spec §6.4.3) of `value` for type `ty`, written to the output.
+    fn complete(
+        &mut self,
+        ty: &'a Type,
+        value: Option<&'a JsonValue>,
+        fields: &[&'a Field],
+    ) -> Result<(), PropagateNull> {
+        let Some(&field) = fields.first() else {
+            self.out.extend_from_slice(b"null");
+            return Ok(());
+        };
+        let value = match value {
+            Some(JsonValue::Null) | None => None,
+            Some(value) => Some(value),
+        };
+        // An enum value clients cannot see (`@inaccessible`, or known only to the
+        // subgraph) must not leak: it reads as null, silently (as the federation
+        // gateway audit expects); a non-null position then propagates as usual.
+        let value = value.filter(|v| !self.is_hidden_enum_value(ty, v));
+        let Some(value) = value else {
+            if ty.is_non_null() {
+                return Err(self.field_error(format!("non-null type {ty} resolved to null"), field));
+            }
+            self.out.extend_from_slice(b"null");
+            return Ok(());
+        };
+        if let JsonValue::Array(items) = value
+            && ty.is_list()
+        {
+            let item_type = ty.item_type();
+            let list_start = self.out.len();
+            self.out.push(b'[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    self.out.push(b',');
+                }
+                self.path.push(Segment::Index(index));
+                let start = self.out.len();
+                let result = self.complete(item_type, Some(item), fields);
+                let result = self.nullify(item_type, start, result);
+                self.path.pop();
+                if result.is_err() {
+                    // A non-null item failed: the whole list is null (or propagates).
+                    self.out.truncate(list_start);
+                    return Err(PropagateNull);
+                }
+            }
+            self.out.push(b']');
+            return Ok(());
+        }
+        let ty_name = match ty {
+            Type::List(_) | Type::NonNullList(_) => {
+                return Err(
+                    self.field_error(format!("list type {ty} resolved to an object"), field)
+                );
+            }
+            Type::Named(name) | Type::NonNullNamed(name) => name,
+        };
+        let Some(ty_def) = self.schema.types.get(ty_name) else {
+            return Err(self.field_error(format!("undefined type {ty_name}"), field));
+        };
+        match (value, ty_def) {
+            (
+                JsonValue::Object(map),
+                ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_),
+            ) => {
+                let object_type = self.object_type(map, ty_name, ty_def, field)?;
+                let sets: Vec<&'a SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                self.object(object_type, map, &sets)
+            }
+            (leaf, _) => self.leaf(leaf, ty_name, ty_def, field),
+        }
+    }
+
+    /// Whether `value` stands where an enum value is expected but is not one the
+    /// API schema has.
+    fn is_hidden_enum_value(&self, ty: &Type, value: &JsonValue) -> bool {
+        match value {
+            JsonValue::Array(_) if ty.is_list() => false,
+            JsonValue::Object(_) if is_composite(self.schema, ty.inner_named_type()) => false,
+            _ => matches!(
+                self.schema.types.get(ty.inner_named_type()),
+                Some(ExtendedType::Enum(enum_)) if !value.as_str().is_some_and(|v| enum_.values.contains_key(v))
+            ),
+        }
+    }
+
+    /// The concrete object type for `map` at a field of type `ty_name`, checked
+    /// against that type as apollo-compiler's executor does.
+    fn object_type(
+        &mut self,
+        map: &'a JsonMap,
+        ty_name: &'a Name,
+        ty_def: &'a ExtendedType,
+        field: &Field,
+    ) -> Result<&'a ObjectType, PropagateNull> {
+        let resolved = concrete_type(self.schema, self.implementers, map, ty_name);
+        match ty_def {
+            ExtendedType::Interface(_) | ExtendedType::Union(_) => {
+                let Some(object_def) = self.schema.get_object(resolved) else {
+                    return Err(self.field_error(
+                        format!("resolver returned an object of type {resolved} not defined in the schema"),
+                        field,
+                    ));
+                };
+                if let ExtendedType::Union(union_def) = ty_def {
+                    if !union_def.members.contains(resolved) {
+                        return Err(self.field_error(
+                            format!("resolver returned an object of type {resolved}, expected a member of union type {ty_name}"),
+                            field,
+                        ));
+                    }
+                } else if !object_def.implements_interfaces.contains(ty_name.as_str()) {
+                    return Err(self.field_error(
+                        format!("resolver returned an object of type {resolved} which does not implement interface {ty_name}"),
+                        field,
+                    ));
+                }
+                Ok(object_def)
+            }
+            ExtendedType::Object(def) if resolved == ty_name.as_str() => Ok(def),
+            _ => Err(self.field_error(
+                format!("resolver returned an object of type {resolved}, expected {ty_name}"),
+                field,
+            )),
+        }
+    }
+
+    /// Result coercion of a leaf (spec §3.5 "Result Coercion" per scalar, §3.9 enums).
+    fn leaf(
+        &mut self,
+        value: &'a JsonValue,
+        ty_name: &Name,
+        ty_def: &ExtendedType,
+        field: &Field,
+    ) -> Result<(), PropagateNull> {
+        let problem = match ty_def {
+            ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_) => Some(
+                format!("resolver returned a leaf value but expected an object for type {ty_name}"),
+            ),
+            ExtendedType::InputObject(_) => Some(format!("field with input object type {ty_name}")),
+            ExtendedType::Enum(enum_def) => (!value
+                .as_str()
+                .is_some_and(|s| enum_def.values.contains_key(s)))
+            .then(|| format!("resolver returned {value}, expected enum {ty_name}")),
+            ExtendedType::Scalar(_) => match ty_name.as_str() {
+                "Int" => match value.as_i64() {
+                    Some(int) if i32::try_from(int).is_ok() => None,
+                    Some(_) => Some(format!("resolver returned {value} which overflows Int")),
+                    None => Some(format!("resolver returned {value}, expected Int")),
+                },
+                // Integers are valid Floats (spec §3.5.2 result coercion): many
+                // subgraphs (JavaScript's among them) write `1.0` as `1`.
+                "Float" if !value.is_number() => {
+                    Some(format!("resolver returned {value}, expected Float"))
+                }
+                "String" if !value.is_string() => {
+                    Some(format!("resolver returned {value}, expected String"))
+                }
+                "Boolean" if !value.is_boolean() => {
+                    Some(format!("resolver returned {value}, expected Boolean"))
+                }
+                "ID" if !(value.is_string() || value.is_i64()) => {
+                    Some(format!("resolver returned {value}, expected ID"))
+                }
+                // Custom scalars pass through as any JSON value.
+                _ => None,
+            },
+        };
+        if let Some(message) = problem {
+            return Err(self.field_error(message, field));
+        }
+        if serde_json::to_writer(&mut self.out, value).is_err() {
+            self.out.extend_from_slice(b"null");
+        }
+        Ok(())
+    }
+
+    /// CollectFields (spec §6.3.2) for `object_type` over `sets`, memoized.
+    fn collect(
+        &mut self,
+        object_type: &'a ObjectType,
+        sets: &[&'a SelectionSet],
+    ) -> Rc<[CollectedField<'a>]> {
+        let key: CollectKey<'a> = (
+            sets.iter()
+                .map(|s| std::ptr::from_ref(*s) as usize)
+                .collect(),
+            object_type.name.as_str(),
+        );
+        if let Some(found) = self.collected.get(&key) {
+            return found.clone();
+        }
+        let mut grouped: IndexMap<&'a str, Vec<&'a Field>> = IndexMap::default();
+        let mut visited = HashSet::default();
+        for set in sets {
+            self.collect_into(object_type, &set.selections, &mut visited, &mut grouped);
+        }
+        let fields: Rc<[CollectedField<'a>]> = grouped
+            .into_iter()
+            .filter_map(|(key, fields)| {
+                let first = *fields.first()?;
+                let def = self
+                    .schema
+                    .type_field(&object_type.name, &first.name)
+                    .ok()?;
+                Some(CollectedField {
+                    key,
+                    ty: first.ty(),
+                    def_ty: &def.ty,
+                    is_typename: first.name == "__typename",
+                    fields,
+                })
+            })
+            .collect();
+        self.collected.insert(key, fields.clone());
+        fields
+    }
+
+    fn collect_into(
+        &self,
+        object_type: &'a ObjectType,
+        selections: &'a [Selection],
+        visited: &mut HashSet<&'a Name>,
+        grouped: &mut IndexMap<&'a str, Vec<&'a Field>>,
+    ) {
+        for selection in selections {
+            if self.directive_if(selection, "skip").unwrap_or(false)
+                || !self.directive_if(selection, "include").unwrap_or(true)
+            {
+                continue;
+            }
+            match selection {
+                Selection::Field(field) => grouped
+                    .entry(field.response_key().as_str())
+                    .or_default()
+                    .push(field.as_ref()),
+                Selection::FragmentSpread(spread) => {
+                    if !visited.insert(&spread.fragment_name) {
+                        continue;
+                    }
+                    let Some(fragment) = self.document.fragments.get(&spread.fragment_name) else {
+                        continue;
+                    };
+                    if self.applies(object_type, fragment.type_condition()) {
+                        self.collect_into(
+                            object_type,
+                            &fragment.selection_set.selections,
+                            visited,
+                            grouped,
+                        );
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    if inline
+                        .type_condition
+                        .as_ref()
+                        .is_none_or(|condition| self.applies(object_type, condition))
+                    {
+                        self.collect_into(
+                            object_type,
+                            &inline.selection_set.selections,
+                            visited,
+                            grouped,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// DoesFragmentTypeApply (spec §6.3.2).
+    fn applies(&self, object_type: &ObjectType, condition: &Name) -> bool {
+        match self.schema.types.get(condition) {
+            Some(ExtendedType::Object(_)) => *condition == object_type.name,
+            Some(ExtendedType::Interface(_)) => {
+                object_type.implements_interfaces.contains(condition)
+            }
+            Some(ExtendedType::Union(def)) => def.members.contains(&object_type.name),
+            _ => false,
+        }
+    }
+
+    /// The `if:` of `@skip`/`@include` on `selection`, if present.
+    fn directive_if(&self, selection: &Selection, name: &str) -> Option<bool> {
+        match selection
+            .directives()
+            .get(name)?
+            .specified_argument_by_name("if")?
+            .as_ref()
+        {
+            apollo_compiler::ast::Value::Boolean(value) => Some(*value),
+            apollo_compiler::ast::Value::Variable(var) => {
+                self.variables.get(var.as_str())?.as_bool()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Writes `s` as a JSON string.
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -122,11 +589,11 @@ fn resolve<'a>(
                     .map(move |item| resolve(ctx, Some(item), item_type)),
             ))
         }
-        Some(JsonValue::Object(map)) if is_composite(ctx, ty.inner_named_type()) => {
+        Some(JsonValue::Object(map)) if is_composite(ctx.schema, ty.inner_named_type()) => {
             ResolvedValue::Object(Box::new(DataObject {
                 ctx,
                 map,
-                type_name: concrete_type(ctx, map, ty.inner_named_type()),
+                type_name: concrete_type(ctx.schema, ctx.implementers, map, ty.inner_named_type()),
             }))
         }
         Some(leaf) => {
@@ -139,14 +606,21 @@ fn resolve<'a>(
             {
                 return Ok(ResolvedValue::null());
             }
+            // Integers are valid Floats (as in the fast path); the executor wants f64.
+            if ty.inner_named_type() == "Float"
+                && !leaf.is_f64()
+                && let Some(float) = leaf.as_f64()
+            {
+                return Ok(ResolvedValue::Leaf(JsonValue::from(float)));
+            }
             ResolvedValue::Leaf(leaf.clone())
         }
     })
 }
 
-fn is_composite(ctx: &ProjectionSchema<'_>, name: &str) -> bool {
+fn is_composite(schema: &Schema, name: &str) -> bool {
     matches!(
-        ctx.schema.types.get(name),
+        schema.types.get(name),
         Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_))
     )
 }
@@ -157,8 +631,12 @@ fn is_composite(ctx: &ProjectionSchema<'_>, name: &str) -> bool {
 /// An object whose `__typename` clients cannot see (an `@inaccessible` type, or
 /// one only a subgraph knows) keeps that name: execution then nulls it with a
 /// field error (see [`client_message`]).
-fn concrete_type<'a>(ctx: &ProjectionSchema<'a>, map: &'a JsonMap, declared: &'a Name) -> &'a str {
-    let schema: &'a Valid<Schema> = ctx.schema;
+fn concrete_type<'a>(
+    schema: &'a Schema,
+    implementers: &'a HashMap<Name, Implementers>,
+    map: &'a JsonMap,
+    declared: &'a Name,
+) -> &'a str {
     let reported = map.get("__typename").and_then(|t| t.as_str());
     if let Some(t) = reported
         && schema.get_object(t).is_some()
@@ -179,7 +657,6 @@ fn concrete_type<'a>(ctx: &ProjectionSchema<'a>, map: &'a JsonMap, declared: &'a
     {
         return first.name.as_str();
     }
-    let implementers: &'a HashMap<Name, Implementers> = ctx.implementers;
     implementers
         .get(abstract_name)
         .and_then(|i| i.objects.first())
@@ -229,6 +706,9 @@ mod tests {
             .expect("valid");
         let data: JsonValue = serde_json::from_value(data).expect("json");
         let (data, errors) = project(&ctx, &op, &data, true);
+        let data: serde_json::Value = data
+            .map(|bytes| serde_json::from_slice(&bytes).expect("projection writes JSON"))
+            .unwrap_or_default();
         serde_json::json!({
             "data": data,
             "paths": errors.iter().map(|e| serde_json::to_value(&e.path).unwrap_or_default()).collect::<Vec<_>>(),
@@ -289,6 +769,41 @@ mod tests {
     }
 
     #[test]
+    fn integral_floats_are_floats() {
+        const FLOATS: &str = "type Query { price: Float, prices: [Float!]! }";
+        let schema = Schema::parse_and_validate(FLOATS, "f.graphql").expect("schema");
+        let implementers = schema.implementers_map();
+        let ctx = ProjectionSchema {
+            schema: &schema,
+            implementers: &implementers,
+        };
+        let limits = LimitsConfig::default();
+        let data: JsonValue =
+            serde_json::from_value(serde_json::json!({"price": 1, "prices": [2, 2.5, -3]}))
+                .expect("json");
+        for query in [
+            "{ price prices }",
+            "{ price prices __schema { queryType { name } } }",
+        ] {
+            let ast = crate::parse::parse(query, &limits).expect("parse");
+            let op = crate::validate::validate(&schema, ast, None, &JsonMap::new(), &limits, true)
+                .expect("valid");
+            let (data, errors) = project(&ctx, &op, &data, true);
+            assert!(errors.is_empty(), "{query}: {errors:?}");
+            let data: serde_json::Value =
+                serde_json::from_slice(&data.expect("data")).expect("json");
+            assert_eq!(data["price"].as_f64(), Some(1.0), "{query}");
+            let prices: Vec<Option<f64>> = data["prices"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(serde_json::Value::as_f64)
+                .collect();
+            assert_eq!(prices, vec![Some(2.0), Some(2.5), Some(-3.0)], "{query}");
+        }
+    }
+
+    #[test]
     fn answers_introspection_and_typename() {
         let out = run(
             "{ __typename __type(name: \"User\") { name fields { name } } }",
@@ -296,5 +811,122 @@ mod tests {
         );
         assert_eq!(out["data"]["__typename"], "Query");
         assert_eq!(out["data"]["__type"]["name"], "User");
+    }
+}
+
+/// The fast projector against apollo-compiler's spec executor: same bytes, same
+/// errors (message, path, locations), over a schema and data made to hit every
+/// branch of completion.
+#[cfg(test)]
+mod equivalence {
+    use super::*;
+    use crate::config::LimitsConfig;
+
+    const SDL: &str = r#"
+        type Query {
+          me: User
+          users: [User!]!
+          maybeUsers: [User]
+          node: Node
+          nodes: [Node!]
+          strict: User!
+          search: [Result!]
+          color: Color
+          colors: [Color!]
+          int: Int
+          float: Float
+          bool: Boolean
+          str: String!
+          id: ID
+          json: JSON
+          matrix: [[Int!]]
+        }
+        scalar JSON
+        enum Color { RED GREEN }
+        interface Node { id: ID! }
+        union Result = User | Bot
+        type User implements Node { id: ID!, name: String!, nick: String, friends: [User!], best: User, color: Color! }
+        type Bot implements Node { id: ID!, model: String, owner: User! }
+        type Ghost { id: ID }
+    "#;
+
+    const DATA: &str = r#"{
+        "me": {"__typename": "User", "id": "1", "name": "Ada", "nick": null, "color": "RED",
+               "friends": [{"id": "2", "name": "Bob", "color": "BLUE"}, {"id": "3", "name": null, "color": "GREEN"}],
+               "best": {"id": "2", "name": null, "color": "RED"}},
+        "users": [{"__typename": "User", "id": "1", "name": "Ada", "color": "GREEN"}, {"id": "2", "name": "Bob", "color": "RED", "nick": "b"}],
+        "maybeUsers": [{"id": "1", "name": null}, null, {"id": "3", "name": "C", "color": "RED"}],
+        "node": {"__typename": "Bot", "id": "b1", "model": "T", "owner": {"id": "1", "name": "Ada", "color": "RED"}},
+        "nodes": [{"__typename": "User", "id": "1", "name": "Ada", "color": "RED"}, {"__typename": "Ghost", "id": "g"}, {"__typename": "Bot", "id": "b", "owner": null}],
+        "strict": {"id": "9", "name": "Z", "color": "GREEN"},
+        "search": [{"__typename": "Bot", "id": "b", "model": "M"}, {"__typename": "User", "id": "1", "name": "N", "color": "RED"}],
+        "color": "PURPLE",
+        "colors": ["RED", "GREEN"],
+        "int": 3000000000,
+        "float": "1.5",
+        "bool": "yes",
+        "str": 5,
+        "id": 7,
+        "json": {"any": ["thing", 1, null]},
+        "matrix": [[1, 2], [3, null], [4]]
+    }"#;
+
+    const QUERIES: &[&str] = &[
+        "{ me { id name nick color friends { id name color } best { id name } } }",
+        "{ users { id name nick color } }",
+        "{ maybeUsers { id name } }",
+        "{ node { id __typename ... on Bot { model owner { name } } ... on User { name } } }",
+        "{ nodes { id ... on User { name } ... on Bot { owner { id } } } }",
+        "{ strict { id name } users { id } }",
+        "{ search { __typename ... on User { name color } ... on Bot { model } } }",
+        "{ color colors int float bool }",
+        "{ str }",
+        "{ id json matrix }",
+        "{ a: me { x: id y: name } b: me { x: id } me { ...F ...F } } fragment F on User { id nick }",
+        "{ me { id } me { name friends { id } } me { friends { name } } }",
+        "query { me { id @skip(if: true) name @include(if: false) nick ... @include(if: true) { color } } }",
+        "{ __typename me { __typename } node { __typename } }",
+    ];
+
+    fn both(query: &str) -> (String, String) {
+        let schema = Schema::parse_and_validate(SDL, "s.graphql").expect("schema");
+        let implementers = schema.implementers_map();
+        let ctx = ProjectionSchema {
+            schema: &schema,
+            implementers: &implementers,
+        };
+        let limits = LimitsConfig::default();
+        let ast = crate::parse::parse(query, &limits).expect("parse");
+        let op = crate::validate::validate(&schema, ast, None, &JsonMap::new(), &limits, true)
+            .expect("valid");
+        let data: JsonValue = serde_json::from_str(DATA).expect("json");
+        let (fast, fast_errors) = project(&ctx, &op, &data, true);
+        let map = data.as_object().expect("object");
+        let (reference, reference_errors) = project_with_executor(&ctx, &op, map, true);
+        let render = |data: Option<String>, errors: &[GraphQLError]| {
+            format!(
+                "data: {}\nerrors: {}",
+                data.unwrap_or_else(|| "null".into()),
+                serde_json::to_string(errors).expect("json")
+            )
+        };
+        (
+            render(
+                fast.map(|b| String::from_utf8(b).expect("utf-8")),
+                &fast_errors,
+            ),
+            render(
+                reference.map(|m| serde_json::to_string(&m).expect("json")),
+                &reference_errors,
+            ),
+        )
+    }
+
+    #[test]
+    fn fast_projection_matches_the_spec_executor() {
+        for query in QUERIES {
+            let (fast, reference) = both(query);
+            assert_eq!(fast, reference, "query: {query}");
+        }
     }
 }
