@@ -1,0 +1,242 @@
+//! Scenarios of the federation gateway audit about unions, reproduced with our own
+//! subgraphs: `union-intersection` (a union whose members differ per subgraph, on
+//! root and nested shareable fields).
+//!
+//! Where our composition (graphql-composition) refuses the subgraphs, the supergraph
+//! is written by hand the way Federation composition makes it (the audit feeds
+//! gateways a supergraph composed by `@theguild/federation-composition`).
+
+mod federation_kit;
+
+use federation_kit::{Scenario, Subgraph, check};
+use serde_json::{Value, json};
+
+// union-intersection ---------------------------------------------------------
+
+fn book() -> Value {
+    json!({"__typename": "Book", "id": "b1", "title": "The Lord of the Rings",
+           "aTitle": "A: The Lord of the Rings", "bTitle": "B: The Lord of the Rings"})
+}
+
+fn intersection() -> Vec<Subgraph> {
+    let song =
+        json!({"__typename": "Song", "id": "s2", "title": "Song Title", "aTitle": "A: Song Title"});
+    let movie = json!({"__typename": "Movie", "id": "m3", "title": "A Movie Title", "bTitle": "B Movie Title"});
+    let a_song = song.clone();
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable", "@key"])
+        union Media = Book | Song
+        union ViewerMedia = Book | Song
+        type Book @key(fields: "id") { id: ID! title: String! @shareable aTitle: String! }
+        type Song @key(fields: "id") { id: ID! title: String! @shareable aTitle: String! }
+        type Query {
+          media: Media @shareable
+          aMedia: Media @shareable
+          book: Book @shareable
+          song: Media @shareable
+          viewer: Viewer @shareable
+        }
+        type Viewer {
+          media: ViewerMedia @shareable
+          aMedia: ViewerMedia
+          book: Book @shareable
+          song: ViewerMedia @shareable
+        }
+        "#,
+    )
+    .query(json!({
+        "media": book(), "aMedia": book(), "book": book(), "song": song,
+        "viewer": {"media": book(), "aMedia": book(), "book": book(), "song": song}
+    }))
+    .entity(move |repr| {
+        Ok(match (repr["__typename"].as_str(), repr["id"].as_str()) {
+            (Some("Book"), Some("b1")) => book(),
+            (Some("Song"), Some("s2")) => a_song.clone(),
+            _ => Value::Null,
+        })
+    });
+    let b_movie = movie.clone();
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable", "@key"])
+        type Query {
+          media: Media @shareable
+          bMedia: Media @shareable
+          book: Media @shareable
+          viewer: Viewer @shareable
+        }
+        union Media = Book | Movie
+        union ViewerMedia = Book | Movie
+        type Movie @key(fields: "id") { id: ID! title: String! @shareable bTitle: String! }
+        type Book @key(fields: "id") { id: ID! title: String! @shareable bTitle: String! }
+        type Viewer {
+          media: ViewerMedia @shareable
+          bMedia: ViewerMedia
+          book: ViewerMedia @shareable
+        }
+        "#,
+    )
+    .query(json!({
+        "media": book(), "bMedia": book(), "book": book(),
+        "viewer": {"media": book(), "bMedia": movie, "book": book()}
+    }))
+    .entity(move |repr| {
+        Ok(match (repr["__typename"].as_str(), repr["id"].as_str()) {
+            (Some("Book"), Some("b1")) => book(),
+            (Some("Movie"), Some("m3")) => b_movie.clone(),
+            _ => Value::Null,
+        })
+    });
+    vec![a, b]
+}
+
+/// Our composition refuses `book: Book` in `a` next to `book: Media` in `b`
+/// (FIELD_TYPE_MISMATCH); Federation composition takes the union and records the
+/// subtype with `@join__field(type:)`.
+const INTERSECTION: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  media: Media @join__field(graph: A) @join__field(graph: B)
+  aMedia: Media @join__field(graph: A)
+  book: Media @join__field(graph: A, type: "Book") @join__field(graph: B, type: "Media")
+  song: Media @join__field(graph: A)
+  viewer: Viewer @join__field(graph: A) @join__field(graph: B)
+  bMedia: Media @join__field(graph: B)
+}
+union Media @join__type(graph: A) @join__type(graph: B)
+  @join__unionMember(graph: A, member: "Book") @join__unionMember(graph: A, member: "Song")
+  @join__unionMember(graph: B, member: "Book") @join__unionMember(graph: B, member: "Movie")
+  = Book | Song | Movie
+union ViewerMedia @join__type(graph: A) @join__type(graph: B)
+  @join__unionMember(graph: A, member: "Book") @join__unionMember(graph: A, member: "Song")
+  @join__unionMember(graph: B, member: "Book") @join__unionMember(graph: B, member: "Movie")
+  = Book | Song | Movie
+type Book @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
+  id: ID!
+  title: String!
+  aTitle: String! @join__field(graph: A)
+  bTitle: String! @join__field(graph: B)
+}
+type Song @join__type(graph: A, key: "id") {
+  id: ID!
+  title: String!
+  aTitle: String!
+}
+type Movie @join__type(graph: B, key: "id") {
+  id: ID!
+  title: String!
+  bTitle: String!
+}
+type Viewer @join__type(graph: A) @join__type(graph: B) {
+  media: ViewerMedia @join__field(graph: A) @join__field(graph: B)
+  aMedia: ViewerMedia @join__field(graph: A)
+  book: ViewerMedia @join__field(graph: A, type: "Book") @join__field(graph: B, type: "ViewerMedia")
+  song: ViewerMedia @join__field(graph: A)
+  bMedia: ViewerMedia @join__field(graph: B)
+}
+"#;
+
+const ALL_MEDIA: &str =
+    "__typename ... on Song { title } ... on Movie { title } ... on Book { title }";
+const ALL_MEDIA_TITLES: &str = "__typename ... on Song { title aTitle } ... on Movie { title bTitle } ... on Book { title aTitle bTitle }";
+
+#[tokio::test]
+async fn union_intersection() {
+    let s = Scenario::start(intersection(), INTERSECTION).await;
+    let title = "The Lord of the Rings";
+    check(
+        &s,
+        "{ media { ... on Movie { title } } }",
+        json!({"media": {}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ media { ... on Book { title } } }",
+        json!({"media": {"title": title}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ media { ... on Book { title } ... on Movie { title } } }",
+        json!({"media": {"title": title}}),
+        false,
+    )
+    .await;
+    let q = format!(
+        "{{ viewer {{ media {{ {ALL_MEDIA} }} book {{ {ALL_MEDIA} }} song {{ {ALL_MEDIA} }} }} }}"
+    );
+    check(
+        &s,
+        &q,
+        json!({"viewer": {
+            "media": {"__typename": "Book", "title": title},
+            "book": {"__typename": "Book", "title": title},
+            "song": {"__typename": "Song", "title": "Song Title"}
+        }}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ viewer { media { ... on Movie { title } } } }",
+        json!({"viewer": {"media": {}}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ viewer { media { ... on Book { title } } } }",
+        json!({"viewer": {"media": {"title": title}}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ viewer { media { ... on Book { title } ... on Movie { title } } } }",
+        json!({"viewer": {"media": {"title": title}}}),
+        false,
+    )
+    .await;
+    // Entity calls.
+    check(
+        &s,
+        "{ aMedia { ... on Movie { title bTitle } } }",
+        json!({"aMedia": {}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ aMedia { ... on Book { title aTitle bTitle } } }",
+        json!({"aMedia": {"title": title, "aTitle": "A: The Lord of the Rings", "bTitle": "B: The Lord of the Rings"}}),
+        false,
+    )
+    .await;
+    let q = format!(
+        "{{ viewer {{ media {{ {ALL_MEDIA_TITLES} }} book {{ {ALL_MEDIA_TITLES} }} song {{ {ALL_MEDIA_TITLES} }} }} }}"
+    );
+    let full_book = json!({"__typename": "Book", "title": title,
+        "aTitle": "A: The Lord of the Rings", "bTitle": "B: The Lord of the Rings"});
+    check(
+        &s,
+        &q,
+        json!({"viewer": {
+            "media": full_book, "book": full_book,
+            "song": {"__typename": "Song", "title": "Song Title", "aTitle": "A: Song Title"}
+        }}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ viewer { aMedia { ... on Movie { title bTitle } } bMedia { ... on Movie { title bTitle } } } }",
+        json!({"viewer": {"aMedia": {}, "bMedia": {"title": "A Movie Title", "bTitle": "B Movie Title"}}}),
+        false,
+    )
+    .await;
+}
