@@ -139,6 +139,15 @@ fn resolve<'a>(
             {
                 return Ok(ResolvedValue::null());
             }
+            // Float result coercion (spec §3.5.2) accepts whole numbers: a
+            // JavaScript subgraph prints `100.0` as `100`.
+            if ty.inner_named_type() == "Float"
+                && let JsonValue::Number(n) = leaf
+                && !n.is_f64()
+                && let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64)
+            {
+                return Ok(ResolvedValue::Leaf(JsonValue::Number(f)));
+            }
             ResolvedValue::Leaf(leaf.clone())
         }
     })

@@ -1,0 +1,195 @@
+//! Scenarios of the federation gateway audit about entity calls, reproduced with
+//! our own subgraphs and composed with our composition: `complex-entity-call`
+//! (nested compound keys, keys through lists, hops between four subgraphs).
+
+mod federation_kit;
+
+use federation_kit::{Scenario, Subgraph, check};
+use serde_json::{Value, json};
+
+// complex-entity-call --------------------------------------------------------
+
+fn products() -> Value {
+    json!([
+        {"id": "1", "pid": "p1", "categoryId": "c1", "price": 100},
+        {"id": "2", "pid": "p2", "categoryId": "c2", "price": 200}
+    ])
+}
+
+fn categories() -> Value {
+    json!([
+        {"id": "c1", "tag": "t1", "mainProduct": "1"},
+        {"id": "c2", "tag": "t2", "mainProduct": "2"}
+    ])
+}
+
+fn find(list: Value, key: &str, value: &Value) -> Value {
+    list.as_array()
+        .and_then(|l| l.iter().find(|p| &p[key] == value).cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// The category of a product (from its `categoryId`), or `null`.
+fn category_of(product: &Value) -> Value {
+    find(categories(), "id", &product["categoryId"])
+}
+
+/// Whether `product` matches a key `{id pid category{id tag}}` (parts present).
+fn matches(product: &Value, key: &Value) -> bool {
+    if product["id"] != key["id"] {
+        return false;
+    }
+    if key.get("pid").is_some() && product["pid"] != key["pid"] {
+        return false;
+    }
+    if let Some(category) = key.get("category") {
+        let own = category_of(product);
+        if own["id"] != category["id"] || own["tag"] != category["tag"] {
+            return false;
+        }
+    }
+    true
+}
+
+fn matching(keys: &Value) -> Vec<Value> {
+    let keys = keys.as_array().cloned().unwrap_or_default();
+    products()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| keys.iter().any(|k| matches(p, k)))
+        .collect()
+}
+
+fn resolve_product_fields(call: &federation_kit::Call<'_>) -> Option<Result<Value, String>> {
+    match (call.type_name, call.field) {
+        ("Product", "category") => Some(Ok(category_of(call.parent))),
+        ("Product", "price") => Some(Ok(json!({"price": call.parent["price"]}))),
+        ("Category", "mainProduct") => {
+            Some(Ok(find(products(), "id", &call.parent["mainProduct"])))
+        }
+        _ => None,
+    }
+}
+
+fn complex_entity_call_subgraphs() -> Vec<Subgraph> {
+    let products_subgraph = Subgraph::federated(
+        "products",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0",
+          import: ["@key", "@external", "@extends", "@shareable"])
+        type Query { topProducts: ProductList! }
+        type ProductList @key(fields: "products{id}") { products: [Product!]! }
+        type Product @extends @key(fields: "id") {
+          id: String! @external
+          category: Category @shareable
+        }
+        type Category @key(fields: "id") {
+          mainProduct: Product! @shareable
+          id: String!
+          tag: String @shareable
+        }
+        "#,
+    )
+    .query(json!({"topProducts": {"products": products()}}))
+    .resolve(resolve_product_fields)
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("ProductList") => json!({"products": matching(&repr["products"])}),
+            Some("Product") => find(products(), "id", &repr["id"]),
+            Some("Category") => find(categories(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    let link = Subgraph::federated(
+        "link",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key"])
+        type Product @key(fields: "id") @key(fields: "id pid") { id: String! pid: String! }
+        "#,
+    )
+    .entity(|repr| {
+        Ok(matching(&json!([repr]))
+            .first()
+            .cloned()
+            .unwrap_or(Value::Null))
+    });
+    let list = Subgraph::federated(
+        "list",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "@shareable"])
+        type ProductList @key(fields: "products{id pid}") {
+          products: [Product!]!
+          first: Product @shareable
+          selected: Product @shareable
+        }
+        type Product @key(fields: "id pid") { id: String! pid: String }
+        "#,
+    )
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("ProductList") => {
+                let found = matching(&repr["products"]);
+                json!({"products": found, "first": found.first(), "selected": found.get(1)})
+            }
+            Some("Product") => matching(&json!([repr])).first().cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        })
+    });
+    let price = Subgraph::federated(
+        "price",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "@shareable"])
+        type ProductList @key(fields: "products{id pid category{id tag}} selected{id}") {
+          products: [Product!]!
+          first: Product @shareable
+          selected: Product @shareable
+        }
+        type Product @key(fields: "id pid category{id tag}") {
+          id: String!
+          price: Price
+          pid: String
+          category: Category
+        }
+        type Category @key(fields: "id tag") { id: String! tag: String }
+        type Price { price: Float! }
+        "#,
+    )
+    .resolve(resolve_product_fields)
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("ProductList") => {
+                let found = matching(&repr["products"]);
+                json!({"products": found, "first": found.first(),
+                       "selected": find(products(), "id", &repr["selected"]["id"])})
+            }
+            Some("Product") => matching(&json!([repr])).first().cloned().unwrap_or(Value::Null),
+            Some("Category") => find(categories(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    vec![products_subgraph, link, list, price]
+}
+
+#[tokio::test]
+async fn complex_entity_call() {
+    let s = Scenario::compose(complex_entity_call_subgraphs()).await;
+    check(
+        &s,
+        "{ topProducts { products { id pid price { price } category { mainProduct { id } id tag } }
+           selected { id } first { id } } }",
+        json!({"topProducts": {
+            "products": [
+                {"id": "1", "pid": "p1", "price": {"price": 100.0},
+                 "category": {"mainProduct": {"id": "1"}, "id": "c1", "tag": "t1"}},
+                {"id": "2", "pid": "p2", "price": {"price": 200.0},
+                 "category": {"mainProduct": {"id": "2"}, "id": "c2", "tag": "t2"}}
+            ],
+            "selected": {"id": "2"},
+            "first": {"id": "1"}
+        }}),
+        false,
+    )
+    .await;
+}
