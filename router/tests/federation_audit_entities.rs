@@ -1,6 +1,8 @@
 //! Scenarios of the federation gateway audit about entity calls, reproduced with
 //! our own subgraphs and composed with our composition: `complex-entity-call`
-//! (nested compound keys, keys through lists, hops between four subgraphs).
+//! (nested compound keys, keys through lists, hops between four subgraphs),
+//! `simple-entity-call` (a key the root subgraph must fetch first),
+//! `mysterious-external` (an `extend type` entity owned by a root field).
 
 mod federation_kit;
 
@@ -189,6 +191,102 @@ async fn complex_entity_call() {
             "selected": {"id": "2"},
             "first": {"id": "1"}
         }}),
+        false,
+    )
+    .await;
+}
+
+// simple-entity-call ---------------------------------------------------------
+
+#[tokio::test]
+async fn simple_entity_call() {
+    let users = json!([
+        {"id": "u1", "email": "ada@example.com", "nickname": "ada"},
+        {"id": "u2", "email": "alan@example.com", "nickname": "alan"}
+    ]);
+    let by_id = users.clone();
+    let email = Subgraph::federated(
+        "email",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key"])
+        type Query { user: User }
+        type User @key(fields: "id") { id: ID! email: String! }
+        "#,
+    )
+    .query(json!({"user": {"id": "u1", "email": "ada@example.com"}}))
+    .entity(move |repr| Ok(find(by_id.clone(), "id", &repr["id"])));
+    let nickname = Subgraph::federated(
+        "nickname",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "@external"])
+        type User @key(fields: "email") { email: String! @external nickname: String! }
+        "#,
+    )
+    .entity(move |repr| {
+        let user = find(users.clone(), "email", &repr["email"]);
+        Ok(if user.is_null() { user } else { json!({"nickname": user["nickname"]}) })
+    });
+    let s = Scenario::compose(vec![email, nickname]).await;
+    check(
+        &s,
+        "{ user { id nickname } }",
+        json!({"user": {"id": "u1", "nickname": "ada"}}),
+        false,
+    )
+    .await;
+}
+
+// mysterious-external --------------------------------------------------------
+
+#[tokio::test]
+async fn mysterious_external() {
+    let products = json!([
+        {"id": "1", "name": "name-1", "price": 100.0},
+        {"id": "2", "name": "name-2", "price": 200.0}
+    ]);
+    let for_price = products.clone();
+    let price = Subgraph::federated(
+        "price",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external"])
+        extend type Product @key(fields: "id") { id: ID! @external price: Float }
+        type Query { cheapestProduct: Product }
+        "#,
+    )
+    .query(json!({"cheapestProduct": {"id": "1", "price": 100.0}}))
+    .entity(move |repr| {
+        let p = find(for_price.clone(), "id", &repr["id"]);
+        Ok(if p.is_null() { p } else { json!({"id": p["id"], "price": p["price"]}) })
+    });
+    let for_product = products.clone();
+    let product = Subgraph::federated(
+        "product",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external"])
+        type Product @key(fields: "id") { id: ID! name: String! }
+        type Query { products: [Product!]! }
+        "#,
+    )
+    .query(json!({"products": [{"id": "1", "name": "name-1"}, {"id": "2", "name": "name-2"}]}))
+    .entity(move |repr| {
+        let p = find(for_product.clone(), "id", &repr["id"]);
+        Ok(if p.is_null() { p } else { json!({"id": p["id"], "name": p["name"]}) })
+    });
+    let s = Scenario::compose(vec![price, product]).await;
+    check(
+        &s,
+        "{ cheapestProduct { id price name } }",
+        json!({"cheapestProduct": {"id": "1", "price": 100.0, "name": "name-1"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { name price id } }",
+        json!({"products": [
+            {"name": "name-1", "price": 100.0, "id": "1"},
+            {"name": "name-2", "price": 200.0, "id": "2"}
+        ]}),
         false,
     )
     .await;
