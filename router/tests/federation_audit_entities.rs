@@ -2,7 +2,10 @@
 //! our own subgraphs and composed with our composition: `complex-entity-call`
 //! (nested compound keys, keys through lists, hops between four subgraphs),
 //! `simple-entity-call` (a key the root subgraph must fetch first),
-//! `mysterious-external` (an `extend type` entity owned by a root field).
+//! `mysterious-external` (an `extend type` entity owned by a root field), `node`
+//! (an interface-typed root field whose implementations are entities in three
+//! subgraphs), `parent-entity-call` (a field of a value type reached through the
+//! parent entity's compound key).
 
 mod federation_kit;
 
@@ -286,6 +289,222 @@ async fn mysterious_external() {
         json!({"products": [
             {"name": "name-1", "price": 100.0, "id": "1"},
             {"name": "name-2", "price": 200.0, "id": "2"}
+        ]}),
+        false,
+    )
+    .await;
+}
+
+// node -----------------------------------------------------------------------
+
+/// Our composition refuses `Product @shareable` in `types` because `node` and
+/// `node-two` do not define `name` and `price` (SHAREABLE_FIELD_MISSING);
+/// Federation composition accepts it.
+const NODE: &str = r#"
+type Query @join__type(graph: NODE) @join__type(graph: NODE_TWO) @join__type(graph: TYPES) {
+  productNode: Node @join__field(graph: NODE)
+  categoryNode: Node @join__field(graph: NODE)
+}
+interface Node @join__type(graph: NODE) @join__type(graph: NODE_TWO) @join__type(graph: TYPES) {
+  id: ID!
+}
+type Product implements Node
+  @join__implements(graph: NODE, interface: "Node")
+  @join__implements(graph: NODE_TWO, interface: "Node")
+  @join__implements(graph: TYPES, interface: "Node")
+  @join__type(graph: NODE, key: "id")
+  @join__type(graph: NODE_TWO, key: "id")
+  @join__type(graph: TYPES, key: "id")
+{
+  id: ID!
+  name: String! @join__field(graph: TYPES)
+  price: Float! @join__field(graph: TYPES)
+}
+type Category implements Node
+  @join__implements(graph: NODE, interface: "Node")
+  @join__implements(graph: NODE_TWO, interface: "Node")
+  @join__implements(graph: TYPES, interface: "Node")
+  @join__type(graph: NODE, key: "id")
+  @join__type(graph: NODE_TWO, key: "id")
+  @join__type(graph: TYPES, key: "id")
+{
+  id: ID!
+  name: String! @join__field(graph: TYPES)
+}
+"#;
+
+#[tokio::test]
+async fn node_interface_over_entities() {
+    let product = json!({"id": "p-1", "name": "Product 1", "price": 10.0});
+    let category = json!({"id": "c-1", "name": "Category 1"});
+    let ids_only = |repr: &Value| -> Result<Value, String> {
+        Ok(match repr["id"].as_str() {
+            Some("p-1") | Some("c-1") => json!({"id": repr["id"]}),
+            _ => Value::Null,
+        })
+    };
+    let node = Subgraph::federated(
+        "node",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { productNode: Node categoryNode: Node }
+        interface Node { id: ID! }
+        type Product implements Node @key(fields: "id") { id: ID! }
+        type Category implements Node @key(fields: "id") { id: ID! }
+        "#,
+    )
+    .query(json!({
+        "productNode": {"__typename": "Product", "id": "p-1"},
+        "categoryNode": {"__typename": "Category", "id": "c-1"}
+    }))
+    .entity(ids_only);
+    let node_two = Subgraph::federated(
+        "node-two",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        interface Node { id: ID! }
+        type Product implements Node @key(fields: "id") { id: ID! }
+        type Category implements Node @key(fields: "id") { id: ID! }
+        "#,
+    )
+    .entity(ids_only);
+    let types = Subgraph::federated(
+        "types",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        interface Node { id: ID! }
+        type Product implements Node @key(fields: "id") @shareable { id: ID! name: String! price: Float! }
+        type Category implements Node @key(fields: "id") { id: ID! name: String! }
+        "#,
+    )
+    .entity(move |repr| {
+        Ok(match (repr["__typename"].as_str(), repr["id"].as_str()) {
+            (Some("Product"), Some("p-1")) => product.clone(),
+            (Some("Category"), Some("c-1")) => category.clone(),
+            _ => Value::Null,
+        })
+    });
+    let s = Scenario::start(vec![node, node_two, types], NODE).await;
+    check(
+        &s,
+        "{ productNode { ... on Product { id name __typename price } } }",
+        json!({"productNode": {"id": "p-1", "name": "Product 1", "__typename": "Product", "price": 10.0}}),
+        false,
+    )
+    .await;
+}
+
+// parent-entity-call ---------------------------------------------------------
+
+/// Our composition refuses `Category`, an entity in `a` and `b` but a value type
+/// in `c` (ENTITY_KEY_MISMATCH); Federation composition accepts it.
+const PARENT_ENTITY_CALL: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  products: [Product!]! @join__field(graph: A)
+}
+type Product
+  @join__type(graph: A, key: "id")
+  @join__type(graph: A, key: "id pid")
+  @join__type(graph: B, key: "id pid")
+  @join__type(graph: C, key: "id pid")
+{
+  id: ID!
+  pid: ID!
+  category: Category
+}
+type Category @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") @join__type(graph: C) {
+  id: ID! @join__field(graph: A) @join__field(graph: B)
+  name: String! @join__field(graph: A) @join__field(graph: B)
+  details: CategoryDetails @join__field(graph: C)
+}
+type CategoryDetails @join__type(graph: C) {
+  products: Int
+}
+"#;
+
+fn parent_products() -> Value {
+    json!([
+        {"id": "p1", "pid": "p1-pid", "categoryId": "c1"},
+        {"id": "p2", "pid": "p2-pid", "categoryId": "c2"},
+        {"id": "p3", "pid": "p3-pid", "categoryId": "c1"}
+    ])
+}
+
+fn parent_category(product: &Value) -> Value {
+    let categories = json!([
+        {"id": "c1", "name": "c1-name", "details": {"products": 2}},
+        {"id": "c2", "name": "c2-name", "details": {"products": 1}}
+    ]);
+    find(categories, "id", &product["categoryId"])
+}
+
+fn parent_product(repr: &Value) -> Value {
+    let p = find(parent_products(), "id", &repr["id"]);
+    if repr.get("pid").is_some() && p["pid"] != repr["pid"] {
+        return Value::Null;
+    }
+    p
+}
+
+#[tokio::test]
+async fn parent_entity_call() {
+    let category = |call: &federation_kit::Call<'_>| match (call.type_name, call.field) {
+        ("Product", "category") => Some(Ok(parent_category(call.parent))),
+        _ => None,
+    };
+    let entity = |repr: &Value| -> Result<Value, String> {
+        Ok(match repr["__typename"].as_str() {
+            Some("Product") => parent_product(repr),
+            Some("Category") => parent_category(&json!({"categoryId": repr["id"]})),
+            _ => Value::Null,
+        })
+    };
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@shareable"])
+        type Query { products: [Product!]! }
+        type Product @key(fields: "id") @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+        type Category @key(fields: "id") { id: ID! name: String! @shareable }
+        "#,
+    )
+    .query(json!({"products": parent_products()}))
+    .resolve(category)
+    .entity(entity);
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Product @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+        type Category @key(fields: "id") { id: ID! name: String! @shareable }
+        "#,
+    )
+    .resolve(category)
+    .entity(entity);
+    let c = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Category { details: CategoryDetails }
+        type Product @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+        type CategoryDetails { products: Int }
+        "#,
+    )
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Product", "category") => {
+            Some(Ok(json!({"details": parent_category(call.parent)["details"]})))
+        }
+        _ => None,
+    })
+    .entity(|repr| Ok(parent_product(repr)));
+    let s = Scenario::start(vec![a, b, c], PARENT_ENTITY_CALL).await;
+    check(
+        &s,
+        "{ products { id category { id details { products } } } }",
+        json!({"products": [
+            {"id": "p1", "category": {"id": "c1", "details": {"products": 2}}},
+            {"id": "p2", "category": {"id": "c2", "details": {"products": 1}}},
+            {"id": "p3", "category": {"id": "c1", "details": {"products": 2}}}
         ]}),
         false,
     )

@@ -596,7 +596,7 @@ pub fn supergraph(graphs: &[(&str, &str)], types: &str) -> String {
     for (name, url) in graphs {
         sdl.push_str(&format!(
             "  {} @join__graph(name: \"{name}\", url: \"{url}\")\n",
-            name.to_uppercase()
+            name.to_uppercase().replace('-', "_")
         ));
     }
     sdl.push_str("}\n\n");
