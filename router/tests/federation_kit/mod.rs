@@ -592,6 +592,25 @@ pub fn supergraph(graphs: &[(&str, &str)], types: &str) -> String {
     if types.contains("type Mutation") {
         sdl = sdl.replace("  query: Query\n", "  query: Query\n  mutation: Mutation\n");
     }
+    // `extend schema @link(…)` lines join the schema definition (not every
+    // supergraph reader accepts schema extensions).
+    let mut rest = String::new();
+    for line in types.lines() {
+        match line.trim().strip_prefix("extend schema ") {
+            Some(directives) => {
+                sdl = sdl.replacen(
+                    "\n{\n  query:",
+                    &format!("\n  {directives}\n{{\n  query:"),
+                    1,
+                )
+            }
+            None => {
+                rest.push_str(line);
+                rest.push('\n');
+            }
+        }
+    }
+    let types = rest.as_str();
     sdl.push_str("enum join__Graph {\n");
     for (name, url) in graphs {
         sdl.push_str(&format!(
