@@ -429,7 +429,8 @@ fn served_sdl(federation_sdl: &str) -> (String, Vec<String>) {
     }
     let mut sdl = out.to_string();
     if !defined.iter().chain(&converted).any(|n| n == "Query") {
-        sdl.push_str("\ntype Query\n");
+        // Like a real subgraph, which always answers `_service`.
+        sdl.push_str("\ntype Query { _service: _Service! }\ntype _Service { sdl: String }\n");
     }
     (sdl, entities)
 }
