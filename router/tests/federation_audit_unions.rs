@@ -2,7 +2,8 @@
 //! subgraphs: `union-intersection` (a union whose members differ per subgraph, on
 //! root and nested shareable fields), `partial-union` (members without a key known
 //! to one subgraph only), `partial-union-complex` (the same union with different
-//! members per subgraph inside shareable wrappers).
+//! members per subgraph inside shareable wrappers), `union-overfetching` (entity
+//! fetches below one union member are not made for another member).
 //!
 //! Where our composition (graphql-composition) refuses the subgraphs, the supergraph
 //! is written by hand the way Federation composition makes it (the audit feeds
@@ -403,6 +404,43 @@ async fn partial_union_complex_inside_shareable_wrappers() {
         &s,
         &format!("{{ rootA {{ bWrapper {{ {ACTIONS} }} }} }}"),
         json!({"rootA": {"bWrapper": {"actions": [common, {"__typename": "OnlyB", "b": "only b"}]}}}),
+        false,
+    )
+    .await;
+}
+
+// union-overfetching ---------------------------------------------------------
+
+#[tokio::test]
+async fn union_overfetching() {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        type Query { review: Review }
+        type Product @key(fields: "id") { id: ID! }
+        union Review = AnonymousReview | UserReview
+        type AnonymousReview { product: Product }
+        type UserReview { product: Product }
+        "#,
+    )
+    .query(json!({"review": {"__typename": "AnonymousReview", "product": {"id": "1"}}}));
+    let b = Subgraph::federated("b", r#"type Product @key(fields: "id") { id: ID! b: String! }"#)
+        .entity(|repr| Ok(json!({"id": repr["id"], "b": format!("A for {}", repr["id"].as_str().unwrap_or_default())})));
+    let c = Subgraph::federated(
+        "c",
+        r#"type Product @key(fields: "id") { id: ID! c: String! }"#,
+    )
+    .entity(|_| Err("Product.c is not needed".into()));
+    let d = Subgraph::federated(
+        "d",
+        r#"type Product @key(fields: "id") { id: ID! d: String! }"#,
+    )
+    .entity(|_| Err("Product.d is not needed".into()));
+    let s = Scenario::compose(vec![a, b, c, d]).await;
+    check(
+        &s,
+        "{ review { ... on AnonymousReview { product { b } } ... on UserReview { product { c d } } } }",
+        json!({"review": {"product": {"b": "A for 1"}}}),
         false,
     )
     .await;
