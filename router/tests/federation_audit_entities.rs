@@ -5,7 +5,8 @@
 //! `mysterious-external` (an `extend type` entity owned by a root field), `node`
 //! (an interface-typed root field whose implementations are entities in three
 //! subgraphs), `parent-entity-call` (a field of a value type reached through the
-//! parent entity's compound key).
+//! parent entity's compound key), `shared-root` (a value type whose fields come
+//! from three subgraphs sharing the root field, without any key).
 
 mod federation_kit;
 
@@ -506,6 +507,48 @@ async fn parent_entity_call() {
             {"id": "p2", "category": {"id": "c2", "details": {"products": 1}}},
             {"id": "p3", "category": {"id": "c1", "details": {"products": 2}}}
         ]}),
+        false,
+    )
+    .await;
+}
+
+// shared-root ----------------------------------------------------------------
+
+fn shared_root_subgraph(name: &'static str, field: &str, ty: &str, value: Value) -> Subgraph {
+    let product = json!({"id": "1", field: value});
+    Subgraph::federated(
+        name,
+        &format!(
+            r#"
+            extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+            type Query {{ product: Product! @shareable products: [Product!]! @shareable }}
+            type Product {{ id: ID! @shareable {field}: {ty}! }}
+            "#
+        ),
+    )
+    .query(json!({"product": product, "products": [product]}))
+}
+
+#[tokio::test]
+async fn shared_root_fields_join_a_value_type_without_keys() {
+    let s = Scenario::compose(vec![
+        shared_root_subgraph("name", "name", "String", json!("Product 1")),
+        shared_root_subgraph("category", "category", "String", json!("Category 1")),
+        shared_root_subgraph("price", "price", "Int", json!(100)),
+    ])
+    .await;
+    let product = json!({"id": "1", "name": "Product 1", "category": "Category 1", "price": 100});
+    check(
+        &s,
+        "{ product { id name category price } }",
+        json!({"product": product}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { id name category price } }",
+        json!({"products": [product]}),
         false,
     )
     .await;
