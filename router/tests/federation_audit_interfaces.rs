@@ -2,7 +2,8 @@
 //! own subgraphs and composed with our composition:
 //! `interface-object-indirect-extension` (an entity interface, one of its
 //! implementations extended by a second subgraph, and an `@interfaceObject` in a
-//! third).
+//! third), `circular-reference-interface` (an interface field returning the
+//! implementation, with `@provides` of an external field).
 
 mod federation_kit;
 
@@ -91,6 +92,94 @@ async fn interface_object_indirect_extension() {
             "author": {"id": "1", "name": "name for 1"},
             "playlist": {"id": "1", "name": "name for 1", "media": {"id": "1", "duration": 100}}
         }),
+        false,
+    )
+    .await;
+}
+
+// circular-reference-interface -----------------------------------------------
+
+fn books() -> Value {
+    json!([
+        {"__typename": "Book", "id": "1", "price": 10.99},
+        {"__typename": "Book", "id": "2", "price": 5.99},
+        {"__typename": "Book", "id": "3", "price": 10.99}
+    ])
+}
+
+fn circular_reference() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@provides"])
+        type Query { product: Product }
+        interface Product { samePriceProduct: Product }
+        type Book implements Product @key(fields: "id") {
+          id: ID!
+          samePriceProduct: Book @provides(fields: "price")
+          price: Float @external
+        }
+        "#,
+    )
+    .query(json!({"product": books()[0]}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Book", "samePriceProduct") => Some(Ok(books()
+            .as_array()
+            .and_then(|l| {
+                l.iter()
+                    .find(|b| b["price"] == call.parent["price"] && b["id"] != call.parent["id"])
+                    .cloned()
+            })
+            .unwrap_or(Value::Null))),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(books()
+            .as_array()
+            .and_then(|l| l.iter().find(|b| b["id"] == repr["id"]).cloned())
+            .unwrap_or(Value::Null))
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Book @key(fields: "id") { id: ID! price: Float @shareable }
+        "#,
+    )
+    .entity(|repr| {
+        Ok(books()
+            .as_array()
+            .and_then(|l| l.iter().find(|b| b["id"] == repr["id"]).cloned())
+            .unwrap_or(Value::Null))
+    });
+    vec![a, b]
+}
+
+#[tokio::test]
+async fn circular_reference_interface() {
+    let s = Scenario::compose(circular_reference()).await;
+    check(
+        &s,
+        "{ product { samePriceProduct { ... on Product { samePriceProduct { __typename } } } } }",
+        json!({"product": {"samePriceProduct": {"samePriceProduct": {"__typename": "Book"}}}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ product { __typename
+            samePriceProduct { __typename ... on Book { id } samePriceProduct { __typename ... on Book { id } } }
+            ... on Book { __typename id price samePriceProduct { id price } } } }",
+        json!({"product": {
+            "__typename": "Book",
+            "samePriceProduct": {
+                "__typename": "Book", "id": "3",
+                "samePriceProduct": {"__typename": "Book", "id": "1"},
+                "price": 10.99
+            },
+            "id": "1",
+            "price": 10.99
+        }}),
         false,
     )
     .await;
