@@ -393,6 +393,17 @@ impl<'a> Projector<'a> {
         if let Some(message) = problem {
             return Err(self.field_error(message, field));
         }
+        // A whole-number Float is written as a float (`100.0`), as the executor
+        // path does.
+        if ty_name == "Float"
+            && !value.is_f64()
+            && let Some(float) = value.as_f64()
+        {
+            if serde_json::to_writer(&mut self.out, &float).is_err() {
+                self.out.extend_from_slice(b"null");
+            }
+            return Ok(());
+        }
         if serde_json::to_writer(&mut self.out, value).is_err() {
             self.out.extend_from_slice(b"null");
         }

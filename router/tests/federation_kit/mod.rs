@@ -12,6 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use apollo_compiler::ast::{self, Definition, DirectiveList};
 use apollo_compiler::executable::ExecutableDocument;
 use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::JsonValue;
@@ -38,9 +39,13 @@ pub type ResponseHook = Arc<dyn Fn(&mut Value) + Send + Sync>;
 /// One subgraph of a scenario.
 pub struct Subgraph {
     pub name: &'static str,
+    /// The SDL the subgraph serves (validates and executes against).
     pub sdl: String,
+    /// The federation SDL (`@key`, `@link`, `extend type`, …) composed by
+    /// [`Scenario::compose`]; `None` for subgraphs of hand-written supergraphs.
+    pub federation_sdl: Option<String>,
     /// Entity type names (`_Entity` members); empty: no `_entities` field.
-    pub entities: Vec<&'static str>,
+    pub entities: Vec<String>,
     pub query: Value,
     pub mutation: Value,
     pub resolve: Option<Resolve>,
@@ -53,6 +58,7 @@ impl Subgraph {
         Subgraph {
             name,
             sdl: sdl.to_string(),
+            federation_sdl: None,
             entities: Vec::new(),
             query: json!({}),
             mutation: json!({}),
@@ -60,6 +66,27 @@ impl Subgraph {
             entity: None,
             hook: None,
         }
+    }
+    /// A subgraph described by its federation SDL, as it would answer
+    /// `_service { sdl }`: it serves that SDL without federation directives
+    /// (extensions of types it does not define become definitions) and its
+    /// `_Entity` union holds every object type with `@key` or
+    /// `@interfaceObject`. Compose such subgraphs with [`Scenario::compose`].
+    pub fn federated(name: &'static str, federation_sdl: &str) -> Self {
+        let (sdl, entities) = served_sdl(federation_sdl);
+        Subgraph {
+            federation_sdl: Some(federation_sdl.to_string()),
+            entities,
+            ..Subgraph::new(name, &sdl)
+        }
+    }
+    /// The `_entities` resolver (keeps the entity types found in the SDL).
+    pub fn entity(
+        mut self,
+        resolve: impl Fn(&Value) -> Result<Value, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.entity = Some(Arc::new(resolve));
+        self
     }
     pub fn query(mut self, data: Value) -> Self {
         self.query = data;
@@ -74,7 +101,7 @@ impl Subgraph {
         types: &[&'static str],
         resolve: impl Fn(&Value) -> Result<Value, String> + Send + Sync + 'static,
     ) -> Self {
-        self.entities = types.to_vec();
+        self.entities = types.iter().map(|t| t.to_string()).collect();
         self.entity = Some(Arc::new(resolve));
         self
     }
@@ -150,7 +177,29 @@ fn wrap<'s>(state: &'s State, value: Value, declared: &str) -> ResolvedValue<'s>
                 value,
             }))
         }
+        Value::Number(n) if declared == "Float" && !n.is_f64() => {
+            ResolvedValue::Leaf(to_apollo(&json!(n.as_f64())))
+        }
         leaf => ResolvedValue::Leaf(to_apollo(&leaf)),
+    }
+}
+
+/// Numbers as JavaScript prints them: a whole `Float` has no fraction (`100`,
+/// not `100.0`), like the audit's Node.js subgraphs answer.
+fn js_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64()
+                && n.is_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9e15
+            {
+                *value = json!(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(js_numbers),
+        Value::Object(map) => map.values_mut().for_each(js_numbers),
+        _ => {}
     }
 }
 
@@ -210,6 +259,180 @@ impl<'s> ObjectValue for Obj<'s> {
         let value = self.value.get(field).cloned().unwrap_or(Value::Null);
         Ok(self.wrap(value, &declared))
     }
+}
+
+/// Directive applications the served SDL keeps: those it defines itself.
+fn strip(directives: &mut DirectiveList, keep: &[String]) {
+    directives
+        .0
+        .retain(|d| keep.iter().any(|k| k == d.name.as_str()));
+}
+
+fn strip_fields(fields: &mut [apollo_compiler::Node<ast::FieldDefinition>], keep: &[String]) {
+    for field in fields {
+        let field = field.make_mut();
+        strip(&mut field.directives, keep);
+        for arg in &mut field.arguments {
+            strip(&mut arg.make_mut().directives, keep);
+        }
+    }
+}
+
+fn has_directive(directives: &DirectiveList, name: &str) -> bool {
+    directives
+        .iter()
+        .any(|d| d.name == name || d.name.as_str() == format!("federation__{name}"))
+}
+
+/// `federation_sdl` as the subgraph serves it, and its entity types.
+fn served_sdl(federation_sdl: &str) -> (String, Vec<String>) {
+    let doc = ast::Document::parse(federation_sdl, "subgraph.graphql")
+        .unwrap_or_else(|e| panic!("federation SDL: {e}"));
+    let keep: Vec<String> = doc
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::DirectiveDefinition(d) => Some(d.name.to_string()),
+            _ => None,
+        })
+        .collect();
+    let defined: Vec<String> = doc
+        .definitions
+        .iter()
+        .filter(|d| !d.is_extension_definition())
+        .filter_map(|d| d.name().map(|n| n.to_string()))
+        .collect();
+    let mut entities = Vec::new();
+    let mut out = ast::Document::new();
+    let mut converted: Vec<String> = Vec::new();
+    for definition in doc.definitions {
+        let entity_directives = match &definition {
+            Definition::ObjectTypeDefinition(d) => Some((&d.name, &d.directives)),
+            Definition::ObjectTypeExtension(d) => Some((&d.name, &d.directives)),
+            _ => None,
+        };
+        if let Some((name, directives)) = entity_directives
+            && (has_directive(directives, "key") || has_directive(directives, "interfaceObject"))
+            && !entities.contains(&name.to_string())
+        {
+            entities.push(name.to_string());
+        }
+        // An extension of a type this SDL does not define becomes its definition.
+        let definition = match definition {
+            Definition::ObjectTypeExtension(e)
+                if !defined.contains(&e.name.to_string())
+                    && !converted.contains(&e.name.to_string()) =>
+            {
+                converted.push(e.name.to_string());
+                let e = e.as_ref().clone();
+                Definition::ObjectTypeDefinition(apollo_compiler::Node::new(
+                    ast::ObjectTypeDefinition {
+                        description: None,
+                        name: e.name,
+                        implements_interfaces: e.implements_interfaces,
+                        directives: e.directives,
+                        fields: e.fields,
+                    },
+                ))
+            }
+            Definition::InterfaceTypeExtension(e)
+                if !defined.contains(&e.name.to_string())
+                    && !converted.contains(&e.name.to_string()) =>
+            {
+                converted.push(e.name.to_string());
+                let e = e.as_ref().clone();
+                Definition::InterfaceTypeDefinition(apollo_compiler::Node::new(
+                    ast::InterfaceTypeDefinition {
+                        description: None,
+                        name: e.name,
+                        implements_interfaces: e.implements_interfaces,
+                        directives: e.directives,
+                        fields: e.fields,
+                    },
+                ))
+            }
+            other => other,
+        };
+        let definition = match definition {
+            Definition::SchemaExtension(e) if e.root_operations.is_empty() => continue,
+            Definition::SchemaDefinition(mut d) => {
+                strip(&mut d.make_mut().directives, &keep);
+                Definition::SchemaDefinition(d)
+            }
+            Definition::SchemaExtension(mut d) => {
+                strip(&mut d.make_mut().directives, &keep);
+                Definition::SchemaExtension(d)
+            }
+            Definition::ObjectTypeDefinition(mut d) => {
+                let d2 = d.make_mut();
+                strip(&mut d2.directives, &keep);
+                strip_fields(&mut d2.fields, &keep);
+                Definition::ObjectTypeDefinition(d)
+            }
+            Definition::ObjectTypeExtension(mut d) => {
+                let d2 = d.make_mut();
+                strip(&mut d2.directives, &keep);
+                strip_fields(&mut d2.fields, &keep);
+                Definition::ObjectTypeExtension(d)
+            }
+            Definition::InterfaceTypeDefinition(mut d) => {
+                let d2 = d.make_mut();
+                strip(&mut d2.directives, &keep);
+                strip_fields(&mut d2.fields, &keep);
+                Definition::InterfaceTypeDefinition(d)
+            }
+            Definition::InterfaceTypeExtension(mut d) => {
+                let d2 = d.make_mut();
+                strip(&mut d2.directives, &keep);
+                strip_fields(&mut d2.fields, &keep);
+                Definition::InterfaceTypeExtension(d)
+            }
+            Definition::UnionTypeDefinition(mut d) => {
+                strip(&mut d.make_mut().directives, &keep);
+                Definition::UnionTypeDefinition(d)
+            }
+            Definition::UnionTypeExtension(mut d) => {
+                strip(&mut d.make_mut().directives, &keep);
+                Definition::UnionTypeExtension(d)
+            }
+            Definition::ScalarTypeDefinition(mut d) => {
+                strip(&mut d.make_mut().directives, &keep);
+                Definition::ScalarTypeDefinition(d)
+            }
+            Definition::EnumTypeDefinition(mut d) => {
+                let d2 = d.make_mut();
+                strip(&mut d2.directives, &keep);
+                for value in &mut d2.values {
+                    strip(&mut value.make_mut().directives, &keep);
+                }
+                Definition::EnumTypeDefinition(d)
+            }
+            Definition::EnumTypeExtension(mut d) => {
+                let d2 = d.make_mut();
+                strip(&mut d2.directives, &keep);
+                for value in &mut d2.values {
+                    strip(&mut value.make_mut().directives, &keep);
+                }
+                Definition::EnumTypeExtension(d)
+            }
+            Definition::InputObjectTypeDefinition(mut d) => {
+                let d2 = d.make_mut();
+                strip(&mut d2.directives, &keep);
+                for field in &mut d2.fields {
+                    strip(&mut field.make_mut().directives, &keep);
+                }
+                Definition::InputObjectTypeDefinition(d)
+            }
+            other => other,
+        };
+        out.definitions.push(definition);
+    }
+    let mut sdl = out.to_string();
+    if !defined.iter().chain(&converted).any(|n| n == "Query") {
+        // Like a real subgraph, which always answers `_service`.
+        sdl.push_str("\ntype Query { _service: _Service! }\ntype _Service { sdl: String }\n");
+    }
+    (sdl, entities)
 }
 
 fn full_sdl(def: &Subgraph) -> String {
@@ -292,6 +515,9 @@ fn execute(state: &State, body: &Value) -> Value {
             }
         }
     }
+    if state.def.federation_sdl.is_some() {
+        js_numbers(&mut out);
+    }
     if let Some(hook) = &state.def.hook {
         hook(&mut out);
     }
@@ -367,11 +593,30 @@ pub fn supergraph(graphs: &[(&str, &str)], types: &str) -> String {
     if types.contains("type Mutation") {
         sdl = sdl.replace("  query: Query\n", "  query: Query\n  mutation: Mutation\n");
     }
+    // `extend schema @link(…)` lines join the schema definition (not every
+    // supergraph reader accepts schema extensions).
+    let mut rest = String::new();
+    for line in types.lines() {
+        match line.trim().strip_prefix("extend schema ") {
+            Some(directives) => {
+                sdl = sdl.replacen(
+                    "\n{\n  query:",
+                    &format!("\n  {directives}\n{{\n  query:"),
+                    1,
+                )
+            }
+            None => {
+                rest.push_str(line);
+                rest.push('\n');
+            }
+        }
+    }
+    let types = rest.as_str();
     sdl.push_str("enum join__Graph {\n");
     for (name, url) in graphs {
         sdl.push_str(&format!(
             "  {} @join__graph(name: \"{name}\", url: \"{url}\")\n",
-            name.to_uppercase()
+            name.to_uppercase().replace('-', "_")
         ));
     }
     sdl.push_str("}\n\n");
@@ -420,6 +665,8 @@ enum link__Purpose {
 pub struct Scenario {
     pub subgraphs: Vec<Running>,
     pub router: tessera_router::RunningRouter,
+    /// The supergraph the router serves.
+    pub supergraph: String,
     http: reqwest::Client,
 }
 
@@ -432,6 +679,35 @@ impl Scenario {
         }
         let graphs: Vec<(&str, &str)> = running.iter().map(|r| (r.name, r.url.as_str())).collect();
         let sdl = supergraph(&graphs, types);
+        Scenario::serve(running, sdl).await
+    }
+
+    /// Starts `subgraphs` (each from [`Subgraph::federated`]), composes them with
+    /// our composition (`tessera_schema::compose`), then starts the router.
+    pub async fn compose(subgraphs: Vec<Subgraph>) -> Scenario {
+        let mut running = Vec::new();
+        let mut sdls = Vec::new();
+        for def in subgraphs {
+            sdls.push((def.name, def.federation_sdl.clone()));
+            running.push(start_subgraph(def).await);
+        }
+        let sdls: Vec<tessera_schema::SubgraphSdl> = sdls
+            .into_iter()
+            .zip(&running)
+            .map(|((name, sdl), r)| {
+                let sdl = sdl.unwrap_or_else(|| panic!("subgraph {name} has no federation SDL"));
+                tessera_schema::SubgraphSdl::new(name, r.url.clone(), sdl)
+            })
+            .collect();
+        let sdl = match tessera_schema::compose(&sdls) {
+            Ok(composed) => composed.supergraph_sdl,
+            Err(e) => panic!("composition: {e}"),
+        };
+        Scenario::serve(running, sdl).await
+    }
+
+    /// The router over `sdl` in front of the `running` subgraphs.
+    pub async fn serve(running: Vec<Running>, sdl: String) -> Scenario {
         let config = tessera_router::RouterConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             expose_query_plan: true,
@@ -443,6 +719,7 @@ impl Scenario {
         Scenario {
             subgraphs: running,
             router,
+            supergraph: sdl,
             http: reqwest::Client::new(),
         }
     }
@@ -480,6 +757,25 @@ impl Scenario {
     pub async fn query(&self, query: &str) -> Value {
         self.run(query, json!({})).await
     }
+}
+
+/// Runs `query` and asserts the audit's way: `data` exactly as expected, and
+/// errors present exactly when `errors` says so.
+pub async fn check(scenario: &Scenario, query: &str, data: Value, errors: bool) {
+    let body = scenario.query(query).await;
+    let plan = body["__plan"].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        body["data"], data,
+        "data of\n{query}\nbody: {body:#}\nplan:\n{plan}"
+    );
+    let has_errors = body
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| !e.is_empty());
+    assert_eq!(
+        has_errors, errors,
+        "errors of\n{query}\nbody: {body:#}\nplan:\n{plan}"
+    );
 }
 
 /// `body` without the attached plan.

@@ -1,0 +1,555 @@
+//! Scenarios of the federation gateway audit about entity calls, reproduced with
+//! our own subgraphs and composed with our composition: `complex-entity-call`
+//! (nested compound keys, keys through lists, hops between four subgraphs),
+//! `simple-entity-call` (a key the root subgraph must fetch first),
+//! `mysterious-external` (an `extend type` entity owned by a root field), `node`
+//! (an interface-typed root field whose implementations are entities in three
+//! subgraphs), `parent-entity-call` (a field of a value type reached through the
+//! parent entity's compound key), `shared-root` (a value type whose fields come
+//! from three subgraphs sharing the root field, without any key).
+
+mod federation_kit;
+
+use federation_kit::{Scenario, Subgraph, check};
+use serde_json::{Value, json};
+
+// complex-entity-call --------------------------------------------------------
+
+fn products() -> Value {
+    json!([
+        {"id": "1", "pid": "p1", "categoryId": "c1", "price": 100},
+        {"id": "2", "pid": "p2", "categoryId": "c2", "price": 200}
+    ])
+}
+
+fn categories() -> Value {
+    json!([
+        {"id": "c1", "tag": "t1", "mainProduct": "1"},
+        {"id": "c2", "tag": "t2", "mainProduct": "2"}
+    ])
+}
+
+fn find(list: Value, key: &str, value: &Value) -> Value {
+    list.as_array()
+        .and_then(|l| l.iter().find(|p| &p[key] == value).cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// The category of a product (from its `categoryId`), or `null`.
+fn category_of(product: &Value) -> Value {
+    find(categories(), "id", &product["categoryId"])
+}
+
+/// Whether `product` matches a key `{id pid category{id tag}}` (parts present).
+fn matches(product: &Value, key: &Value) -> bool {
+    if product["id"] != key["id"] {
+        return false;
+    }
+    if key.get("pid").is_some() && product["pid"] != key["pid"] {
+        return false;
+    }
+    if let Some(category) = key.get("category") {
+        let own = category_of(product);
+        if own["id"] != category["id"] || own["tag"] != category["tag"] {
+            return false;
+        }
+    }
+    true
+}
+
+fn matching(keys: &Value) -> Vec<Value> {
+    let keys = keys.as_array().cloned().unwrap_or_default();
+    products()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| keys.iter().any(|k| matches(p, k)))
+        .collect()
+}
+
+fn resolve_product_fields(call: &federation_kit::Call<'_>) -> Option<Result<Value, String>> {
+    match (call.type_name, call.field) {
+        ("Product", "category") => Some(Ok(category_of(call.parent))),
+        ("Product", "price") => Some(Ok(json!({"price": call.parent["price"]}))),
+        ("Category", "mainProduct") => {
+            Some(Ok(find(products(), "id", &call.parent["mainProduct"])))
+        }
+        _ => None,
+    }
+}
+
+fn complex_entity_call_subgraphs() -> Vec<Subgraph> {
+    let products_subgraph = Subgraph::federated(
+        "products",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0",
+          import: ["@key", "@external", "@extends", "@shareable"])
+        type Query { topProducts: ProductList! }
+        type ProductList @key(fields: "products{id}") { products: [Product!]! }
+        type Product @extends @key(fields: "id") {
+          id: String! @external
+          category: Category @shareable
+        }
+        type Category @key(fields: "id") {
+          mainProduct: Product! @shareable
+          id: String!
+          tag: String @shareable
+        }
+        "#,
+    )
+    .query(json!({"topProducts": {"products": products()}}))
+    .resolve(resolve_product_fields)
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("ProductList") => json!({"products": matching(&repr["products"])}),
+            Some("Product") => find(products(), "id", &repr["id"]),
+            Some("Category") => find(categories(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    let link = Subgraph::federated(
+        "link",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key"])
+        type Product @key(fields: "id") @key(fields: "id pid") { id: String! pid: String! }
+        "#,
+    )
+    .entity(|repr| {
+        Ok(matching(&json!([repr]))
+            .first()
+            .cloned()
+            .unwrap_or(Value::Null))
+    });
+    let list = Subgraph::federated(
+        "list",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "@shareable"])
+        type ProductList @key(fields: "products{id pid}") {
+          products: [Product!]!
+          first: Product @shareable
+          selected: Product @shareable
+        }
+        type Product @key(fields: "id pid") { id: String! pid: String }
+        "#,
+    )
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("ProductList") => {
+                let found = matching(&repr["products"]);
+                json!({"products": found, "first": found.first(), "selected": found.get(1)})
+            }
+            Some("Product") => matching(&json!([repr])).first().cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        })
+    });
+    let price = Subgraph::federated(
+        "price",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "@shareable"])
+        type ProductList @key(fields: "products{id pid category{id tag}} selected{id}") {
+          products: [Product!]!
+          first: Product @shareable
+          selected: Product @shareable
+        }
+        type Product @key(fields: "id pid category{id tag}") {
+          id: String!
+          price: Price
+          pid: String
+          category: Category
+        }
+        type Category @key(fields: "id tag") { id: String! tag: String }
+        type Price { price: Float! }
+        "#,
+    )
+    .resolve(resolve_product_fields)
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("ProductList") => {
+                let found = matching(&repr["products"]);
+                json!({"products": found, "first": found.first(),
+                       "selected": find(products(), "id", &repr["selected"]["id"])})
+            }
+            Some("Product") => matching(&json!([repr])).first().cloned().unwrap_or(Value::Null),
+            Some("Category") => find(categories(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    vec![products_subgraph, link, list, price]
+}
+
+#[tokio::test]
+async fn complex_entity_call() {
+    let s = Scenario::compose(complex_entity_call_subgraphs()).await;
+    check(
+        &s,
+        "{ topProducts { products { id pid price { price } category { mainProduct { id } id tag } }
+           selected { id } first { id } } }",
+        json!({"topProducts": {
+            "products": [
+                {"id": "1", "pid": "p1", "price": {"price": 100.0},
+                 "category": {"mainProduct": {"id": "1"}, "id": "c1", "tag": "t1"}},
+                {"id": "2", "pid": "p2", "price": {"price": 200.0},
+                 "category": {"mainProduct": {"id": "2"}, "id": "c2", "tag": "t2"}}
+            ],
+            "selected": {"id": "2"},
+            "first": {"id": "1"}
+        }}),
+        false,
+    )
+    .await;
+}
+
+// simple-entity-call ---------------------------------------------------------
+
+#[tokio::test]
+async fn simple_entity_call() {
+    let users = json!([
+        {"id": "u1", "email": "ada@example.com", "nickname": "ada"},
+        {"id": "u2", "email": "alan@example.com", "nickname": "alan"}
+    ]);
+    let by_id = users.clone();
+    let email = Subgraph::federated(
+        "email",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key"])
+        type Query { user: User }
+        type User @key(fields: "id") { id: ID! email: String! }
+        "#,
+    )
+    .query(json!({"user": {"id": "u1", "email": "ada@example.com"}}))
+    .entity(move |repr| Ok(find(by_id.clone(), "id", &repr["id"])));
+    let nickname = Subgraph::federated(
+        "nickname",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "@external"])
+        type User @key(fields: "email") { email: String! @external nickname: String! }
+        "#,
+    )
+    .entity(move |repr| {
+        let user = find(users.clone(), "email", &repr["email"]);
+        Ok(if user.is_null() { user } else { json!({"nickname": user["nickname"]}) })
+    });
+    let s = Scenario::compose(vec![email, nickname]).await;
+    check(
+        &s,
+        "{ user { id nickname } }",
+        json!({"user": {"id": "u1", "nickname": "ada"}}),
+        false,
+    )
+    .await;
+}
+
+// mysterious-external --------------------------------------------------------
+
+#[tokio::test]
+async fn mysterious_external() {
+    let products = json!([
+        {"id": "1", "name": "name-1", "price": 100.0},
+        {"id": "2", "name": "name-2", "price": 200.0}
+    ]);
+    let for_price = products.clone();
+    let price = Subgraph::federated(
+        "price",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external"])
+        extend type Product @key(fields: "id") { id: ID! @external price: Float }
+        type Query { cheapestProduct: Product }
+        "#,
+    )
+    .query(json!({"cheapestProduct": {"id": "1", "price": 100.0}}))
+    .entity(move |repr| {
+        let p = find(for_price.clone(), "id", &repr["id"]);
+        Ok(if p.is_null() { p } else { json!({"id": p["id"], "price": p["price"]}) })
+    });
+    let for_product = products.clone();
+    let product = Subgraph::federated(
+        "product",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external"])
+        type Product @key(fields: "id") { id: ID! name: String! }
+        type Query { products: [Product!]! }
+        "#,
+    )
+    .query(json!({"products": [{"id": "1", "name": "name-1"}, {"id": "2", "name": "name-2"}]}))
+    .entity(move |repr| {
+        let p = find(for_product.clone(), "id", &repr["id"]);
+        Ok(if p.is_null() { p } else { json!({"id": p["id"], "name": p["name"]}) })
+    });
+    let s = Scenario::compose(vec![price, product]).await;
+    check(
+        &s,
+        "{ cheapestProduct { id price name } }",
+        json!({"cheapestProduct": {"id": "1", "price": 100.0, "name": "name-1"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { name price id } }",
+        json!({"products": [
+            {"name": "name-1", "price": 100.0, "id": "1"},
+            {"name": "name-2", "price": 200.0, "id": "2"}
+        ]}),
+        false,
+    )
+    .await;
+}
+
+// node -----------------------------------------------------------------------
+
+/// Our composition refuses `Product @shareable` in `types` because `node` and
+/// `node-two` do not define `name` and `price` (SHAREABLE_FIELD_MISSING);
+/// Federation composition accepts it.
+const NODE: &str = r#"
+type Query @join__type(graph: NODE) @join__type(graph: NODE_TWO) @join__type(graph: TYPES) {
+  productNode: Node @join__field(graph: NODE)
+  categoryNode: Node @join__field(graph: NODE)
+}
+interface Node @join__type(graph: NODE) @join__type(graph: NODE_TWO) @join__type(graph: TYPES) {
+  id: ID!
+}
+type Product implements Node
+  @join__implements(graph: NODE, interface: "Node")
+  @join__implements(graph: NODE_TWO, interface: "Node")
+  @join__implements(graph: TYPES, interface: "Node")
+  @join__type(graph: NODE, key: "id")
+  @join__type(graph: NODE_TWO, key: "id")
+  @join__type(graph: TYPES, key: "id")
+{
+  id: ID!
+  name: String! @join__field(graph: TYPES)
+  price: Float! @join__field(graph: TYPES)
+}
+type Category implements Node
+  @join__implements(graph: NODE, interface: "Node")
+  @join__implements(graph: NODE_TWO, interface: "Node")
+  @join__implements(graph: TYPES, interface: "Node")
+  @join__type(graph: NODE, key: "id")
+  @join__type(graph: NODE_TWO, key: "id")
+  @join__type(graph: TYPES, key: "id")
+{
+  id: ID!
+  name: String! @join__field(graph: TYPES)
+}
+"#;
+
+#[tokio::test]
+async fn node_interface_over_entities() {
+    let product = json!({"id": "p-1", "name": "Product 1", "price": 10.0});
+    let category = json!({"id": "c-1", "name": "Category 1"});
+    let ids_only = |repr: &Value| -> Result<Value, String> {
+        Ok(match repr["id"].as_str() {
+            Some("p-1") | Some("c-1") => json!({"id": repr["id"]}),
+            _ => Value::Null,
+        })
+    };
+    let node = Subgraph::federated(
+        "node",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { productNode: Node categoryNode: Node }
+        interface Node { id: ID! }
+        type Product implements Node @key(fields: "id") { id: ID! }
+        type Category implements Node @key(fields: "id") { id: ID! }
+        "#,
+    )
+    .query(json!({
+        "productNode": {"__typename": "Product", "id": "p-1"},
+        "categoryNode": {"__typename": "Category", "id": "c-1"}
+    }))
+    .entity(ids_only);
+    let node_two = Subgraph::federated(
+        "node-two",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        interface Node { id: ID! }
+        type Product implements Node @key(fields: "id") { id: ID! }
+        type Category implements Node @key(fields: "id") { id: ID! }
+        "#,
+    )
+    .entity(ids_only);
+    let types = Subgraph::federated(
+        "types",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        interface Node { id: ID! }
+        type Product implements Node @key(fields: "id") @shareable { id: ID! name: String! price: Float! }
+        type Category implements Node @key(fields: "id") { id: ID! name: String! }
+        "#,
+    )
+    .entity(move |repr| {
+        Ok(match (repr["__typename"].as_str(), repr["id"].as_str()) {
+            (Some("Product"), Some("p-1")) => product.clone(),
+            (Some("Category"), Some("c-1")) => category.clone(),
+            _ => Value::Null,
+        })
+    });
+    let s = Scenario::start(vec![node, node_two, types], NODE).await;
+    check(
+        &s,
+        "{ productNode { ... on Product { id name __typename price } } }",
+        json!({"productNode": {"id": "p-1", "name": "Product 1", "__typename": "Product", "price": 10.0}}),
+        false,
+    )
+    .await;
+}
+
+// parent-entity-call ---------------------------------------------------------
+
+/// Our composition refuses `Category`, an entity in `a` and `b` but a value type
+/// in `c` (ENTITY_KEY_MISMATCH); Federation composition accepts it.
+const PARENT_ENTITY_CALL: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  products: [Product!]! @join__field(graph: A)
+}
+type Product
+  @join__type(graph: A, key: "id")
+  @join__type(graph: A, key: "id pid")
+  @join__type(graph: B, key: "id pid")
+  @join__type(graph: C, key: "id pid")
+{
+  id: ID!
+  pid: ID!
+  category: Category
+}
+type Category @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") @join__type(graph: C) {
+  id: ID! @join__field(graph: A) @join__field(graph: B)
+  name: String! @join__field(graph: A) @join__field(graph: B)
+  details: CategoryDetails @join__field(graph: C)
+}
+type CategoryDetails @join__type(graph: C) {
+  products: Int
+}
+"#;
+
+fn parent_products() -> Value {
+    json!([
+        {"id": "p1", "pid": "p1-pid", "categoryId": "c1"},
+        {"id": "p2", "pid": "p2-pid", "categoryId": "c2"},
+        {"id": "p3", "pid": "p3-pid", "categoryId": "c1"}
+    ])
+}
+
+fn parent_category(product: &Value) -> Value {
+    let categories = json!([
+        {"id": "c1", "name": "c1-name", "details": {"products": 2}},
+        {"id": "c2", "name": "c2-name", "details": {"products": 1}}
+    ]);
+    find(categories, "id", &product["categoryId"])
+}
+
+fn parent_product(repr: &Value) -> Value {
+    let p = find(parent_products(), "id", &repr["id"]);
+    if repr.get("pid").is_some() && p["pid"] != repr["pid"] {
+        return Value::Null;
+    }
+    p
+}
+
+#[tokio::test]
+async fn parent_entity_call() {
+    let category = |call: &federation_kit::Call<'_>| match (call.type_name, call.field) {
+        ("Product", "category") => Some(Ok(parent_category(call.parent))),
+        _ => None,
+    };
+    let entity = |repr: &Value| -> Result<Value, String> {
+        Ok(match repr["__typename"].as_str() {
+            Some("Product") => parent_product(repr),
+            Some("Category") => parent_category(&json!({"categoryId": repr["id"]})),
+            _ => Value::Null,
+        })
+    };
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@shareable"])
+        type Query { products: [Product!]! }
+        type Product @key(fields: "id") @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+        type Category @key(fields: "id") { id: ID! name: String! @shareable }
+        "#,
+    )
+    .query(json!({"products": parent_products()}))
+    .resolve(category)
+    .entity(entity);
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Product @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+        type Category @key(fields: "id") { id: ID! name: String! @shareable }
+        "#,
+    )
+    .resolve(category)
+    .entity(entity);
+    let c = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Category { details: CategoryDetails }
+        type Product @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+        type CategoryDetails { products: Int }
+        "#,
+    )
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Product", "category") => {
+            Some(Ok(json!({"details": parent_category(call.parent)["details"]})))
+        }
+        _ => None,
+    })
+    .entity(|repr| Ok(parent_product(repr)));
+    let s = Scenario::start(vec![a, b, c], PARENT_ENTITY_CALL).await;
+    check(
+        &s,
+        "{ products { id category { id details { products } } } }",
+        json!({"products": [
+            {"id": "p1", "category": {"id": "c1", "details": {"products": 2}}},
+            {"id": "p2", "category": {"id": "c2", "details": {"products": 1}}},
+            {"id": "p3", "category": {"id": "c1", "details": {"products": 2}}}
+        ]}),
+        false,
+    )
+    .await;
+}
+
+// shared-root ----------------------------------------------------------------
+
+fn shared_root_subgraph(name: &'static str, field: &str, ty: &str, value: Value) -> Subgraph {
+    let product = json!({"id": "1", field: value});
+    Subgraph::federated(
+        name,
+        &format!(
+            r#"
+            extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+            type Query {{ product: Product! @shareable products: [Product!]! @shareable }}
+            type Product {{ id: ID! @shareable {field}: {ty}! }}
+            "#
+        ),
+    )
+    .query(json!({"product": product, "products": [product]}))
+}
+
+#[tokio::test]
+async fn shared_root_fields_join_a_value_type_without_keys() {
+    let s = Scenario::compose(vec![
+        shared_root_subgraph("name", "name", "String", json!("Product 1")),
+        shared_root_subgraph("category", "category", "String", json!("Category 1")),
+        shared_root_subgraph("price", "price", "Int", json!(100)),
+    ])
+    .await;
+    let product = json!({"id": "1", "name": "Product 1", "category": "Category 1", "price": 100});
+    check(
+        &s,
+        "{ product { id name category price } }",
+        json!({"product": product}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { id name category price } }",
+        json!({"products": [product]}),
+        false,
+    )
+    .await;
+}

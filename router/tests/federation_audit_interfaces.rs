@@ -1,0 +1,186 @@
+//! Scenarios of the federation gateway audit about interfaces, reproduced with our
+//! own subgraphs and composed with our composition:
+//! `interface-object-indirect-extension` (an entity interface, one of its
+//! implementations extended by a second subgraph, and an `@interfaceObject` in a
+//! third), `circular-reference-interface` (an interface field returning the
+//! implementation, with `@provides` of an external field).
+
+mod federation_kit;
+
+use federation_kit::{Scenario, Subgraph, check};
+use serde_json::{Value, json};
+
+// interface-object-indirect-extension ----------------------------------------
+
+fn indirect_extension() -> Vec<Subgraph> {
+    let media = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { media: Media }
+        interface Media @key(fields: "id") { id: ID! title: String }
+        type Video implements Media @key(fields: "id") { id: ID! title: String duration: Int }
+        type Article implements Media @key(fields: "id") { id: ID! title: String wordCount: Int }
+        "#,
+    )
+    .query(json!({"media": {"__typename": "Video", "id": "1", "title": "title for 1", "duration": 100}}))
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default().to_string();
+        let n: i64 = id.parse().unwrap_or(0);
+        let title = format!("title for {id}");
+        // The owner resolves `Media` representations (from the interface object)
+        // to their concrete type: every media here is a video.
+        Ok(match repr["__typename"].as_str() {
+            Some("Video" | "Media") => {
+                json!({"__typename": "Video", "id": id, "title": title, "duration": 100 * n})
+            }
+            Some("Article") => json!({"id": id, "title": title, "wordCount": 900 * n}),
+            _ => Value::Null,
+        })
+    });
+    let author = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { author: Author }
+        type Author @key(fields: "id") { id: ID! name: String }
+        extend type Video @key(fields: "id") { id: ID! authorName: String }
+        "#,
+    )
+    .query(json!({"author": {"id": "1", "name": "name for 1"}}))
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(match repr["__typename"].as_str() {
+            Some("Author") => json!({"id": id, "name": format!("name for {id}")}),
+            Some("Video") => json!({"id": id, "authorName": "John Doe"}),
+            _ => Value::Null,
+        })
+    });
+    let playlist = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@interfaceObject"])
+        type Query { playlist: Playlist }
+        type Playlist @key(fields: "id") { id: ID! name: String media: Media }
+        type Media @key(fields: "id") @interfaceObject { id: ID! }
+        "#,
+    )
+    .query(json!({"playlist": {"id": "1", "name": "name for 1", "media": {"id": "1"}}}))
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(match repr["__typename"].as_str() {
+            Some("Playlist") => json!({"id": id, "name": format!("name for {id}"), "media": {"id": id}}),
+            Some("Media") => json!({"id": id}),
+            _ => Value::Null,
+        })
+    });
+    vec![media, author, playlist]
+}
+
+#[tokio::test]
+async fn interface_object_indirect_extension() {
+    let s = Scenario::compose(indirect_extension()).await;
+    check(
+        &s,
+        "{
+          media { id title ... on Video { duration authorName } ... on Article { wordCount } }
+          author { id name }
+          playlist { id name media { id ... on Video { duration } } }
+        }",
+        json!({
+            "media": {"id": "1", "title": "title for 1", "duration": 100, "authorName": "John Doe"},
+            "author": {"id": "1", "name": "name for 1"},
+            "playlist": {"id": "1", "name": "name for 1", "media": {"id": "1", "duration": 100}}
+        }),
+        false,
+    )
+    .await;
+}
+
+// circular-reference-interface -----------------------------------------------
+
+fn books() -> Value {
+    json!([
+        {"__typename": "Book", "id": "1", "price": 10.99},
+        {"__typename": "Book", "id": "2", "price": 5.99},
+        {"__typename": "Book", "id": "3", "price": 10.99}
+    ])
+}
+
+fn circular_reference() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@provides"])
+        type Query { product: Product }
+        interface Product { samePriceProduct: Product }
+        type Book implements Product @key(fields: "id") {
+          id: ID!
+          samePriceProduct: Book @provides(fields: "price")
+          price: Float @external
+        }
+        "#,
+    )
+    .query(json!({"product": books()[0]}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Book", "samePriceProduct") => Some(Ok(books()
+            .as_array()
+            .and_then(|l| {
+                l.iter()
+                    .find(|b| b["price"] == call.parent["price"] && b["id"] != call.parent["id"])
+                    .cloned()
+            })
+            .unwrap_or(Value::Null))),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(books()
+            .as_array()
+            .and_then(|l| l.iter().find(|b| b["id"] == repr["id"]).cloned())
+            .unwrap_or(Value::Null))
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Book @key(fields: "id") { id: ID! price: Float @shareable }
+        "#,
+    )
+    .entity(|repr| {
+        Ok(books()
+            .as_array()
+            .and_then(|l| l.iter().find(|b| b["id"] == repr["id"]).cloned())
+            .unwrap_or(Value::Null))
+    });
+    vec![a, b]
+}
+
+#[tokio::test]
+async fn circular_reference_interface() {
+    let s = Scenario::compose(circular_reference()).await;
+    check(
+        &s,
+        "{ product { samePriceProduct { ... on Product { samePriceProduct { __typename } } } } }",
+        json!({"product": {"samePriceProduct": {"samePriceProduct": {"__typename": "Book"}}}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ product { __typename
+            samePriceProduct { __typename ... on Book { id } samePriceProduct { __typename ... on Book { id } } }
+            ... on Book { __typename id price samePriceProduct { id price } } } }",
+        json!({"product": {
+            "__typename": "Book",
+            "samePriceProduct": {
+                "__typename": "Book", "id": "3",
+                "samePriceProduct": {"__typename": "Book", "id": "1"},
+                "price": 10.99
+            },
+            "id": "1",
+            "price": 10.99
+        }}),
+        false,
+    )
+    .await;
+}
