@@ -147,7 +147,7 @@ impl SubgraphClient {
     pub async fn fetch(
         &self,
         subgraph: &str,
-        body: String,
+        body: Vec<u8>,
         shareable: bool,
         headers: &[(http::HeaderName, http::HeaderValue)],
     ) -> Result<Arc<SubgraphResponse>, FetchError> {

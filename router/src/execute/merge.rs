@@ -68,67 +68,98 @@ fn typename(value: &JsonValue) -> Option<&str> {
 /// Every object reached by following a flatten `path` from `root`, in document order.
 /// Nulls and missing fields are skipped; `@` fans out over lists.
 pub fn collect_paths(
-    root: &JsonValue,
+    root: &mut JsonValue,
     path: &[FlattenNodePathSegment],
     types: &dyn TypeRelation,
 ) -> Vec<ResponsePath> {
     let mut out = Vec::new();
-    let mut current = Vec::new();
-    walk(root, path, types, &mut current, &mut out);
+    let mut current = Some(Vec::new());
+    walk(root, path, types, &mut current, &mut |_, at| {
+        if let Some(at) = at {
+            out.push(at.clone());
+        }
+    });
     out
 }
 
-fn walk(
-    value: &JsonValue,
+/// Calls `visit` on every object reached by following a flatten `path` from
+/// `root`, in the order [`collect_paths`] lists them (so an entity's ordinal in
+/// one walk names the same entity in a later one).
+pub fn for_each_entity(
+    root: &mut JsonValue,
     path: &[FlattenNodePathSegment],
     types: &dyn TypeRelation,
-    current: &mut ResponsePath,
-    out: &mut Vec<ResponsePath>,
+    visit: &mut dyn FnMut(&mut JsonValue),
 ) {
-    match (path.split_first(), value) {
-        (_, JsonValue::Null) => {}
-        (None, JsonValue::Array(items)) => {
-            for (index, item) in items.iter().enumerate() {
-                current.push(PathSegment::Index(index));
-                walk(item, path, types, current, out);
-                current.pop();
+    walk(root, path, types, &mut None, &mut |entity, _| visit(entity));
+}
+
+/// The one walk behind [`collect_paths`] and [`for_each_entity`]; `current`
+/// tracks the response path only when it is `Some`.
+fn walk(
+    value: &mut JsonValue,
+    path: &[FlattenNodePathSegment],
+    types: &dyn TypeRelation,
+    current: &mut Option<ResponsePath>,
+    visit: &mut dyn FnMut(&mut JsonValue, Option<&ResponsePath>),
+) {
+    fn each_item(
+        items: &mut [JsonValue],
+        path: &[FlattenNodePathSegment],
+        types: &dyn TypeRelation,
+        current: &mut Option<ResponsePath>,
+        visit: &mut dyn FnMut(&mut JsonValue, Option<&ResponsePath>),
+    ) {
+        for (index, item) in items.iter_mut().enumerate() {
+            if let Some(at) = current.as_mut() {
+                at.push(PathSegment::Index(index));
+            }
+            walk(item, path, types, current, visit);
+            if let Some(at) = current.as_mut() {
+                at.pop();
             }
         }
-        (None, JsonValue::Object(_)) => out.push(current.clone()),
-        (None, _) => {}
-        (Some((FlattenNodePathSegment::List, rest)), JsonValue::Array(items)) => {
-            for (index, item) in items.iter().enumerate() {
-                current.push(PathSegment::Index(index));
-                walk(item, rest, types, current, out);
-                current.pop();
+    }
+    match path.split_first() {
+        _ if value.is_null() => {}
+        None => match value {
+            JsonValue::Array(items) => each_item(items, path, types, current, visit),
+            JsonValue::Object(_) => visit(value, current.as_ref()),
+            _ => {}
+        },
+        Some((FlattenNodePathSegment::List, rest)) => {
+            if let JsonValue::Array(items) = value {
+                each_item(items, rest, types, current, visit);
             }
         }
-        (Some((FlattenNodePathSegment::List, _)), _) => {}
-        (Some((FlattenNodePathSegment::Field(key), rest)), JsonValue::Object(object)) => {
-            if let Some(child) = object.get(key.as_str()) {
-                current.push(PathSegment::Key(key.clone()));
-                walk(child, rest, types, current, out);
-                current.pop();
+        Some((FlattenNodePathSegment::Field(key), rest)) => match value {
+            JsonValue::Object(object) => {
+                if let Some(child) = object.get_mut(key.as_str()) {
+                    if let Some(at) = current.as_mut() {
+                        at.push(PathSegment::Key(key.clone()));
+                    }
+                    walk(child, rest, types, current, visit);
+                    if let Some(at) = current.as_mut() {
+                        at.pop();
+                    }
+                }
             }
-        }
-        (Some((FlattenNodePathSegment::Field(_), _)), JsonValue::Array(items)) => {
             // A list where the planner expected an object: fan out defensively.
-            for (index, item) in items.iter().enumerate() {
-                current.push(PathSegment::Index(index));
-                walk(item, path, types, current, out);
-                current.pop();
+            JsonValue::Array(items) => each_item(items, path, types, current, visit),
+            _ => {}
+        },
+        Some((FlattenNodePathSegment::TypeCondition(names), rest)) => {
+            if !value.is_object() {
+                return;
             }
-        }
-        (Some((FlattenNodePathSegment::TypeCondition(names), rest)), JsonValue::Object(_)) => {
             let matches = match typename(value) {
                 Some(t) => names.iter().any(|n| types.is_a(n, t)),
                 None => true,
             };
             if matches {
-                walk(value, rest, types, current, out);
+                walk(value, rest, types, current, visit);
             }
         }
-        _ => {}
     }
 }
 
@@ -330,40 +361,50 @@ fn rename_key(
 }
 
 /// Representations deduplicated: each distinct representation is sent once, and
-/// every entity remembers which one answers for it.
+/// every entity a fetch visits remembers which one (if any) answers for it.
 #[derive(Debug, Default)]
 pub struct Representations {
-    /// Distinct representations, in first-seen order.
-    pub unique: Vec<JsonValue>,
-    /// For every entity: its path in the response and its index in `unique`.
-    pub entities: Vec<(ResponsePath, usize)>,
+    /// Distinct representations, serialized, in first-seen order.
+    pub unique: Vec<String>,
+    /// For every entity visited (in walk order): its index in `unique`, or `None`
+    /// when it is not sent (no applicable `requires`, or no usable key).
+    pub slots: Vec<Option<usize>>,
     index: std::collections::HashMap<String, usize>,
 }
 
 impl Representations {
-    /// Adds the representation of the entity at `path`.
-    pub fn push(&mut self, path: ResponsePath, representation: JsonValue) {
-        // serde_json_bytes maps keep insertion order, so equal representations built
-        // from the same `requires` selection serialize identically.
-        let key = serde_json::to_string(&representation).unwrap_or_default();
-        let next = self.unique.len();
-        let index = *self.index.entry(key).or_insert(next);
-        if index == next {
-            self.unique.push(representation);
-        }
-        self.entities.push((path, index));
+    /// Records the next visited entity's representation (`None`: not sent).
+    pub fn push(&mut self, representation: Option<&JsonValue>) {
+        let slot = representation.map(|representation| {
+            // serde_json_bytes maps keep insertion order, so equal representations
+            // built from the same `requires` selection serialize identically.
+            let key = serde_json::to_string(representation).unwrap_or_default();
+            let next = self.unique.len();
+            match self.index.get(&key) {
+                Some(&index) => index,
+                None => {
+                    self.unique.push(key.clone());
+                    self.index.insert(key, next);
+                    next
+                }
+            }
+        });
+        self.slots.push(slot);
     }
 
     pub fn is_empty(&self) -> bool {
         self.unique.is_empty()
     }
 
-    /// Response paths of the entities answered by representation `index`.
-    pub fn paths_for(&self, index: usize) -> impl Iterator<Item = &ResponsePath> {
-        self.entities
-            .iter()
-            .filter(move |(_, i)| *i == index)
-            .map(|(path, _)| path)
+    /// How many visited entities representation `index` answers for.
+    pub fn uses(&self) -> Vec<usize> {
+        let mut uses = vec![0usize; self.unique.len()];
+        for index in self.slots.iter().flatten() {
+            if let Some(count) = uses.get_mut(*index) {
+                *count += 1;
+            }
+        }
+        uses
     }
 }
 
@@ -438,7 +479,19 @@ mod tests {
             FlattenNodePathSegment::List,
             FlattenNodePathSegment::TypeCondition(["User".to_string()].into()),
         ];
-        let paths = collect_paths(&data, &path, &Exact);
+        let mut data = data;
+        let paths = collect_paths(&mut data, &path, &Exact);
+        let mut visited = Vec::new();
+        for_each_entity(&mut data, &path, &Exact, &mut |entity| {
+            visited.push(entity.clone());
+        });
+        assert_eq!(
+            visited,
+            paths
+                .iter()
+                .filter_map(|p| get_at(&data, p).cloned())
+                .collect::<Vec<_>>()
+        );
         assert_eq!(
             paths,
             vec![
@@ -479,16 +532,19 @@ mod tests {
         let mut reprs = Representations::default();
         let a = json(serde_json::json!({"__typename": "User", "id": "1"}));
         let b = json(serde_json::json!({"__typename": "User", "id": "2"}));
-        reprs.push(vec![PathSegment::Index(0)], a.clone());
-        reprs.push(vec![PathSegment::Index(1)], b);
-        reprs.push(vec![PathSegment::Index(2)], a);
-        assert_eq!(reprs.unique.len(), 2);
-        assert_eq!(reprs.entities.len(), 3);
-        let paths: Vec<_> = reprs.paths_for(0).cloned().collect();
+        reprs.push(Some(&a));
+        reprs.push(Some(&b));
+        reprs.push(None);
+        reprs.push(Some(&a));
         assert_eq!(
-            paths,
-            vec![vec![PathSegment::Index(0)], vec![PathSegment::Index(2)]]
+            reprs.unique,
+            vec![
+                r#"{"__typename":"User","id":"1"}"#.to_string(),
+                r#"{"__typename":"User","id":"2"}"#.to_string()
+            ]
         );
+        assert_eq!(reprs.slots, vec![Some(0), Some(1), None, Some(0)]);
+        assert_eq!(reprs.uses(), vec![2, 1]);
     }
 
     #[test]

@@ -27,8 +27,8 @@ use crate::validate::ValidOperation;
 use self::fetch::{FetchError, SubgraphClient, SubgraphResponse};
 use self::keys::EntityKeys;
 use self::merge::{
-    Representations, ResponsePath, TypeRelation, apply_rewrites, collect_paths, deep_merge, get_at,
-    get_at_mut, representation,
+    Representations, ResponsePath, TypeRelation, apply_rewrites, collect_paths, deep_merge,
+    for_each_entity, representation,
 };
 use self::project::ProjectionSchema;
 
@@ -86,41 +86,57 @@ struct Run<'a> {
     explained: Mutex<Vec<ResponsePath>>,
 }
 
-/// A subgraph request body, serialized straight from borrowed values.
-struct RequestBody<'a> {
-    query: &'a str,
-    variables: RequestVariables<'a>,
-}
-
-struct RequestVariables<'a> {
-    client: &'a JsonMap,
-    usages: Option<&'a std::collections::BTreeSet<String>>,
-    extra: &'a [(&'a str, &'a [JsonValue])],
-}
-
-impl serde::Serialize for RequestBody<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("query", self.query)?;
-        map.serialize_entry("variables", &self.variables)?;
-        map.end()
-    }
-}
-
-impl serde::Serialize for RequestVariables<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        for (name, values) in self.extra {
-            map.serialize_entry(name, values)?;
+/// Writes a subgraph request body: `{"query": .., "variables": {..}}` with the
+/// `extra` variables (serialized representation lists, copied verbatim) first,
+/// then the client variables the operation uses.
+fn write_request_body(
+    query: &str,
+    client: &JsonMap,
+    usages: Option<&std::collections::BTreeSet<String>>,
+    extra: &[(&str, &[String])],
+) -> Vec<u8> {
+    let extra_len: usize = extra
+        .iter()
+        .flat_map(|(_, reprs)| reprs.iter().map(|r| r.len() + 1))
+        .sum();
+    let mut out = Vec::with_capacity(query.len() + extra_len + 64);
+    out.extend_from_slice(b"{\"query\":");
+    write_json(&mut out, query);
+    out.extend_from_slice(b",\"variables\":{");
+    let mut first = true;
+    let mut key = |out: &mut Vec<u8>, name: &str| {
+        if !first {
+            out.push(b',');
         }
-        for name in self.usages.into_iter().flatten() {
-            if let Some(value) = self.client.get(name.as_str()) {
-                map.serialize_entry(name, value)?;
+        first = false;
+        write_json(out, name);
+        out.push(b':');
+    };
+    for (name, reprs) in extra {
+        key(&mut out, name);
+        out.push(b'[');
+        for (i, repr) in reprs.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
+            out.extend_from_slice(repr.as_bytes());
         }
-        map.end()
+        out.push(b']');
+    }
+    for name in usages.into_iter().flatten() {
+        if let Some(value) = client.get(name.as_str()) {
+            key(&mut out, name);
+            write_json(&mut out, value);
+        }
+    }
+    out.extend_from_slice(b"}}");
+    out
+}
+
+/// Appends `value` as JSON (our own values always serialize).
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -233,28 +249,20 @@ impl<'a> Run<'a> {
     }
 
     /// The request body for a fetch: its operation, the client variables it uses
-    /// and `extra` (representations), serialized without copying any value.
+    /// and `extra` (serialized representations).
     fn body(
         &self,
         operation: &str,
         usages: Option<&std::collections::BTreeSet<String>>,
-        extra: &[(&str, &[JsonValue])],
-    ) -> String {
-        let body = RequestBody {
-            query: operation,
-            variables: RequestVariables {
-                client: self.variables,
-                usages,
-                extra,
-            },
-        };
-        serde_json::to_string(&body).unwrap_or_default()
+        extra: &[(&str, &[String])],
+    ) -> Vec<u8> {
+        write_request_body(operation, self.variables, usages, extra)
     }
 
     async fn call(
         &self,
         subgraph: &str,
-        body: String,
+        body: Vec<u8>,
     ) -> Result<Arc<SubgraphResponse>, FetchError> {
         tracing::debug!(subgraph, "subgraph fetch");
         self.client
@@ -403,33 +411,48 @@ impl<'a> Run<'a> {
         requires: &crate::plan::SelectionSet,
         input_rewrites: Option<&Vec<crate::plan::FetchRewrite>>,
     ) -> Representations {
-        let data = lock(&self.data);
+        let mut data = lock(&self.data);
         let mut reprs = Representations::default();
         for path in paths {
-            for entity_path in collect_paths(&data, path, &self.types) {
-                let Some(entity) = get_at(&data, &entity_path) else {
-                    continue;
-                };
-                let Some(mut repr) = representation(entity, requires, &self.types) else {
-                    continue;
-                };
-                if let Some(rewrites) = input_rewrites {
-                    apply_rewrites(&mut repr, rewrites, &self.types);
-                }
-                if !self.keys.is_resolvable(subgraph, &repr) {
-                    continue;
-                }
-                reprs.push(entity_path, repr);
-            }
+            for_each_entity(&mut data, path, &self.types, &mut |entity| {
+                let repr = representation(entity, requires, &self.types)
+                    .map(|mut repr| {
+                        if let Some(rewrites) = input_rewrites {
+                            apply_rewrites(&mut repr, rewrites, &self.types);
+                        }
+                        repr
+                    })
+                    .filter(|repr| self.keys.is_resolvable(subgraph, repr));
+                reprs.push(repr.as_ref());
+            });
         }
         reprs
     }
 
-    /// Merges `_entities` results into the entities they answer. Each result is
-    /// moved into its last entity and cloned only for duplicates.
+    /// The response path of every entity sent with `reprs` (walked again over
+    /// `paths`), with its representation's index. Only needed to report errors.
+    fn entity_paths(
+        &self,
+        paths: &[&[FlattenNodePathSegment]],
+        reprs: &Representations,
+    ) -> Vec<(ResponsePath, usize)> {
+        let mut data = lock(&self.data);
+        let visited = paths
+            .iter()
+            .flat_map(|path| collect_paths(&mut data, path, &self.types));
+        visited
+            .zip(&reprs.slots)
+            .filter_map(|(path, slot)| slot.map(|index| (path, index)))
+            .collect()
+    }
+
+    /// Merges `_entities` results into the entities they answer (found by walking
+    /// `paths` again, in the same order). Each result is moved into its last
+    /// entity and cloned only for duplicates.
     fn merge_entities(
         &self,
         subgraph: &str,
+        paths: &[&[FlattenNodePathSegment]],
         reprs: &Representations,
         results: Option<JsonValue>,
         output_rewrites: Option<&Vec<crate::plan::FetchRewrite>>,
@@ -447,33 +470,33 @@ impl<'a> Run<'a> {
         if results.len() != reprs.unique.len() {
             return Err(shape("_entities has the wrong number of entities"));
         }
-        let mut remaining = vec![0usize; results.len()];
-        for (_, index) in &reprs.entities {
-            if let Some(count) = remaining.get_mut(*index) {
-                *count += 1;
-            }
-        }
+        let mut remaining = reprs.uses();
+        let mut slots = reprs.slots.iter();
         let mut data = lock(&self.data);
-        for (path, index) in &reprs.entities {
-            let (Some(slot), Some(count)) = (results.get_mut(*index), remaining.get_mut(*index))
-            else {
-                continue;
-            };
-            *count -= 1;
-            if !slot.is_object() {
-                continue;
-            }
-            let mut result = if *count == 0 {
-                std::mem::replace(slot, JsonValue::Null)
-            } else {
-                slot.clone()
-            };
-            if let Some(rewrites) = output_rewrites {
-                apply_rewrites(&mut result, rewrites, &self.types);
-            }
-            if let Some(target) = get_at_mut(&mut data, path) {
-                deep_merge(target, result);
-            }
+        for path in paths {
+            for_each_entity(&mut data, path, &self.types, &mut |entity| {
+                let Some(Some(index)) = slots.next() else {
+                    return;
+                };
+                let (Some(slot), Some(count)) =
+                    (results.get_mut(*index), remaining.get_mut(*index))
+                else {
+                    return;
+                };
+                *count -= 1;
+                if !slot.is_object() {
+                    return;
+                }
+                let mut result = if *count == 0 {
+                    std::mem::replace(slot, JsonValue::Null)
+                } else {
+                    slot.clone()
+                };
+                if let Some(rewrites) = output_rewrites {
+                    apply_rewrites(&mut result, rewrites, &self.types);
+                }
+                deep_merge(entity, result);
+            });
         }
         Ok(())
     }
@@ -482,7 +505,7 @@ impl<'a> Run<'a> {
     /// paths. Some subgraphs (async-graphql 7) drop the index (`[root, rest..]`):
     /// such errors are attributed to the entities that came back null.
     fn entity_error_paths(
-        reprs: &Representations,
+        entities: &[(ResponsePath, usize)],
         results: Option<&JsonValue>,
         path: &[PathSegment],
     ) -> Vec<ResponsePath> {
@@ -492,15 +515,16 @@ impl<'a> Run<'a> {
             full
         };
         match path {
-            [PathSegment::Key(_), PathSegment::Index(i), rest @ ..] => {
-                reprs.paths_for(*i).map(|p| extend(p, rest)).collect()
-            }
+            [PathSegment::Key(_), PathSegment::Index(i), rest @ ..] => entities
+                .iter()
+                .filter(|(_, index)| index == i)
+                .map(|(p, _)| extend(p, rest))
+                .collect(),
             [PathSegment::Key(_), rest @ ..] => {
                 let Some(results) = results.and_then(|r| r.as_array()) else {
                     return Vec::new();
                 };
-                reprs
-                    .entities
+                entities
                     .iter()
                     .filter(|(_, i)| results.get(*i).is_none_or(|r| !r.is_object()))
                     .map(|(p, _)| extend(p, rest))
@@ -515,8 +539,8 @@ impl<'a> Run<'a> {
         let Some(requires) = fetch.requires.as_ref() else {
             return;
         };
-        let reprs =
-            self.representations(subgraph, &[path], requires, fetch.input_rewrites.as_ref());
+        let paths = [path];
+        let reprs = self.representations(subgraph, &paths, requires, fetch.input_rewrites.as_ref());
         if reprs.is_empty() {
             return;
         }
@@ -526,10 +550,9 @@ impl<'a> Run<'a> {
             &[("representations", &reprs.unique)],
         );
         let all_paths = || {
-            reprs
-                .entities
-                .iter()
-                .map(|(p, _)| p.clone())
+            self.entity_paths(&paths, &reprs)
+                .into_iter()
+                .map(|(p, _)| p)
                 .collect::<Vec<_>>()
         };
         let response = match self.call(subgraph, body).await {
@@ -545,10 +568,13 @@ impl<'a> Run<'a> {
             Some(JsonValue::Object(mut data)) => data.remove("_entities"),
             _ => None,
         };
-        for raw in &errors {
-            self.subgraph_error(subgraph, raw, &|p| {
-                Self::entity_error_paths(&reprs, results.as_ref(), p)
-            });
+        if !errors.is_empty() {
+            let entities = self.entity_paths(&paths, &reprs);
+            for raw in &errors {
+                self.subgraph_error(subgraph, raw, &|p| {
+                    Self::entity_error_paths(&entities, results.as_ref(), p)
+                });
+            }
         }
         if results.is_none() && errors.is_empty() {
             let error = ExecuteError::Shape {
@@ -566,9 +592,13 @@ impl<'a> Run<'a> {
         if results.is_none() {
             lock(&self.explained).extend(all_paths());
         }
-        if let Err(error) =
-            self.merge_entities(subgraph, &reprs, results, fetch.output_rewrites.as_ref())
-        {
+        if let Err(error) = self.merge_entities(
+            subgraph,
+            &paths,
+            &reprs,
+            results,
+            fetch.output_rewrites.as_ref(),
+        ) {
             self.fail(
                 subgraph,
                 &error,
@@ -590,24 +620,25 @@ impl<'a> Run<'a> {
                 &alias.requires,
                 alias.input_rewrites.as_ref(),
             );
-            per_alias.push((alias, reprs));
+            per_alias.push((alias, paths, reprs));
         }
-        let extra: Vec<(&str, &[JsonValue])> = per_alias
+        if per_alias.iter().all(|(_, _, r)| r.is_empty()) {
+            return;
+        }
+        let extra: Vec<(&str, &[String])> = per_alias
             .iter()
-            .map(|(alias, reprs)| {
+            .map(|(alias, _, reprs)| {
                 (
                     alias.representations_variable_name.as_str(),
                     reprs.unique.as_slice(),
                 )
             })
             .collect();
-        if per_alias.iter().all(|(_, r)| r.is_empty()) {
-            return;
-        }
         let all_paths = || {
             per_alias
                 .iter()
-                .flat_map(|(_, r)| r.entities.iter().map(|(p, _)| p.clone()))
+                .flat_map(|(_, paths, reprs)| self.entity_paths(paths, reprs))
+                .map(|(p, _)| p)
                 .collect::<Vec<_>>()
         };
         let body = self.body(
@@ -629,21 +660,28 @@ impl<'a> Run<'a> {
             Some(JsonValue::Object(data)) => Some(data),
             _ => None,
         };
-        for raw in &errors {
-            self.subgraph_error(subgraph, raw, &|p| match p.first() {
-                Some(PathSegment::Key(key)) => per_alias
-                    .iter()
-                    .find(|(alias, _)| alias.alias == *key)
-                    .map(|(_, reprs)| {
-                        Self::entity_error_paths(
-                            reprs,
-                            data.as_ref().and_then(|d| d.get(key.as_str())),
-                            p,
-                        )
-                    })
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            });
+        if !errors.is_empty() {
+            let entities: Vec<Vec<(ResponsePath, usize)>> = per_alias
+                .iter()
+                .map(|(_, paths, reprs)| self.entity_paths(paths, reprs))
+                .collect();
+            for raw in &errors {
+                self.subgraph_error(subgraph, raw, &|p| match p.first() {
+                    Some(PathSegment::Key(key)) => per_alias
+                        .iter()
+                        .zip(&entities)
+                        .find(|((alias, _, _), _)| alias.alias == *key)
+                        .map(|(_, entities)| {
+                            Self::entity_error_paths(
+                                entities,
+                                data.as_ref().and_then(|d| d.get(key.as_str())),
+                                p,
+                            )
+                        })
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                });
+            }
         }
         let Some(data) = data.as_mut() else {
             if errors.is_empty() {
@@ -662,15 +700,23 @@ impl<'a> Run<'a> {
             }
             return;
         };
-        for (alias, reprs) in &per_alias {
+        for (alias, paths, reprs) in &per_alias {
             if reprs.is_empty() {
                 continue;
             }
             let results = data.remove(alias.alias.as_str());
-            if let Err(error) =
-                self.merge_entities(subgraph, reprs, results, alias.output_rewrites.as_ref())
-            {
-                let paths = reprs.entities.iter().map(|(p, _)| p.clone()).collect();
+            if let Err(error) = self.merge_entities(
+                subgraph,
+                paths,
+                reprs,
+                results,
+                alias.output_rewrites.as_ref(),
+            ) {
+                let paths = self
+                    .entity_paths(paths, reprs)
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .collect();
                 self.fail(subgraph, &error, ErrorCode::SubgraphInvalidResponse, paths);
             }
         }
@@ -687,16 +733,13 @@ mod tests {
 
     #[test]
     fn entity_error_paths_follow_the_representation_index() {
-        let mut reprs = Representations::default();
-        let user = |id: &str| -> JsonValue {
-            serde_json::from_value(serde_json::json!({"__typename": "User", "id": id}))
-                .unwrap_or(JsonValue::Null)
-        };
-        reprs.push(vec![key("a"), PathSegment::Index(0)], user("1"));
-        reprs.push(vec![key("a"), PathSegment::Index(1)], user("2"));
-        reprs.push(vec![key("b")], user("2"));
+        let entities = vec![
+            (vec![key("a"), PathSegment::Index(0)], 0),
+            (vec![key("a"), PathSegment::Index(1)], 1),
+            (vec![key("b")], 1),
+        ];
         let paths = Run::entity_error_paths(
-            &reprs,
+            &entities,
             None,
             &[key("_entities"), PathSegment::Index(1), key("name")],
         );
@@ -711,7 +754,7 @@ mod tests {
         let results: JsonValue = serde_json::from_value(serde_json::json!([{"name": "x"}, null]))
             .unwrap_or(JsonValue::Null);
         let paths =
-            Run::entity_error_paths(&reprs, Some(&results), &[key("_entities"), key("name")]);
+            Run::entity_error_paths(&entities, Some(&results), &[key("_entities"), key("name")]);
         assert_eq!(
             paths,
             vec![
@@ -719,6 +762,37 @@ mod tests {
                 vec![key("b"), key("name")]
             ]
         );
-        assert!(Run::entity_error_paths(&reprs, None, &[]).is_empty());
+        assert!(Run::entity_error_paths(&entities, None, &[]).is_empty());
+    }
+
+    #[test]
+    fn request_bodies_carry_representations_verbatim_and_used_variables() {
+        let client: JsonMap =
+            serde_json::from_value(serde_json::json!({"first": 2, "unused": "x", "q": "a\"b"}))
+                .unwrap_or_default();
+        let usages: std::collections::BTreeSet<String> =
+            ["first".to_string(), "q".to_string(), "absent".to_string()].into();
+        let reprs = vec![r#"{"__typename":"User","id":"1"}"#.to_string()];
+        let body = write_request_body(
+            "query($first:Int){x}",
+            &client,
+            Some(&usages),
+            &[("representations", &reprs), ("empty", &[])],
+        );
+        let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        assert_eq!(
+            parsed,
+            serde_json::json!({
+                "query": "query($first:Int){x}",
+                "variables": {
+                    "representations": [{"__typename": "User", "id": "1"}],
+                    "empty": [],
+                    "first": 2,
+                    "q": "a\"b"
+                }
+            })
+        );
+        let bare = write_request_body("{x}", &client, None, &[]);
+        assert_eq!(bare, br#"{"query":"{x}","variables":{}}"#);
     }
 }
