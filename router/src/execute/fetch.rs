@@ -315,5 +315,19 @@ mod tests {
         ] {
             assert!(parse_response(garbage).is_err());
         }
+        // Nesting past the parser's depth limit is an error, not a stack overflow.
+        let deep = format!(r#"{{"data":{{"a":{}{}}}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse_response(deep.as_bytes()).is_err());
+        let unicode = parse_response(r#"{"data":{"s":"\u00e9\ud83d\ude00 ok"}}"#.as_bytes())
+            .expect("escapes");
+        assert_eq!(
+            unicode
+                .data
+                .as_ref()
+                .and_then(|d| d.as_object())
+                .and_then(|d| d.get("s"))
+                .and_then(|s| s.as_str()),
+            Some("é😀 ok")
+        );
     }
 }
