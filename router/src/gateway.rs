@@ -2,6 +2,8 @@
 //!
 //! A [`Gateway`] is built once per supergraph and shared by all requests.
 
+use std::sync::Arc;
+
 use apollo_compiler::collections::HashMap;
 use apollo_compiler::response::{JsonMap, JsonValue};
 use apollo_compiler::schema::Implementers;
@@ -16,7 +18,7 @@ use crate::execute::fetch::SubgraphClient;
 use crate::execute::keys::EntityKeys;
 use crate::execute::project::ProjectionSchema;
 use crate::plan::{PlanError, QueryPlanner};
-use crate::validate::ValidOperation;
+use crate::validate::{PreparedOperation, ValidOperation};
 
 /// Why a gateway could not be built from a supergraph and a config.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +134,9 @@ pub struct Gateway {
     api_sdl: String,
     implementers: HashMap<Name, Implementers>,
     planner: QueryPlanner,
+    /// Validated documents by (query, operation name): parsing and validating
+    /// cost more than planning a cached operation, so repeats skip both.
+    operations: moka::future::Cache<(String, Option<String>), Arc<PreparedOperation>>,
     client: SubgraphClient,
     keys: EntityKeys,
 }
@@ -178,8 +183,19 @@ impl Gateway {
             &config.subgraphs,
         )?;
         let keys = EntityKeys::new(&supergraph);
+        // Bounded in count (`planner.cache_size`) and in size: each entry weighs its
+        // query text in KiB, at most 16 KiB per entry on average.
+        let operations = moka::future::Cache::builder()
+            .weigher(
+                |(query, _): &(String, Option<String>), _: &Arc<PreparedOperation>| {
+                    u32::try_from(query.len() / 1024 + 1).unwrap_or(u32::MAX)
+                },
+            )
+            .max_capacity(config.planner.cache_size.saturating_mul(16))
+            .build();
         Ok(Gateway {
             keys,
+            operations,
             config,
             supergraph,
             api_schema,
@@ -213,13 +229,13 @@ impl Gateway {
 
     /// Runs one request through the pipeline. Never panics on client input.
     pub async fn handle(&self, request: GraphQLRequest, ctx: RequestContext) -> GraphQLResponse {
-        match self.prepare(request, &ctx) {
+        match self.prepare(request, &ctx).await {
             Ok(operation) => self.run(operation, &ctx).await,
             Err(error) => GraphQLResponse::from_request_error(error),
         }
     }
 
-    fn prepare(
+    async fn prepare(
         &self,
         request: GraphQLRequest,
         ctx: &RequestContext,
@@ -237,24 +253,39 @@ impl Gateway {
                 "the request has no `query`",
             ));
         };
-        let document = crate::parse::parse(&query, limits)?;
-        // GraphQL over HTTP §"GET": when {query} and {operationName} select a
-        // mutation, GET gets 405 whether or not the document is valid.
-        if ctx.is_get && selects_mutation(&document, request.operation_name.as_deref()) {
-            return Err(RequestError::new(
+        let method_not_allowed = || {
+            RequestError::new(
                 ErrorCode::MethodNotAllowed,
                 "only queries may be sent over GET; use POST for mutations",
-            ));
-        }
-        let operation = crate::validate::validate(
-            &self.api_schema,
-            document,
-            request.operation_name.as_deref(),
-            &request.variables,
-            limits,
-            self.config.introspection,
-        )?;
-        Ok(operation)
+            )
+        };
+        let key = (query, request.operation_name);
+        let prepared = match self.operations.get(&key).await {
+            Some(prepared) => {
+                if ctx.is_get && prepared.operation_type.is_mutation() {
+                    return Err(method_not_allowed());
+                }
+                prepared
+            }
+            None => {
+                let document = crate::parse::parse(&key.0, limits)?;
+                // GraphQL over HTTP §"GET": when {query} and {operationName} select a
+                // mutation, GET gets 405 whether or not the document is valid.
+                if ctx.is_get && selects_mutation(&document, key.1.as_deref()) {
+                    return Err(method_not_allowed());
+                }
+                let prepared = Arc::new(crate::validate::prepare(
+                    &self.api_schema,
+                    document,
+                    key.1.as_deref(),
+                    limits,
+                    self.config.introspection,
+                )?);
+                self.operations.insert(key, prepared.clone()).await;
+                prepared
+            }
+        };
+        Ok(prepared.bind(&self.api_schema, &request.variables)?)
     }
 
     async fn run(&self, operation: ValidOperation, ctx: &RequestContext) -> GraphQLResponse {
@@ -262,7 +293,10 @@ impl Gateway {
         let plan = if operation.has_concrete_fields {
             match self
                 .planner
-                .plan(operation.planner_source(), operation.operation_name.clone())
+                .plan(
+                    operation.planner_source.to_string(),
+                    operation.operation_name.clone(),
+                )
                 .await
             {
                 Ok(plan) => Some(plan),

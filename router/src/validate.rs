@@ -3,6 +3,7 @@
 //! executor accept.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use apollo_compiler::executable::{self, ExecutableDocument, OperationType, Selection};
 use apollo_compiler::response::JsonMap;
@@ -58,11 +59,56 @@ impl From<ValidateError> for RequestError {
     }
 }
 
+/// A document proven valid against the API schema and within limits, with its
+/// operation selected: everything about a request that does not depend on its
+/// variables, so it can be cached by (query, operation name).
+#[derive(Debug)]
+pub struct PreparedOperation {
+    pub document: Arc<Valid<ExecutableDocument>>,
+    /// The name of the selected operation (`None` for the anonymous one).
+    pub operation_name: Option<String>,
+    pub operation_type: OperationType,
+    /// Whether any root field other than `__typename`/`__schema`/`__type` is selected:
+    /// only then is there anything to plan.
+    pub has_concrete_fields: bool,
+    /// Whether `__schema` or `__type` is selected.
+    pub has_schema_introspection: bool,
+    /// What the planner sees (see [`planner_source`]).
+    pub planner_source: Arc<str>,
+}
+
+impl PreparedOperation {
+    /// Coerces `variables` for this operation (spec §6.1.2, defaults applied).
+    pub fn bind(
+        &self,
+        schema: &Valid<Schema>,
+        variables: &JsonMap,
+    ) -> Result<ValidOperation, ValidateError> {
+        let operation = self
+            .document
+            .operations
+            .get(self.operation_name.as_deref())
+            .map_err(|e| ValidateError::OperationNotFound(e.message().to_string()))?;
+        let variables =
+            apollo_compiler::request::coerce_variable_values(schema, operation, variables)
+                .map_err(|e| ValidateError::Variables(e.message().to_string()))?;
+        Ok(ValidOperation {
+            document: self.document.clone(),
+            operation_name: self.operation_name.clone(),
+            operation_type: self.operation_type,
+            variables,
+            has_concrete_fields: self.has_concrete_fields,
+            has_schema_introspection: self.has_schema_introspection,
+            planner_source: self.planner_source.clone(),
+        })
+    }
+}
+
 /// An operation proven valid against the API schema, within limits, with coerced
 /// variables.
 #[derive(Debug)]
 pub struct ValidOperation {
-    pub document: Valid<ExecutableDocument>,
+    pub document: Arc<Valid<ExecutableDocument>>,
     /// The name of the selected operation (`None` for the anonymous one).
     pub operation_name: Option<String>,
     pub operation_type: OperationType,
@@ -73,6 +119,8 @@ pub struct ValidOperation {
     pub has_concrete_fields: bool,
     /// Whether `__schema` or `__type` is selected.
     pub has_schema_introspection: bool,
+    /// What the planner sees (see [`planner_source`]).
+    pub planner_source: Arc<str>,
 }
 
 impl ValidOperation {
@@ -83,30 +131,27 @@ impl ValidOperation {
             .get(self.operation_name.as_deref())
             .ok()
     }
-
-    /// The selected operation alone, printed, without `__schema`/`__type` root
-    /// fields (the router answers those itself): what the planner sees.
-    pub fn planner_source(&self) -> String {
-        let mut document: ExecutableDocument = (*self.document).clone();
-        let keep = |selection: &Selection| !matches!(selection, Selection::Field(f) if f.name == "__schema" || f.name == "__type");
-        let name = self.operation_name.clone();
-        if let Some(name) = &name {
-            document.operations.anonymous = None;
-            document
-                .operations
-                .named
-                .retain(|n, _| n.as_str() == name.as_str());
-        } else {
-            document.operations.named.clear();
-        }
-        if let Ok(operation) = document.operations.get_mut(name.as_deref()) {
-            operation.selection_set.selections.retain(keep);
-        }
-        document.to_string()
-    }
 }
 
-/// Validates `document` against the API `schema` and applies `limits`.
+/// The selected operation alone, printed, without `__schema`/`__type` root
+/// fields (the router answers those itself): what the planner sees.
+fn planner_source(document: &ExecutableDocument, operation_name: Option<&str>) -> String {
+    let mut document: ExecutableDocument = document.clone();
+    let keep = |selection: &Selection| !matches!(selection, Selection::Field(f) if f.name == "__schema" || f.name == "__type");
+    if let Some(name) = operation_name {
+        document.operations.anonymous = None;
+        document.operations.named.retain(|n, _| n.as_str() == name);
+    } else {
+        document.operations.named.clear();
+    }
+    if let Ok(operation) = document.operations.get_mut(operation_name) {
+        operation.selection_set.selections.retain(keep);
+    }
+    document.to_string()
+}
+
+/// Validates `document` against the API `schema`, applies `limits` and coerces
+/// `variables`.
 pub fn validate(
     schema: &Valid<Schema>,
     document: ast::Document,
@@ -115,6 +160,24 @@ pub fn validate(
     limits: &LimitsConfig,
     introspection_enabled: bool,
 ) -> Result<ValidOperation, ValidateError> {
+    prepare(
+        schema,
+        document,
+        operation_name,
+        limits,
+        introspection_enabled,
+    )?
+    .bind(schema, variables)
+}
+
+/// Validates `document` against the API `schema` and applies `limits`.
+pub fn prepare(
+    schema: &Valid<Schema>,
+    document: ast::Document,
+    operation_name: Option<&str>,
+    limits: &LimitsConfig,
+    introspection_enabled: bool,
+) -> Result<PreparedOperation, ValidateError> {
     let document = document
         .to_executable_validate(schema)
         .map_err(|with_errors| {
@@ -187,18 +250,16 @@ pub fn validate(
             .map_err(|e| ValidateError::IntrospectionTooDeep(e.message().to_string()))?;
     }
 
-    let variables = apollo_compiler::request::coerce_variable_values(schema, operation, variables)
-        .map_err(|e| ValidateError::Variables(e.message().to_string()))?;
-
     let operation_name = operation.name.as_ref().map(|n| n.to_string());
     let operation_type = operation.operation_type;
-    Ok(ValidOperation {
-        document,
+    let planner_source = planner_source(&document, operation_name.as_deref()).into();
+    Ok(PreparedOperation {
+        document: Arc::new(document),
         operation_name,
         operation_type,
-        variables,
         has_concrete_fields,
         has_schema_introspection,
+        planner_source,
     })
 }
 
@@ -367,7 +428,7 @@ mod tests {
         let mixed =
             check("{ e __schema { types { name } } }", serde_json::json!({})).expect("mixed");
         assert!(mixed.has_concrete_fields);
-        let source = mixed.planner_source();
+        let source = mixed.planner_source.to_string();
         assert!(!source.contains("__schema"), "{source}");
         assert!(source.contains('e'));
     }

@@ -227,3 +227,41 @@ async fn identical_entities_are_fetched_once_and_answer_every_occurrence() {
         ]}})
     );
 }
+
+#[tokio::test]
+async fn cached_operations_bind_each_request_s_own_variables_and_method() {
+    let stack = common::stack().await;
+    let query = "query($upc: String!) { product(upc: $upc) { name } }";
+    // The second and third requests hit the validated-operation cache.
+    for (upc, name) in [("1", "Table"), ("2", "Couch"), ("1", "Table")] {
+        let reply = stack.request(query, json!({"upc": upc})).await;
+        assert_eq!(reply.body, json!({"data": {"product": {"name": name}}}));
+    }
+    let reply = stack.request(query, json!({"upc": 5})).await;
+    assert_eq!(reply.codes(), vec!["BAD_USER_INPUT"], "{:#}", reply.body);
+    let reply = stack.request(query, json!({})).await;
+    assert_eq!(reply.codes(), vec!["BAD_USER_INPUT"], "{:#}", reply.body);
+
+    // A mutation first sent (and cached) over POST is still refused over GET.
+    let mutation = r#"mutation { logAccounts(entry: "cached") }"#;
+    let body = stack.query(mutation).await;
+    assert_eq!(body, json!({"data": {"logAccounts": ["cached"]}}));
+    let reply = stack.get(&[("query", mutation)], None).await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.codes(), vec!["METHOD_NOT_ALLOWED"]);
+    let log = stack.log.0.lock().map(|l| l.clone()).unwrap_or_default();
+    assert_eq!(log, vec!["cached".to_string()]);
+
+    // Same text, other operation name: a separate entry.
+    let two = "query A { product(upc: \"1\") { name } } query B { product(upc: \"2\") { name } }";
+    for (name, expected) in [("A", "Table"), ("B", "Couch"), ("A", "Table")] {
+        let reply = stack
+            .post(json!({"query": two, "operationName": name}))
+            .await;
+        assert_eq!(
+            reply.body,
+            json!({"data": {"product": {"name": expected}}}),
+            "{name}"
+        );
+    }
+}

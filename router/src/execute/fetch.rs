@@ -316,7 +316,11 @@ mod tests {
             assert!(parse_response(garbage).is_err());
         }
         // Nesting past the parser's depth limit is an error, not a stack overflow.
-        let deep = format!(r#"{{"data":{{"a":{}{}}}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            r#"{{"data":{{"a":{}{}}}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert!(parse_response(deep.as_bytes()).is_err());
         let unicode = parse_response(r#"{"data":{"s":"\u00e9\ud83d\ude00 ok"}}"#.as_bytes())
             .expect("escapes");
