@@ -57,17 +57,25 @@ impl EntityKeys {
         let Some(object) = representation.as_object() else {
             return false;
         };
-        let Some(keys) = object
-            .get("__typename")
-            .and_then(|t| t.as_str())
-            .and_then(|t| self.keys.get(subgraph)?.get(t))
-        else {
+        let typename = object.get("__typename").and_then(|t| t.as_str());
+        self.has_usable_key(subgraph, typename, |field| {
+            object.get(field).is_some_and(|v| !v.is_null())
+        })
+    }
+
+    /// [`Self::is_resolvable`] for a representation of type `typename` whose
+    /// top-level fields are known by `non_null(field)`.
+    pub fn has_usable_key(
+        &self,
+        subgraph: &str,
+        typename: Option<&str>,
+        non_null: impl Fn(&str) -> bool,
+    ) -> bool {
+        let Some(keys) = typename.and_then(|t| self.keys.get(subgraph)?.get(t)) else {
             return true;
         };
-        keys.iter().any(|key| {
-            key.iter()
-                .all(|field| object.get(field.as_str()).is_some_and(|v| !v.is_null()))
-        })
+        keys.iter()
+            .any(|key| key.iter().all(|field| non_null(field.as_str())))
     }
 }
 

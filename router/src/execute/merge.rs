@@ -262,6 +262,161 @@ fn select_value(
     }
 }
 
+/// What [`write_representation`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    /// No fragment of `requires` applies to the entity: nothing was written.
+    NotApplicable,
+    /// A response key occurs twice at one level (its values would have to be
+    /// merged): the output is unusable, build it with [`representation`] instead.
+    NeedsMerge,
+    /// The representation was written.
+    Done,
+}
+
+/// Writes the representation of `entity` under `requires` straight to JSON
+/// bytes: the same document `serde_json::to_string(&representation(..))` gives,
+/// without building it. `top` receives the top-level keys written and whether
+/// each value is non-null (for [`crate::execute::keys::EntityKeys`]).
+pub fn write_representation<'a>(
+    entity: &JsonValue,
+    requires: &'a SelectionSet,
+    types: &dyn TypeRelation,
+    out: &mut Vec<u8>,
+    top: &mut Vec<(&'a str, bool)>,
+) -> Written {
+    let Some(object) = entity.as_object() else {
+        return Written::NotApplicable;
+    };
+    let start = out.len();
+    out.push(b'{');
+    let mut matched = false;
+    for item in &requires.items {
+        let result = match item {
+            SelectionItem::InlineFragment(fragment) => {
+                let applies =
+                    typename(entity).is_some_and(|t| types.is_a(&fragment.type_condition, t));
+                if !applies {
+                    continue;
+                }
+                matched = true;
+                write_fields(object, &fragment.selections.items, types, out, top)
+            }
+            SelectionItem::Field(_) => {
+                matched = true;
+                write_fields(object, std::slice::from_ref(item), types, out, top)
+            }
+            SelectionItem::FragmentSpread(_) => continue,
+        };
+        if result.is_err() {
+            out.truncate(start);
+            return Written::NeedsMerge;
+        }
+    }
+    if !matched {
+        out.truncate(start);
+        return Written::NotApplicable;
+    }
+    out.push(b'}');
+    Written::Done
+}
+
+/// A response key selected twice at one level.
+struct DuplicateKey;
+
+fn write_key(out: &mut Vec<u8>, first: bool, key: &str) {
+    if !first {
+        out.push(b',');
+    }
+    write_json_value(out, &JsonValue::from(key));
+    out.push(b':');
+}
+
+fn write_json_value(out: &mut Vec<u8>, value: &JsonValue) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(b"null");
+    }
+}
+
+fn write_fields<'a>(
+    object: &JsonMap,
+    selections: &'a [SelectionItem],
+    types: &dyn TypeRelation,
+    out: &mut Vec<u8>,
+    written: &mut Vec<(&'a str, bool)>,
+) -> Result<(), DuplicateKey> {
+    for item in selections {
+        match item {
+            SelectionItem::Field(field) => {
+                let Some(value) = object.get(field.name.as_str()) else {
+                    continue;
+                };
+                let key = field.alias.as_deref().unwrap_or(&field.name);
+                if written.iter().any(|(k, _)| *k == key) {
+                    // `__typename` again is the same value again: merging it
+                    // changes nothing.
+                    if key == "__typename" && field.name == "__typename" {
+                        continue;
+                    }
+                    return Err(DuplicateKey);
+                }
+                write_key(out, written.is_empty(), key);
+                written.push((key, !value.is_null()));
+                if field.selections.is_empty() {
+                    write_json_value(out, value);
+                } else {
+                    write_selected(value, &field.selections, types, out)?;
+                }
+            }
+            SelectionItem::InlineFragment(fragment) => {
+                let applies = match object.get("__typename").and_then(|t| t.as_str()) {
+                    Some(t) => types.is_a(&fragment.type_condition, t),
+                    None => true,
+                };
+                if applies {
+                    write_fields(object, &fragment.selections.items, types, out, written)?;
+                }
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// [`select_value`], written.
+fn write_selected(
+    value: &JsonValue,
+    selections: &SelectionSet,
+    types: &dyn TypeRelation,
+    out: &mut Vec<u8>,
+) -> Result<(), DuplicateKey> {
+    match value {
+        JsonValue::Object(object) => {
+            let mut written = Vec::new();
+            out.push(b'{');
+            if let Some(typename) = object.get("__typename") {
+                write_key(out, true, "__typename");
+                write_json_value(out, typename);
+                written.push(("__typename", !typename.is_null()));
+            }
+            write_fields(object, &selections.items, types, out, &mut written)?;
+            out.push(b'}');
+        }
+        JsonValue::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_selected(item, selections, types, out)?;
+            }
+            out.push(b']');
+        }
+        other => write_json_value(out, other),
+    }
+    Ok(())
+}
+
 /// Applies fetch input/output rewrites (`ValueSetter`, `KeyRenamer`) to `value`.
 pub fn apply_rewrites(value: &mut JsonValue, rewrites: &[FetchRewrite], types: &dyn TypeRelation) {
     for rewrite in rewrites {
@@ -375,18 +530,21 @@ pub struct Representations {
 impl Representations {
     /// Records the next visited entity's representation (`None`: not sent).
     pub fn push(&mut self, representation: Option<&JsonValue>) {
-        let slot = representation.map(|representation| {
-            // serde_json_bytes maps keep insertion order, so equal representations
-            // built from the same `requires` selection serialize identically.
-            let key = serde_json::to_string(representation).unwrap_or_default();
-            let next = self.unique.len();
-            match self.index.get(&key) {
-                Some(&index) => index,
-                None => {
-                    self.unique.push(key.clone());
-                    self.index.insert(key, next);
-                    next
-                }
+        // serde_json_bytes maps keep insertion order, so equal representations
+        // built from the same `requires` selection serialize identically.
+        let serialized = representation.and_then(|r| serde_json::to_string(r).ok());
+        self.push_serialized(serialized.as_deref());
+    }
+
+    /// [`Self::push`] for a representation already serialized.
+    pub fn push_serialized(&mut self, representation: Option<&str>) {
+        let slot = representation.map(|key| match self.index.get(key) {
+            Some(&index) => index,
+            None => {
+                let next = self.unique.len();
+                self.unique.push(key.to_string());
+                self.index.insert(key.to_string(), next);
+                next
             }
         });
         self.slots.push(slot);
@@ -525,6 +683,143 @@ mod tests {
         );
         let post = json(serde_json::json!({"__typename": "Post", "id": "1"}));
         assert!(representation(&post, &sel, &Exact).is_none());
+    }
+
+    #[test]
+    fn writes_the_same_representation_it_would_build() {
+        let entity = json(serde_json::json!({
+            "__typename": "User", "id": "1", "name": "Ada \"the\" first", "nick": null,
+            "_internal_qp_alias_0": 42,
+            "address": {"__typename": "Address", "city": "X", "zip": "Y", "geo": {"lat": 1.5}},
+            "tags": [{"label": "a", "x": 1}, {"label": "b"}],
+            "pets": [{"__typename": "Dog", "name": "Rex", "bark": true}, {"__typename": "Cat", "name": "Tom"}]
+        }));
+        let cases = vec![
+            on(
+                "User",
+                vec![field("__typename", None, vec![]), field("id", None, vec![])],
+            ),
+            on(
+                "Node",
+                vec![
+                    field("__typename", None, vec![]),
+                    field("_internal_qp_alias_0", Some("price"), vec![]),
+                    field("nick", None, vec![]),
+                    field("missing", None, vec![]),
+                    field("name", None, vec![]),
+                ],
+            ),
+            on(
+                "User",
+                vec![
+                    field("id", None, vec![]),
+                    field(
+                        "address",
+                        None,
+                        vec![
+                            field("city", None, vec![]),
+                            field("geo", None, vec![field("lat", None, vec![])]),
+                        ],
+                    ),
+                    field(
+                        "tags",
+                        None,
+                        vec![
+                            field("label", None, vec![]),
+                            field("__typename", None, vec![]),
+                        ],
+                    ),
+                    field(
+                        "address",
+                        Some("home"),
+                        vec![
+                            field("__typename", None, vec![]),
+                            field("zip", None, vec![]),
+                        ],
+                    ),
+                    field(
+                        "pets",
+                        None,
+                        vec![
+                            field("name", None, vec![]),
+                            SelectionItem::InlineFragment(crate::plan::InlineFragmentSelection {
+                                type_condition: "Dog".into(),
+                                selections: SelectionSet {
+                                    items: vec![field("bark", None, vec![])],
+                                },
+                                skip_if: None,
+                                include_if: None,
+                            }),
+                        ],
+                    ),
+                ],
+            ),
+            SelectionSet {
+                items: vec![field("id", None, vec![])],
+            },
+        ];
+        for requires in &cases {
+            let built = representation(&entity, requires, &Exact).expect("applies");
+            let mut out = Vec::new();
+            let mut top = Vec::new();
+            assert_eq!(
+                write_representation(&entity, requires, &Exact, &mut out, &mut top),
+                Written::Done
+            );
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                serde_json::to_string(&built).expect("json"),
+                "{requires:?}"
+            );
+            let object = built.as_object().expect("object");
+            assert_eq!(
+                top.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                object.keys().map(|k| k.as_str()).collect::<Vec<_>>()
+            );
+            for (key, non_null) in &top {
+                assert_eq!(*non_null, object.get(*key).is_some_and(|v| !v.is_null()));
+            }
+        }
+        // No applicable fragment: nothing written.
+        let mut out = b"keep".to_vec();
+        let mut top = Vec::new();
+        assert_eq!(
+            write_representation(
+                &entity,
+                &on("Post", vec![field("id", None, vec![])]),
+                &Exact,
+                &mut out,
+                &mut top
+            ),
+            Written::NotApplicable
+        );
+        assert_eq!(out, b"keep");
+        // A key selected twice (by two fragments) needs merging: left to `representation`.
+        let twice = SelectionSet {
+            items: [
+                on(
+                    "User",
+                    vec![
+                        field("__typename", None, vec![]),
+                        field("address", None, vec![field("city", None, vec![])]),
+                    ],
+                )
+                .items,
+                on(
+                    "Node",
+                    vec![field("address", None, vec![field("zip", None, vec![])])],
+                )
+                .items,
+            ]
+            .concat(),
+        };
+        let mut out = b"keep".to_vec();
+        assert_eq!(
+            write_representation(&entity, &twice, &Exact, &mut out, &mut Vec::new()),
+            Written::NeedsMerge
+        );
+        assert_eq!(out, b"keep");
+        assert!(representation(&entity, &twice, &Exact).is_some());
     }
 
     #[test]

@@ -27,8 +27,8 @@ use crate::validate::ValidOperation;
 use self::fetch::{FetchError, SubgraphClient, SubgraphResponse};
 use self::keys::EntityKeys;
 use self::merge::{
-    Representations, ResponsePath, TypeRelation, apply_rewrites, collect_paths, deep_merge,
-    for_each_entity, representation,
+    Representations, ResponsePath, TypeRelation, Written, apply_rewrites, collect_paths,
+    deep_merge, for_each_entity, representation, write_representation,
 };
 use self::project::ProjectionSchema;
 
@@ -413,8 +413,37 @@ impl<'a> Run<'a> {
     ) -> Representations {
         let mut data = lock(&self.data);
         let mut reprs = Representations::default();
+        let mut buffer = Vec::new();
+        let mut top = Vec::new();
         for path in paths {
             for_each_entity(&mut data, path, &self.types, &mut |entity| {
+                if input_rewrites.is_none() {
+                    // Straight to bytes unless a key repeats (values to merge).
+                    buffer.clear();
+                    top.clear();
+                    match write_representation(entity, requires, &self.types, &mut buffer, &mut top)
+                    {
+                        Written::NotApplicable => return reprs.push_serialized(None),
+                        Written::Done => {
+                            let typename = top
+                                .iter()
+                                .any(|(k, _)| *k == "__typename")
+                                .then(|| {
+                                    entity
+                                        .as_object()
+                                        .and_then(|o| o.get("__typename"))
+                                        .and_then(|t| t.as_str())
+                                })
+                                .flatten();
+                            let usable = self.keys.has_usable_key(subgraph, typename, |field| {
+                                top.iter().any(|(k, non_null)| *k == field && *non_null)
+                            });
+                            let serialized = std::str::from_utf8(&buffer).ok();
+                            return reprs.push_serialized(serialized.filter(|_| usable));
+                        }
+                        Written::NeedsMerge => {}
+                    }
+                }
                 let repr = representation(entity, requires, &self.types)
                     .map(|mut repr| {
                         if let Some(rewrites) = input_rewrites {
