@@ -6,7 +6,11 @@
 //! (an interface-typed root field whose implementations are entities in three
 //! subgraphs), `parent-entity-call` (a field of a value type reached through the
 //! parent entity's compound key), `shared-root` (a value type whose fields come
-//! from three subgraphs sharing the root field, without any key).
+//! from three subgraphs sharing the root field, without any key),
+//! `corrupted-supergraph-node-id` (a shared `Node` root field where each subgraph
+//! has the other's key field `@external`: `Node.id` has no resolvable path),
+//! `parent-entity-call-complex` (a shared field whose value type's fields come
+//! from two subgraphs, one of them leading on to a third through a key).
 
 mod federation_kit;
 
@@ -549,6 +553,312 @@ async fn shared_root_fields_join_a_value_type_without_keys() {
         &s,
         "{ products { id name category price } }",
         json!({"products": [product]}),
+        false,
+    )
+    .await;
+}
+
+// corrupted-supergraph-node-id -----------------------------------------------
+
+fn node_accounts() -> Value {
+    json!([{"__typename": "Account", "id": "a1", "username": "a1-username"}])
+}
+
+fn node_chats() -> Value {
+    json!([{"__typename": "Chat", "id": "c1", "accountId": "a1", "text": "c1-text"}])
+}
+
+/// `a` owns `Account` and only references `Chat` (its `id` is external there),
+/// `b` the other way round; both share `Query.node`, and each answers a node of
+/// the type it does not own with a bogus `id` ("never") the router must not read.
+fn corrupted_node_id() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external"])
+        type Query { node(id: ID!): Node @shareable account(id: String!): Account }
+        interface Node { id: ID! }
+        type Account implements Node @key(fields: "id") { id: ID! username: String! }
+        type Chat implements Node @key(fields: "id") { id: ID! @external account: Account! }
+        "#,
+    )
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Query", "node") => {
+            let id = &call.args["id"];
+            let account = find(node_accounts(), "id", id);
+            if !account.is_null() {
+                return Some(Ok(account));
+            }
+            let chat = find(node_chats(), "id", id);
+            Some(Ok(if chat.is_null() {
+                chat
+            } else {
+                json!({"__typename": "Chat", "id": "never", "accountId": chat["accountId"]})
+            }))
+        }
+        ("Query", "account") => Some(Ok(find(node_accounts(), "id", &call.args["id"]))),
+        ("Chat", "account") => Some(Ok(find(node_accounts(), "id", &call.parent["accountId"]))),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("Account") => find(node_accounts(), "id", &repr["id"]),
+            Some("Chat") => find(node_chats(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    let chats_of = |account: &Value| -> Value {
+        let ids: Vec<Value> = node_chats()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["accountId"] == account["id"])
+            .map(|c| c["id"].clone())
+            .collect();
+        json!(ids)
+    };
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external"])
+        type Query { node(id: ID!): Node @shareable chat(id: String!): Chat }
+        interface Node { id: ID! }
+        type Account implements Node @key(fields: "id") { id: ID! @external chats: [Chat!]! }
+        type Chat implements Node @key(fields: "id") { id: ID! text: String! }
+        "#,
+    )
+    .resolve(move |call| match (call.type_name, call.field) {
+        ("Query", "node") => {
+            let id = &call.args["id"];
+            let account = find(node_accounts(), "id", id);
+            if !account.is_null() {
+                return Some(Ok(
+                    json!({"__typename": "Account", "id": "never", "chatIds": chats_of(&account)}),
+                ));
+            }
+            Some(Ok(find(node_chats(), "id", id)))
+        }
+        ("Query", "chat") => Some(Ok(find(node_chats(), "id", &call.args["id"]))),
+        ("Account", "chats") => Some(Ok(json!(
+            node_chats()
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| call.parent["chatIds"]
+                    .as_array()
+                    .is_some_and(|ids| ids.contains(&c["id"])))
+                .cloned()
+                .collect::<Vec<_>>()
+        ))),
+        _ => None,
+    })
+    .entity(move |repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("Account") => {
+                let account = find(node_accounts(), "id", &repr["id"]);
+                if account.is_null() {
+                    account
+                } else {
+                    json!({"id": account["id"], "chatIds": chats_of(&account)})
+                }
+            }
+            Some("Chat") => find(node_chats(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    vec![a, b]
+}
+
+/// As Federation composition writes it: the key fields each subgraph marks
+/// `@external` keep `external: true` (our composition drops the marking).
+const CORRUPTED_NODE_ID: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  node(id: ID!): Node
+  account(id: String!): Account @join__field(graph: A)
+  chat(id: String!): Chat @join__field(graph: B)
+}
+interface Node @join__type(graph: A) @join__type(graph: B) {
+  id: ID!
+}
+type Account implements Node
+  @join__implements(graph: A, interface: "Node")
+  @join__implements(graph: B, interface: "Node")
+  @join__type(graph: A, key: "id")
+  @join__type(graph: B, key: "id")
+{
+  id: ID! @join__field(graph: A) @join__field(graph: B, external: true)
+  username: String! @join__field(graph: A)
+  chats: [Chat!]! @join__field(graph: B)
+}
+type Chat implements Node
+  @join__implements(graph: A, interface: "Node")
+  @join__implements(graph: B, interface: "Node")
+  @join__type(graph: A, key: "id")
+  @join__type(graph: B, key: "id")
+{
+  id: ID! @join__field(graph: A, external: true) @join__field(graph: B)
+  account: Account! @join__field(graph: A)
+  text: String! @join__field(graph: B)
+}
+"#;
+
+#[tokio::test]
+async fn corrupted_supergraph_node_id() {
+    let s = Scenario::start(corrupted_node_id(), CORRUPTED_NODE_ID).await;
+    // No subgraph can resolve `Node.id` for both implementations: `a` has
+    // `Chat.id` external, `b` has `Account.id` external.
+    check(&s, r#"{ node(id: "a1") { id } }"#, Value::Null, true).await;
+    check(
+        &s,
+        r#"{ account: node(id: "a1") { __typename } chat: node(id: "c1") { __typename } }"#,
+        json!({"account": {"__typename": "Account"}, "chat": {"__typename": "Chat"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ account: node(id: "a1") { ... on Account { id username } }
+             chat: node(id: "c1") { ... on Chat { id text } } }"#,
+        json!({"account": {"id": "a1", "username": "a1-username"},
+               "chat": {"id": "c1", "text": "c1-text"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ account: node(id: "a1") { ... on Chat { id } } chat: node(id: "c1") { ... on Account { id } } }"#,
+        json!({"account": {}, "chat": {}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ account: node(id: "a1") { __typename ... on Chat { id } }
+             chat: node(id: "c1") { __typename ... on Account { id } } }"#,
+        json!({"account": {"__typename": "Account"}, "chat": {"__typename": "Chat"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ account: node(id: "a1") { id ... on Chat { id } }
+             chat: node(id: "c1") { __typename ... on Account { id } } }"#,
+        Value::Null,
+        true,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ chat(id: "c1") { id } }"#,
+        json!({"chat": {"id": "c1"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ account(id: "a1") { id } }"#,
+        json!({"account": {"id": "a1"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ chat(id: "c1") { id text account { id } } }"#,
+        json!({"chat": {"id": "c1", "text": "c1-text", "account": {"id": "a1"}}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ account(id: "a1") { id username chats { id } } }"#,
+        json!({"account": {"id": "a1", "username": "a1-username", "chats": [{"id": "c1"}]}}),
+        false,
+    )
+    .await;
+}
+
+// parent-entity-call-complex -------------------------------------------------
+
+/// Our composition refuses `Category`, a value type in `a` and `b` but an entity
+/// in `c` (ENTITY_KEY_MISMATCH); Federation composition accepts it.
+const PARENT_ENTITY_CALL_COMPLEX: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) @join__type(graph: D) {
+  productFromD(id: ID!): Product @join__field(graph: D)
+}
+type Product @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") @join__type(graph: D, key: "id") {
+  id: ID @join__field(graph: A, external: true) @join__field(graph: B, external: true) @join__field(graph: D)
+  category: Category @join__field(graph: A) @join__field(graph: B)
+  name: String @join__field(graph: D)
+}
+type Category @join__type(graph: A) @join__type(graph: B) @join__type(graph: C, key: "id") {
+  details: String @join__field(graph: A)
+  id: ID @join__field(graph: B) @join__field(graph: C)
+  name: String @join__field(graph: C)
+}
+"#;
+
+/// `Product.category` is shared by `a` (which knows only the category's
+/// `details`, computed from the product) and `b` (only its `id`); `c` owns the
+/// `Category` entity (`name`), `d` the root field and `Product.name`.
+#[tokio::test]
+async fn parent_entity_call_complex() {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@shareable"])
+        type Product @key(fields: "id") { id: ID @external category: Category @shareable }
+        type Category { details: String }
+        "#,
+    )
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(json!({"id": id, "category": {"details": format!("Details for Product#{id}")}}))
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@shareable"])
+        type Product @key(fields: "id") { id: ID @external category: Category @shareable }
+        type Category { id: ID @shareable }
+        "#,
+    )
+    .entity(|repr| Ok(json!({"id": repr["id"], "category": {"id": "3"}})));
+    let c = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Category @key(fields: "id") { id: ID name: String }
+        "#,
+    )
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(json!({"id": id, "name": format!("Category#{id}")}))
+    });
+    let d = Subgraph::federated(
+        "d",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { productFromD(id: ID!): Product }
+        type Product @key(fields: "id") { id: ID name: String }
+        "#,
+    )
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Query", "productFromD") => {
+            let id = call.args["id"].as_str().unwrap_or_default();
+            Some(Ok(json!({"id": id, "name": format!("Product#{id}")})))
+        }
+        _ => None,
+    })
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(json!({"id": id, "name": format!("Product#{id}")}))
+    });
+    let s = Scenario::start(vec![a, b, c, d], PARENT_ENTITY_CALL_COMPLEX).await;
+    check(
+        &s,
+        r#"{ productFromD(id: "1") { id name category { id name details } } }"#,
+        json!({"productFromD": {"id": "1", "name": "Product#1",
+               "category": {"id": "3", "name": "Category#3", "details": "Details for Product#1"}}}),
         false,
     )
     .await;
