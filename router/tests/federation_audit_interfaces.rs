@@ -3,7 +3,9 @@
 //! `interface-object-indirect-extension` (an entity interface, one of its
 //! implementations extended by a second subgraph, and an `@interfaceObject` in a
 //! third), `circular-reference-interface` (an interface field returning the
-//! implementation, with `@provides` of an external field).
+//! implementation, with `@provides` of an external field),
+//! `interface-object-with-requires` (an `@interfaceObject` field requiring a
+//! field of the entity interface).
 
 mod federation_kit;
 
@@ -184,3 +186,118 @@ async fn circular_reference_interface() {
     )
     .await;
 }
+
+// interface-object-with-requires ---------------------------------------------
+
+fn io_users() -> Value {
+    json!([
+        {"id": "u1", "name": "u1-name", "username": "u1-username", "age": 11},
+        {"id": "u2", "name": "u2-name", "username": "u2-username", "age": 22}
+    ])
+}
+
+fn io_user(id: &Value) -> Option<Value> {
+    io_users()
+        .as_array()
+        .and_then(|l| l.iter().find(|u| &u["id"] == id).cloned())
+}
+
+/// `a` owns the entity interface `NodeWithName` (one implementation, `User`);
+/// `b` sees it as an `@interfaceObject` whose `username` requires `name`.
+fn with_requires_subgraphs() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { users: [NodeWithName!]! }
+        interface NodeWithName @key(fields: "id") { id: ID! name: String }
+        type User implements NodeWithName @key(fields: "id") { id: ID! name: String age: Int }
+        "#,
+    )
+    .query(json!({"users": io_users()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| json!({"__typename": "User", "id": u["id"], "name": u["name"], "age": u["age"]}))
+        .collect::<Vec<_>>()}))
+    .entity(|repr| {
+        Ok(io_user(&repr["id"]).map_or(
+            Value::Null,
+            |u| json!({"__typename": "User", "id": u["id"], "name": u["name"], "age": u["age"]}),
+        ))
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3",
+          import: ["@key", "@interfaceObject", "@external", "@requires"])
+        type Query { anotherUsers: [NodeWithName] }
+        type NodeWithName @key(fields: "id") @interfaceObject {
+          id: ID!
+          name: String @external
+          username: String @requires(fields: "name")
+        }
+        "#,
+    )
+    .query(json!({"anotherUsers": io_users()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| json!({"id": u["id"], "username": u["username"]}))
+        .collect::<Vec<_>>()}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("NodeWithName", "username") => Some(match io_user(&call.parent["id"]) {
+            None => Ok(Value::Null),
+            Some(_) if !call.parent["name"].is_string() => {
+                Err("Requires field 'name' not provided".into())
+            }
+            Some(user) => Ok(user["username"].clone()),
+        }),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(io_user(&repr["id"]).map_or(
+            Value::Null,
+            |u| json!({"__typename": "NodeWithName", "id": u["id"], "name": repr.get("name")}),
+        ))
+    });
+    vec![a, b]
+}
+
+#[tokio::test]
+async fn interface_object_with_requires() {
+    let s = Scenario::compose(with_requires_subgraphs()).await;
+    let plain = json!([
+        {"id": "u1", "name": "u1-name", "username": "u1-username"},
+        {"id": "u2", "name": "u2-name", "username": "u2-username"}
+    ]);
+    let ages = json!([{"age": 11}, {"age": 22}]);
+    let full = json!([
+        {"age": 11, "id": "u1", "name": "u1-name", "username": "u1-username"},
+        {"age": 22, "id": "u2", "name": "u2-name", "username": "u2-username"}
+    ]);
+    for root in ["anotherUsers", "users"] {
+        check(
+            &s,
+            &format!("{{ {root} {{ id name username }} }}"),
+            json!({root: plain}),
+            false,
+        )
+        .await;
+        check(
+            &s,
+            &format!("{{ {root} {{ ... on User {{ age }} }} }}"),
+            json!({root: ages}),
+            false,
+        )
+        .await;
+        check(
+            &s,
+            &format!("{{ {root} {{ ... on User {{ age id name username }} id name }} }}"),
+            json!({root: full}),
+            false,
+        )
+        .await;
+    }
+}
+
