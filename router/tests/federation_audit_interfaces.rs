@@ -5,7 +5,8 @@
 //! third), `circular-reference-interface` (an interface field returning the
 //! implementation, with `@provides` of an external field),
 //! `interface-object-with-requires` (an `@interfaceObject` field requiring a
-//! field of the entity interface).
+//! field of the entity interface), `non-resolvable-interface-object` (entity
+//! interfaces whose only other views are non-resolvable interface objects).
 
 mod federation_kit;
 
@@ -301,3 +302,105 @@ async fn interface_object_with_requires() {
     }
 }
 
+// non-resolvable-interface-object --------------------------------------------
+
+/// `a` defines the entity interface `Node` without implementations and sees
+/// `Product` as a non-resolvable interface object; `b` the other way round
+/// (`Node` a non-resolvable interface object, `Product` an interface
+/// implemented by `Bread`).
+fn non_resolvable_subgraphs() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@interfaceObject"])
+        interface Node @key(fields: "id") { id: ID! }
+        type Product @key(fields: "id", resolvable: false) @interfaceObject { id: ID! }
+        type Query { a: Node product: Product! }
+        "#,
+    )
+    .query(json!({"a": {"__typename": "Node", "id": "n1"}, "product": {"id": "p1"}}))
+    .entity(|_| Err("Not resolvable as it is an interface object".into()));
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@interfaceObject"])
+        type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! field: String }
+        interface Product @key(fields: "id") { id: ID! }
+        type Bread implements Product @key(fields: "id") { id: ID! name: String! }
+        type Query { b: Node }
+        "#,
+    )
+    .query(json!({"b": {"id": "n1", "field": "foo"}}))
+    .entity(|repr| {
+        Ok(match (repr["__typename"].as_str(), repr["id"].as_str()) {
+            (Some("Node"), _) => return Err("Not resolvable".into()),
+            (_, Some("p1")) => json!({"__typename": "Bread", "id": "p1", "name": "Bread"}),
+            _ => Value::Null,
+        })
+    });
+    vec![a, b]
+}
+
+/// As Federation composition writes it. Our composition drops the
+/// `@join__type` of a non-resolvable `@interfaceObject` (`Node` in `b`, `Product`
+/// in `a`), and the planner then finds no way to `b { field }`.
+const NON_RESOLVABLE_INTERFACE_OBJECT: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  a: Node @join__field(graph: A)
+  product: Product! @join__field(graph: A)
+  b: Node @join__field(graph: B)
+}
+interface Node
+  @join__type(graph: A, key: "id")
+  @join__type(graph: B, key: "id", isInterfaceObject: true, resolvable: false)
+{
+  id: ID!
+  field: String @join__field(graph: B)
+}
+interface Product
+  @join__type(graph: A, key: "id", isInterfaceObject: true, resolvable: false)
+  @join__type(graph: B, key: "id")
+{
+  id: ID!
+}
+type Bread implements Product
+  @join__implements(graph: B, interface: "Product")
+  @join__type(graph: B, key: "id")
+{
+  id: ID!
+  name: String!
+}
+"#;
+
+#[tokio::test]
+async fn non_resolvable_interface_object() {
+    let s = Scenario::start(non_resolvable_subgraphs(), NON_RESOLVABLE_INTERFACE_OBJECT).await;
+    check(
+        &s,
+        "{ b { id field } }",
+        json!({"b": {"id": "n1", "field": "foo"}}),
+        false,
+    )
+    .await;
+    // `a`'s `Node` has no implementation anywhere to resolve `field` from.
+    check(&s, "{ a { field } }", Value::Null, true).await;
+    check(&s, "{ b { id } }", json!({"b": {"id": "n1"}}), false).await;
+    // `a` answers a `Node` that is no object type.
+    check(&s, "{ a { id } }", json!({"a": null}), true).await;
+    check(
+        &s,
+        "{ product { id } }",
+        json!({"product": {"id": "p1"}}),
+        false,
+    )
+    .await;
+    // `name` is a field of `Bread`, not of the `Product` interface.
+    check(&s, "{ product { id name } }", Value::Null, true).await;
+    check(
+        &s,
+        "{ product { ... on Bread { id } } }",
+        json!({"product": {"id": "p1"}}),
+        false,
+    )
+    .await;
+}
