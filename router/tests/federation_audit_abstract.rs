@@ -2,7 +2,9 @@
 //! with our own subgraphs: `abstract-types` (interfaces and a union spread over
 //! seven subgraphs: fields of implementations from other subgraphs, fragments with
 //! `@skip`/`@include`, a union member only another subgraph resolves, one response
-//! name with different types per member).
+//! name with different types per member), `union-interface-distributed` (an
+//! object implementing interfaces only in a subgraph that does not own the root
+//! fields).
 
 mod federation_kit;
 
@@ -241,10 +243,9 @@ fn abstract_types_subgraphs() -> Vec<Subgraph> {
             json!({"__typename": p["__typename"], "id": p["id"], "similar": repr.get("similar")})
         }))
     });
-    let products =
-        Subgraph::federated(
-            "products",
-            r#"
+    let products = Subgraph::federated(
+        "products",
+        r#"
         extend schema @link(url: "https://specs.apollo.dev/federation/v2.3",
           import: ["@key", "@shareable", "@inaccessible", "@external"])
         type Query { products: [Product] similar(id: ID!): [Product] }
@@ -280,49 +281,49 @@ fn abstract_types_subgraphs() -> Vec<Subgraph> {
         type Self { email: String }
         type User @key(fields: "email") { email: ID! totalProductsCreated: Int @shareable }
         "#,
-        )
-        .query(json!({"products": abstract_products()}))
-        .resolve(|call| match (call.type_name, call.field) {
-            ("Query", "similar") => {
-                let product = find(&abstract_products(), "id", &call.args["id"]);
-                Some(Ok(json!(
+    )
+    .query(json!({"products": abstract_products()}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Query", "similar") => {
+            let product = find(&abstract_products(), "id", &call.args["id"]);
+            Some(Ok(json!(
                     all(&abstract_products())
                         .into_iter()
                         .filter(|p| p["id"] != product["id"]
                             && p["__typename"] == product["__typename"])
                         .collect::<Vec<_>>()
                 )))
-            }
-            ("Book" | "Magazine", "similar") => Some(Ok(json!(
-                products_of_type(call.type_name)
-                    .into_iter()
-                    .filter(|p| p["id"] != call.parent["id"])
-                    .collect::<Vec<_>>()
-            ))),
-            ("Book" | "Magazine", "createdBy") => {
-                let user = find(&abstract_users(), "id", &call.parent["createdBy"]);
-                Some(Ok(if user.is_null() {
+        }
+        ("Book" | "Magazine", "similar") => Some(Ok(json!(
+            products_of_type(call.type_name)
+                .into_iter()
+                .filter(|p| p["id"] != call.parent["id"])
+                .collect::<Vec<_>>()
+        ))),
+        ("Book" | "Magazine", "createdBy") => {
+            let user = find(&abstract_users(), "id", &call.parent["createdBy"]);
+            Some(Ok(if user.is_null() {
+                user
+            } else {
+                json!({"id": user["id"], "email": user["email"]})
+            }))
+        }
+        ("User", "totalProductsCreated") => Some(Ok(json!(created_count(&call.parent["id"])))),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("User") => {
+                let user = find(&abstract_users(), "email", &repr["email"]);
+                if user.is_null() {
                     user
                 } else {
                     json!({"id": user["id"], "email": user["email"]})
-                }))
-            }
-            ("User", "totalProductsCreated") => Some(Ok(json!(created_count(&call.parent["id"])))),
-            _ => None,
-        })
-        .entity(|repr| {
-            Ok(match repr["__typename"].as_str() {
-                Some("User") => {
-                    let user = find(&abstract_users(), "email", &repr["email"]);
-                    if user.is_null() {
-                        user
-                    } else {
-                        json!({"id": user["id"], "email": user["email"]})
-                    }
                 }
-                _ => product_of(repr).unwrap_or(Value::Null),
-            })
-        });
+            }
+            _ => product_of(repr).unwrap_or(Value::Null),
+        })
+    });
     let magazines = Subgraph::federated(
         "magazines",
         r#"
@@ -622,6 +623,143 @@ async fn abstract_types() {
             json!({"emailStr": "u1@example.com"}),
             json!({"emailObj": {"address": "a1@example.com"}}),
         ),
+        false,
+    )
+    .await;
+}
+
+// union-interface-distributed ------------------------------------------------
+
+fn appliances() -> Value {
+    json!([
+        {"__typename": "Oven", "id": "oven1"},
+        {"__typename": "Oven", "id": "oven2"},
+        {"__typename": "Toaster", "id": "toaster1", "warranty": 3},
+        {"__typename": "Toaster", "id": "toaster2", "warranty": 4}
+    ])
+}
+
+fn toasters() -> Vec<Value> {
+    all(&appliances())
+        .into_iter()
+        .filter(|p| p["__typename"] == "Toaster")
+        .collect()
+}
+
+/// `Oven` implements `Node` and `WithWarranty` only in `b`; `a` owns the root
+/// fields, and there `Oven` is a member of the `Product` union only.
+fn union_interface_distributed_subgraphs() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable", "@key"])
+        type Query { products: [Product] node(id: ID!): Node nodes: [Node] toasters: [Toaster] }
+        union Product = Oven | Toaster
+        interface Node { id: ID! }
+        interface WithWarranty { warranty: Int }
+        type Oven @key(fields: "id") { id: ID! }
+        type Toaster implements Node & WithWarranty @key(fields: "id") { id: ID! warranty: Int }
+        "#,
+    )
+    .query(json!({"products": appliances(), "nodes": toasters(), "toasters": toasters()}))
+    .resolve(|call| match (call.type_name, call.field) {
+        // An oven here is no `Node`: the subgraph itself fails to complete it.
+        ("Query", "node") => Some(Ok(find(&appliances(), "id", &call.args["id"]))),
+        _ => None,
+    })
+    .entity(|repr| {
+        let found = find(&appliances(), "id", &repr["id"]);
+        Ok(if found["__typename"] == repr["__typename"] {
+            found
+        } else {
+            Value::Null
+        })
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        interface Node { id: ID! }
+        interface WithWarranty { warranty: Int }
+        type Oven implements Node & WithWarranty @key(fields: "id") { id: ID! warranty: Int }
+        "#,
+    )
+    .entity(|repr| {
+        let found = find(&appliances(), "id", &repr["id"]);
+        Ok(if found["__typename"] == "Oven" {
+            json!({"id": found["id"], "warranty": 1})
+        } else {
+            Value::Null
+        })
+    });
+    vec![a, b]
+}
+
+#[tokio::test]
+async fn union_interface_distributed() {
+    let s = Scenario::compose(union_interface_distributed_subgraphs()).await;
+    check(
+        &s,
+        "{ products { ... on Node { id } } }",
+        json!({"products": [{"id": "oven1"}, {"id": "oven2"}, {"id": "toaster1"}, {"id": "toaster2"}]}),
+        false,
+    )
+    .await;
+    let warranties = json!({"nodes": [{"warranty": 3}, {"warranty": 4}]});
+    let ids = json!({"nodes": [{"id": "toaster1"}, {"id": "toaster2"}]});
+    check(
+        &s,
+        "{ nodes { ... on Toaster { warranty } ... on Oven { id } } }",
+        warranties.clone(),
+        false,
+    )
+    .await;
+    check(&s, "{ nodes { id } }", ids.clone(), false).await;
+    check(&s, "{ nodes { ... on Node { id } } }", ids, false).await;
+    check(
+        &s,
+        "{ nodes { ... on Node { ... on WithWarranty { warranty } } } }",
+        warranties,
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ nodes { ... on Node { id ... on Node { id ... on WithWarranty { warranty } } } } }",
+        json!({"nodes": [{"id": "toaster1", "warranty": 3}, {"id": "toaster2", "warranty": 4}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ toasters { ...ToasterFragment ...NodeFragment } }
+         fragment ToasterFragment on Toaster { id }
+         fragment NodeFragment on Node { id __typename }",
+        json!({"toasters": [
+            {"id": "toaster1", "__typename": "Toaster"},
+            {"id": "toaster2", "__typename": "Toaster"}
+        ]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ node(id: "oven1") { ... on Oven { warranty } } }"#,
+        json!({"node": null}),
+        true,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ node(id: "oven1") { ... on Toaster { warranty } } }"#,
+        json!({"node": null}),
+        true,
+    )
+    .await;
+    check(
+        &s,
+        r#"{ node(id: "toaster1") { ... on Toaster { warranty } } }"#,
+        json!({"node": {"warranty": 3}}),
         false,
     )
     .await;
