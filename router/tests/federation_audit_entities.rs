@@ -10,7 +10,9 @@
 //! `corrupted-supergraph-node-id` (a shared `Node` root field where each subgraph
 //! has the other's key field `@external`: `Node.id` has no resolvable path),
 //! `parent-entity-call-complex` (a shared field whose value type's fields come
-//! from two subgraphs, one of them leading on to a third through a key).
+//! from two subgraphs, one of them leading on to a third through a key),
+//! `keys-mashup` (an entity with four keys, each subgraph resolving a different
+//! one), `null-keys` (a key the intermediate subgraph cannot provide).
 
 mod federation_kit;
 
@@ -859,6 +861,220 @@ async fn parent_entity_call_complex() {
         r#"{ productFromD(id: "1") { id name category { id name details } } }"#,
         json!({"productFromD": {"id": "1", "name": "Product#1",
                "category": {"id": "3", "name": "Category#3", "details": "Details for Product#1"}}}),
+        false,
+    )
+    .await;
+}
+
+// keys-mashup ----------------------------------------------------------------
+
+fn mashup_a(id: &Value) -> Value {
+    let all = json!({
+        "1": {"id": "1", "pId": "a.1.pId", "name": "a.1", "compositeId":
+              {"one": "a.1.compositeId.one", "two": "a.1.compositeId.two", "three": "a.1.compositeId.three"}},
+        "2": {"id": "2", "pId": "a.2.pId", "name": "a.2", "compositeId":
+              {"one": "a.2.compositeId.one", "two": "a.2.compositeId.two", "three": "a.2.compositeId.three"}}
+    });
+    id.as_str()
+        .and_then(|id| all.get(id).cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// Our composition refuses `CompositeID`'s fields in both subgraphs without
+/// `@shareable` (INVALID_FIELD_SHARING); Federation composition treats fields
+/// used in keys, nested ones too, as shareable. Its supergraph:
+const KEYS_MASHUP: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  b: B @join__field(graph: B)
+}
+type A
+  @join__type(graph: A, key: "id")
+  @join__type(graph: A, key: "pId", resolvable: false)
+  @join__type(graph: A, key: "compositeId { one two }", resolvable: false)
+  @join__type(graph: A, key: "id compositeId { two three }", resolvable: false)
+  @join__type(graph: B, key: "compositeId { one two }", resolvable: false)
+  @join__type(graph: B, key: "id compositeId { two three }")
+  @join__type(graph: B, key: "pId", resolvable: false)
+  @join__type(graph: B, key: "id", resolvable: false)
+{
+  id: ID!
+  pId: ID!
+  compositeId: CompositeID!
+  name: String! @join__field(graph: A) @join__field(graph: B, external: true)
+  nameInB: String! @join__field(graph: B, requires: "name")
+}
+type B @join__type(graph: B, key: "id") {
+  id: ID!
+  a: [A!]!
+}
+type CompositeID @join__type(graph: A) @join__type(graph: B) {
+  one: ID!
+  two: ID!
+  three: ID!
+}
+"#;
+
+/// `A` has four keys, each subgraph resolving it by a different one: `a` only by
+/// `id`, `b` only by `id compositeId { two three }`.
+#[tokio::test]
+async fn keys_mashup() {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+        type A
+          @key(fields: "id", resolvable: true)
+          @key(fields: "pId", resolvable: false)
+          @key(fields: "compositeId { one two }", resolvable: false)
+          @key(fields: "id compositeId { two three }", resolvable: false)
+        { id: ID! pId: ID! compositeId: CompositeID! name: String! }
+        type CompositeID { one: ID! two: ID! three: ID! }
+        "#,
+    )
+    .entity(|repr| Ok(mashup_a(&repr["id"])));
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@requires", "@external"])
+        type Query { b: B }
+        type B @key(fields: "id") { id: ID! a: [A!]! }
+        type A
+          @key(fields: "compositeId { one two }", resolvable: false)
+          @key(fields: "id compositeId { two three }", resolvable: true)
+          @key(fields: "pId", resolvable: false)
+          @key(fields: "id", resolvable: false)
+        {
+          id: ID!
+          pId: ID!
+          compositeId: CompositeID!
+          name: String! @external
+          nameInB: String! @requires(fields: "name")
+        }
+        type CompositeID { one: ID! two: ID! three: ID! }
+        "#,
+    )
+    .query(json!({"b": {"id": "100", "a": ["1"]}}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("B", "a") => Some(Ok(json!(
+            call.parent["a"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|id| {
+                    let mut a = mashup_a(id);
+                    a.as_object_mut().map(|m| m.remove("name"));
+                    a
+                })
+                .collect::<Vec<_>>()
+        ))),
+        ("A", "nameInB") => Some(match call.parent["name"].as_str() {
+            Some(name) => Ok(json!(format!("b.a.nameInB {name}"))),
+            None => Err("A.name was not provided".into()),
+        }),
+        _ => None,
+    })
+    .entity(|repr| {
+        let mut a = mashup_a(&repr["id"]);
+        if let Some(map) = a.as_object_mut() {
+            match repr.get("name") {
+                Some(name) => map.insert("name".into(), name.clone()),
+                None => map.remove("name"),
+            };
+        }
+        Ok(a)
+    });
+    let s = Scenario::start(vec![a, b], KEYS_MASHUP).await;
+    check(
+        &s,
+        "{ b { id a { id name nameInB } } }",
+        json!({"b": {"id": "100", "a": [{"id": "1", "name": "a.1", "nameInB": "b.a.nameInB a.1"}]}}),
+        false,
+    )
+    .await;
+}
+
+// null-keys ------------------------------------------------------------------
+
+fn null_key_books() -> Value {
+    json!([
+        {"id": "1", "upc": "b1", "author": {"id": "a1", "name": "Alice"}},
+        {"id": "2", "upc": "b2", "author": {"id": "a2", "name": "Bob"}},
+        {"id": "3", "upc": "b3", "author": {"id": "a3", "name": "Jack"}}
+    ])
+}
+
+/// `a` knows books by `upc`, `c` their authors by `id`; only `b` maps one key to
+/// the other, and it does not know `b3`: that book's author must read null.
+#[tokio::test]
+async fn null_keys() {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { bookContainers: [BookContainer] }
+        type BookContainer { book: Book }
+        type Book @key(fields: "upc") { upc: ID! }
+        "#,
+    )
+    .query(json!({"bookContainers": null_key_books()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| json!({"book": {"upc": b["upc"]}}))
+        .collect::<Vec<_>>()}))
+    .entity(|repr| {
+        let book = find(null_key_books(), "upc", &repr["upc"]);
+        if book.is_null() {
+            return Err("Invalid reference".into());
+        }
+        Ok(json!({"upc": book["upc"]}))
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Book @key(fields: "id") @key(fields: "upc") { id: ID! upc: ID! }
+        "#,
+    )
+    .entity(|repr| {
+        let book = match repr.get("upc") {
+            Some(upc) => find(null_key_books(), "upc", upc),
+            None => find(null_key_books(), "id", &repr["id"]),
+        };
+        if book.is_null() {
+            return Err("Invalid reference".into());
+        }
+        // `b` does not know the third book.
+        Ok(if book["id"] == "3" {
+            Value::Null
+        } else {
+            json!({"id": book["id"], "upc": book["upc"]})
+        })
+    });
+    let c = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Book @key(fields: "id") { id: ID! author: Author }
+        type Author { id: ID! name: String }
+        "#,
+    )
+    .entity(|repr| {
+        let book = find(null_key_books(), "id", &repr["id"]);
+        if book.is_null() {
+            return Err("Invalid reference".into());
+        }
+        Ok(json!({"id": book["id"], "author": book["author"]}))
+    });
+    let s = Scenario::compose(vec![a, b, c]).await;
+    check(
+        &s,
+        "{ bookContainers { book { upc author { name } } } }",
+        json!({"bookContainers": [
+            {"book": {"upc": "b1", "author": {"name": "Alice"}}},
+            {"book": {"upc": "b2", "author": {"name": "Bob"}}},
+            {"book": {"upc": "b3", "author": null}}
+        ]}),
         false,
     )
     .await;
