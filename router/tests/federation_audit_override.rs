@@ -1,7 +1,9 @@
 //! Scenarios of the federation gateway audit about `@override`, reproduced with
 //! our own subgraphs: `unavailable-override` (`@override(from:)` naming a subgraph
 //! that does not exist), `override-with-requires` (two subgraphs requiring a
-//! field a third took over with `@override`).
+//! field a third took over with `@override`), `simple-override`,
+//! `override-type-interface` (an overridden field of a type implementing
+//! different interfaces per subgraph).
 
 mod federation_kit;
 
@@ -208,6 +210,147 @@ async fn check_override_with_requires(s: &Scenario) {
         s,
         "{ userInA { aName } }",
         json!({"userInA": {"aName": "a__u1-name"}}),
+        false,
+    )
+    .await;
+}
+
+// simple-override ------------------------------------------------------------
+
+/// `b` takes `Post.createdAt` over from `a`, whose resolver answers "NEVER".
+#[tokio::test]
+async fn simple_override() {
+    let by_id = |repr: &Value| {
+        Ok(posts()
+            .as_array()
+            .and_then(|l| l.iter().find(|p| p["id"] == repr["id"]).cloned())
+            .unwrap_or(Value::Null))
+    };
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Post @key(fields: "id") { id: ID! createdAt: String! @shareable }
+        type Query { feed: [Post] @shareable aFeed: [Post] }
+        "#,
+    )
+    .query(json!({"feed": posts(), "aFeed": [posts()[1]]}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Post", "createdAt") => Some(Ok(json!("NEVER"))),
+        _ => None,
+    })
+    .entity(by_id);
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@override", "@shareable"])
+        type Post @key(fields: "id") { id: ID! createdAt: String! @override(from: "a") @shareable }
+        type Query { feed: [Post] @shareable bFeed: [Post] }
+        "#,
+    )
+    .query(json!({"feed": posts(), "bFeed": [posts()[0]]}))
+    .entity(by_id);
+    let s = Scenario::compose(vec![a, b]).await;
+    check(
+        &s,
+        "{ feed { createdAt } }",
+        json!({"feed": [{"createdAt": "p1-createdAt"}, {"createdAt": "p2-createdAt"}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ aFeed { createdAt } bFeed { createdAt } }",
+        json!({"aFeed": [{"createdAt": "p2-createdAt"}], "bFeed": [{"createdAt": "p1-createdAt"}]}),
+        false,
+    )
+    .await;
+}
+
+// override-type-interface ----------------------------------------------------
+
+fn image_posts() -> Value {
+    json!([
+        {"__typename": "ImagePost", "id": "i1", "createdAt": "i1-createdAt"},
+        {"__typename": "ImagePost", "id": "i2", "createdAt": "i2-createdAt"}
+    ])
+}
+
+/// `b` takes `ImagePost.createdAt` over from `a` (whose resolver answers
+/// "NEVER"); `ImagePost` implements `Post` in `a` but `AnotherPost` in `b`, and
+/// `TextPost` (a `Post`) exists only in `b`.
+#[tokio::test]
+async fn override_type_interface() {
+    let find_in = |list: Value, repr: &Value| {
+        list.as_array()
+            .and_then(|l| l.iter().find(|p| p["id"] == repr["id"]).cloned())
+            .unwrap_or(Value::Null)
+    };
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        interface Post { id: ID! createdAt: String! }
+        type ImagePost implements Post @key(fields: "id") { id: ID! createdAt: String! }
+        type Query { feed: [Post] }
+        "#,
+    )
+    .query(json!({"feed": image_posts()}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("ImagePost", "createdAt") => Some(Ok(json!("NEVER"))),
+        _ => None,
+    })
+    .entity(move |repr| Ok(find_in(image_posts(), repr)));
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@override"])
+        interface Post { id: ID! createdAt: String! }
+        type TextPost implements Post @key(fields: "id") { id: ID! createdAt: String! body: String! }
+        interface AnotherPost { id: ID! createdAt: String! }
+        type ImagePost implements AnotherPost @key(fields: "id") { id: ID! createdAt: String! @override(from: "a") }
+        type Query { anotherFeed: [AnotherPost] }
+        "#,
+    )
+    .query(json!({"anotherFeed": image_posts()}))
+    .entity(move |repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("TextPost") => find_in(
+                json!([
+                    {"id": "t1", "createdAt": "t1-createdAt", "body": "t1-body"},
+                    {"id": "t2", "createdAt": "t2-createdAt", "body": "t2-body"}
+                ]),
+                repr,
+            ),
+            _ => find_in(image_posts(), repr),
+        })
+    });
+    let s = Scenario::compose(vec![a, b]).await;
+    check(
+        &s,
+        "{ feed { id createdAt } }",
+        json!({"feed": [{"id": "i1", "createdAt": "i1-createdAt"}, {"id": "i2", "createdAt": "i2-createdAt"}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ feed { ... on TextPost { id body } } }",
+        json!({"feed": [{}, {}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ anotherFeed { createdAt } }",
+        json!({"anotherFeed": [{"createdAt": "i1-createdAt"}, {"createdAt": "i2-createdAt"}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ anotherFeed { createdAt id ... on ImagePost { createdAt id } } }",
+        json!({"anotherFeed": [{"createdAt": "i1-createdAt", "id": "i1"}, {"createdAt": "i2-createdAt", "id": "i2"}]}),
         false,
     )
     .await;
