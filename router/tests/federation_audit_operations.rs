@@ -1,6 +1,8 @@
 //! Scenarios of the federation gateway audit about operations, reproduced with our
 //! own subgraphs: `executable-directive-definition-default-arguments` (an
-//! executable directive defined differently per subgraph).
+//! executable directive defined differently per subgraph), `simple-inaccessible`
+//! (an `@inaccessible` argument and enum value), `include-skip` (`@include` and
+//! `@skip` on fields behind chained `@requires`).
 
 mod federation_kit;
 
@@ -49,6 +51,213 @@ async fn executable_directive_with_differing_default_arguments() {
         &s,
         "{ a @access b @access }",
         json!({"a": "a", "b": "b"}),
+        false,
+    )
+    .await;
+}
+
+// simple-inaccessible --------------------------------------------------------
+
+fn inaccessible_users() -> serde_json::Value {
+    json!([
+        {"id": "u1", "age": 11, "friends": ["u2"]},
+        {"id": "u2", "age": 22, "friends": ["u1"]}
+    ])
+}
+
+fn inaccessible_user(id: &serde_json::Value) -> serde_json::Value {
+    inaccessible_users()
+        .as_array()
+        .and_then(|l| l.iter().find(|u| &u["id"] == id).cloned())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// `friends` hides the argument `friends(type:)` and the enum value `FAMILY`,
+/// which its `User.type` nevertheless answers.
+#[tokio::test]
+async fn simple_inaccessible() {
+    let age = Subgraph::federated(
+        "age",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@inaccessible", "@shareable"])
+        type Query { usersInAge: [User!]! @shareable }
+        type User @key(fields: "id") { id: ID age: Int }
+        "#,
+    )
+    .query(json!({"usersInAge": inaccessible_users()}))
+    .entity(|repr| Ok(inaccessible_user(&repr["id"])));
+    let friends = Subgraph::federated(
+        "friends",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@inaccessible", "@shareable"])
+        type Query { usersInFriends: [User!]! }
+        type User @key(fields: "id") {
+          id: ID
+          friends(type: FriendType = FAMILY @inaccessible): [User!]!
+          type: FriendType
+        }
+        enum FriendType { FAMILY @inaccessible FRIEND }
+        "#,
+    )
+    .query(json!({"usersInFriends": inaccessible_users()}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("User", "friends") => Some(Ok(json!(
+            call.parent["friends"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(inaccessible_user)
+                .collect::<Vec<_>>()
+        ))),
+        ("User", "type") => Some(Ok(json!("FAMILY"))),
+        _ => None,
+    })
+    .entity(|repr| Ok(inaccessible_user(&repr["id"])));
+    let s = Scenario::compose(vec![age, friends]).await;
+    let pairs = |root: &str| {
+        json!({root: [
+            {"id": "u1", "friends": [{"id": "u2"}]},
+            {"id": "u2", "friends": [{"id": "u1"}]}
+        ]})
+    };
+    check(
+        &s,
+        "{ usersInAge { id friends { id } } }",
+        pairs("usersInAge"),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ usersInFriends { id friends { id } } }",
+        pairs("usersInFriends"),
+        false,
+    )
+    .await;
+    // The argument is not part of the API schema.
+    check(
+        &s,
+        "{ usersInFriends { id friends(type: FRIEND) { id } } }",
+        serde_json::Value::Null,
+        true,
+    )
+    .await;
+    // `FAMILY` is hidden: it reads as null, silently.
+    check(
+        &s,
+        "{ usersInFriends { id friends { id type } } }",
+        json!({"usersInFriends": [
+            {"id": "u1", "friends": [{"id": "u2", "type": null}]},
+            {"id": "u2", "friends": [{"id": "u1", "type": null}]}
+        ]}),
+        false,
+    )
+    .await;
+}
+
+// include-skip ---------------------------------------------------------------
+
+/// Fields behind `@include`/`@skip` that need two `@requires` hops (`c` requires
+/// `b`'s `isExpensive`, which requires `a`'s `price`); the excluded ones fail
+/// when called.
+#[tokio::test]
+async fn include_skip() {
+    let product = |repr: &serde_json::Value| repr["id"] == "p1";
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { product: Product }
+        type Product @key(fields: "id") { id: ID! price: Float! }
+        "#,
+    )
+    .query(json!({"product": {"id": "p1", "price": 699.99}}))
+    .entity(move |repr| {
+        Ok(if product(repr) {
+            json!({"id": "p1", "price": 699.99})
+        } else {
+            serde_json::Value::Null
+        })
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])
+        type Product @key(fields: "id") { id: ID! price: Float! @external isExpensive: Boolean! @requires(fields: "price") }
+        "#,
+    )
+    .resolve(|call| match call.field {
+        "isExpensive" => Some(match call.parent["price"].as_f64() {
+            Some(price) => Ok(json!(price > 500.0)),
+            None => Err("Price is missing".into()),
+        }),
+        _ => None,
+    })
+    .entity(move |repr| {
+        Ok(if product(repr) {
+            json!({"id": "p1", "price": repr.get("price")})
+        } else {
+            serde_json::Value::Null
+        })
+    });
+    let c = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])
+        type Product @key(fields: "id") {
+          id: ID!
+          isExpensive: Boolean! @external
+          include: Boolean! @requires(fields: "isExpensive")
+          skip: Boolean! @requires(fields: "isExpensive")
+          neverCalledInclude: Boolean! @requires(fields: "isExpensive")
+          neverCalledSkip: Boolean! @requires(fields: "isExpensive")
+        }
+        "#,
+    )
+    .resolve(|call| match call.field {
+        "include" | "skip" => Some(if call.parent["isExpensive"].is_boolean() {
+            Ok(json!(true))
+        } else {
+            Err("isExpensive is missing".into())
+        }),
+        "neverCalledInclude" | "neverCalledSkip" => {
+            Some(Err(format!("{} should not be called", call.field)))
+        }
+        _ => None,
+    })
+    .entity(move |repr| {
+        Ok(if product(repr) {
+            json!({"id": "p1", "isExpensive": repr.get("isExpensive")})
+        } else {
+            serde_json::Value::Null
+        })
+    });
+    let s = Scenario::compose(vec![a, b, c]).await;
+    check(
+        &s,
+        "query ($bool: Boolean = false) { product { price neverCalledInclude @include(if: $bool) } }",
+        json!({"product": {"price": 699.99}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "query ($bool: Boolean = true) { product { price neverCalledSkip @skip(if: $bool) } }",
+        json!({"product": {"price": 699.99}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "query ($bool: Boolean = true) { product { price include @include(if: $bool) } }",
+        json!({"product": {"price": 699.99, "include": true}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "query ($bool: Boolean = false) { product { price skip @skip(if: $bool) } }",
+        json!({"product": {"price": 699.99, "skip": true}}),
         false,
     )
     .await;
