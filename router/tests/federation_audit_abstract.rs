@@ -4,7 +4,9 @@
 //! `@skip`/`@include`, a union member only another subgraph resolves, one response
 //! name with different types per member), `union-interface-distributed` (an
 //! object implementing interfaces only in a subgraph that does not own the root
-//! fields).
+//! fields), `typename` (`__typename` of unions, interfaces and interface
+//! objects), `child-type-mismatch` (one response key for fields whose nullability
+//! differs per union member).
 
 mod federation_kit;
 
@@ -760,6 +762,233 @@ async fn union_interface_distributed() {
         &s,
         r#"{ node(id: "toaster1") { ... on Toaster { warranty } } }"#,
         json!({"node": {"warranty": 3}}),
+        false,
+    )
+    .await;
+}
+
+// typename -------------------------------------------------------------------
+
+/// `__typename` (plain and aliased, in fragments) of a union, an interface and
+/// an interface object whose concrete type only the owner of the interface knows.
+#[tokio::test]
+async fn typename() {
+    let users = json!([
+        {"__typename": "Admin", "id": "u1", "name": "Alice", "isMain": false},
+        {"__typename": "Admin", "id": "u2", "name": "Bob", "isMain": true}
+    ]);
+    let owner_users = users.clone();
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { union: Product interface: Node }
+        union Product = Oven | Toaster
+        interface Node { id: ID! }
+        type Oven implements Node { id: ID! }
+        type Toaster implements Node { id: ID! }
+        interface User @key(fields: "id") { id: ID! }
+        type Admin implements User @key(fields: "id") { id: ID! isMain: Boolean! }
+        "#,
+    )
+    .query(json!({
+        "union": {"id": "1", "__typename": "Oven"},
+        "interface": {"id": "2", "__typename": "Toaster"}
+    }))
+    .entity(move |repr| Ok(find(&owner_users, "id", &repr["id"])));
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@interfaceObject"])
+        type Query { users: [User] }
+        type User @key(fields: "id") @interfaceObject { id: ID! name: String! }
+        "#,
+    )
+    .query(json!({"users": all(&users)
+        .iter()
+        .map(|u| json!({"id": u["id"], "name": u["name"]}))
+        .collect::<Vec<_>>()}))
+    .entity(move |repr| {
+        let user = find(&users, "id", &repr["id"]);
+        Ok(if user.is_null() {
+            user
+        } else {
+            json!({"id": user["id"], "name": user["name"]})
+        })
+    });
+    let s = Scenario::compose(vec![a, b]).await;
+    check(
+        &s,
+        "{ union { __typename typename: __typename } }",
+        json!({"union": {"__typename": "Oven", "typename": "Oven"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ interface { id __typename typename: __typename t: __typename } }",
+        json!({"interface": {"id": "2", "__typename": "Toaster", "typename": "Toaster", "t": "Toaster"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ union { __typename ... on Oven { typename: __typename } ... on Toaster { typename: __typename } } }",
+        json!({"union": {"__typename": "Oven", "typename": "Oven"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ interface { __typename ... on Oven { typename: __typename } ... on Toaster { typename: __typename } } }",
+        json!({"interface": {"__typename": "Toaster", "typename": "Toaster"}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ users { id } }",
+        json!({"users": [{"id": "u1"}, {"id": "u2"}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ users { __typename } }",
+        json!({"users": [{"__typename": "Admin"}, {"__typename": "Admin"}]}),
+        false,
+    )
+    .await;
+}
+
+// child-type-mismatch --------------------------------------------------------
+
+/// Our composition refuses `User`, a value type in `a` but an entity in `b`
+/// (ENTITY_KEY_MISMATCH). Federation composition's supergraph: `User.id` is `ID`
+/// in `a` and `ID!` in `b`, `Admin.id` is `ID`.
+const CHILD_TYPE_MISMATCH: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  users: [User!]! @join__field(graph: A)
+  accounts: [Account!]! @join__field(graph: B)
+}
+union Account @join__type(graph: B) @join__unionMember(graph: B, member: "User") @join__unionMember(graph: B, member: "Admin") = User | Admin
+type User @join__type(graph: A) @join__type(graph: B, key: "id") {
+  id: ID @join__field(graph: A, type: "ID") @join__field(graph: B, type: "ID!")
+  name: String @join__field(graph: B)
+  similarAccounts: [Account!]! @join__field(graph: B)
+}
+type Admin @join__type(graph: B) {
+  id: ID
+  name: String
+  similarAccounts: [Account!]!
+}
+"#;
+
+/// `User.id` and `Admin.id` differ in nullability inside `b`, where both are
+/// selected under one response key (`... on User { id } ... on Admin { id }`):
+/// sent as is, `b` would refuse the operation.
+#[tokio::test]
+async fn child_type_mismatch() {
+    let accounts = json!([
+        {"__typename": "User", "id": "u1", "name": "u1-name"},
+        {"__typename": "Admin", "id": "a1", "name": "a1-name"}
+    ]);
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable"])
+        type User { id: ID @shareable }
+        type Query { users: [User!]! }
+        "#,
+    )
+    .query(json!({"users": [{"id": "u1"}]}));
+    let similar = accounts.clone();
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable", "@key"])
+        union Account = User | Admin
+        type User @key(fields: "id") { id: ID! name: String similarAccounts: [Account!]! }
+        type Admin { id: ID name: String @shareable similarAccounts: [Account!]! }
+        type Query { accounts: [Account!]! }
+        "#,
+    )
+    .query(json!({"accounts": accounts}))
+    .resolve(move |call| match call.field {
+        "similarAccounts" => Some(Ok(similar.clone())),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(if repr["id"] == "u1" {
+            json!({"id": "u1", "name": "u1-name"})
+        } else {
+            Value::Null
+        })
+    });
+    let s = Scenario::start(vec![a, b], CHILD_TYPE_MISMATCH).await;
+    let u1 = json!({"id": "u1", "name": "u1-name"});
+    let a1 = json!({"id": "a1", "name": "a1-name"});
+    let users = json!([u1]);
+    check(
+        &s,
+        "{ users { id name } accounts { ... on User { id name } ... on Admin { id name } } }",
+        json!({"users": users, "accounts": [u1, a1]}),
+        false,
+    )
+    .await;
+    let with_similar = |account: &Value, similar: Value| {
+        let mut account = account.clone();
+        account["similarAccounts"] = similar;
+        account
+    };
+    let level = json!([u1, a1]);
+    check(
+        &s,
+        "query NestedInternalAlias { users { id name } accounts {
+           ... on User { id name similarAccounts { ... on User { id name } ... on Admin { id name } } }
+           ... on Admin { id name similarAccounts { ... on User { id name } ... on Admin { id name } } } } }",
+        json!({"users": users, "accounts": [
+            with_similar(&u1, level.clone()),
+            with_similar(&a1, level.clone())
+        ]}),
+        false,
+    )
+    .await;
+    let nested = json!([
+        with_similar(&u1, level.clone()),
+        with_similar(&a1, level.clone())
+    ]);
+    let inner = "similarAccounts { ... on User { id name } ... on Admin { id name } }";
+    check(
+        &s,
+        &format!(
+            "query DeeplyNestedInternalAlias {{ users {{ id name }} accounts {{
+               ... on User {{ id name similarAccounts {{ ... on User {{ id name {inner} }} ... on Admin {{ id name {inner} }} }} }}
+               ... on Admin {{ id name similarAccounts {{ ... on User {{ id name {inner} }} ... on Admin {{ id name {inner} }} }} }} }} }}"
+        ),
+        json!({"users": users, "accounts": [
+            with_similar(&u1, nested.clone()),
+            with_similar(&a1, nested.clone())
+        ]}),
+        false,
+    )
+    .await;
+    let names_inner = "similarAccounts { ... on User { name } ... on Admin { name } }";
+    let n_u1 = json!({"name": "u1-name"});
+    let n_a1 = json!({"name": "a1-name"});
+    let n_level = json!([n_u1, n_a1]);
+    let n_nested = json!([
+        with_similar(&n_u1, n_level.clone()),
+        with_similar(&n_a1, n_level)
+    ]);
+    check(
+        &s,
+        &format!(
+            "query DeeplyNested {{ accounts {{
+               ... on User {{ name similarAccounts {{ ... on User {{ name {names_inner} }} ... on Admin {{ name {names_inner} }} }} }}
+               ... on Admin {{ name similarAccounts {{ ... on User {{ name {names_inner} }} ... on Admin {{ name {names_inner} }} }} }} }} }}"
+        ),
+        json!({"accounts": [with_similar(&n_u1, n_nested.clone()), with_similar(&n_a1, n_nested)]}),
         false,
     )
     .await;
