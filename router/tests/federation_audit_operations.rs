@@ -2,11 +2,13 @@
 //! own subgraphs: `executable-directive-definition-default-arguments` (an
 //! executable directive defined differently per subgraph), `simple-inaccessible`
 //! (an `@inaccessible` argument and enum value), `include-skip` (`@include` and
-//! `@skip` on fields behind chained `@requires`).
+//! `@skip` on fields behind chained `@requires`), `enum-intersection` and
+//! `input-object-intersection` (enum values and input fields only some
+//! subgraphs know).
 
 mod federation_kit;
 
-use federation_kit::{Scenario, Subgraph, check};
+use federation_kit::{Scenario, Subgraph, check, check_data};
 use serde_json::json;
 
 // executable-directive-definition-default-arguments -------------------------
@@ -259,6 +261,179 @@ async fn include_skip() {
         "query ($bool: Boolean = false) { product { price skip @skip(if: $bool) } }",
         json!({"product": {"price": 699.99, "skip": true}}),
         false,
+    )
+    .await;
+}
+
+// enum-intersection ----------------------------------------------------------
+
+/// Our composition refuses `UserType` (used as input and output, with values
+/// differing per subgraph: ENUM_VALUE_MISMATCH); Federation composition accepts
+/// it because the extra value is `@inaccessible`. Its supergraph:
+const ENUM_INTERSECTION: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  users: [User] @join__field(graph: A)
+  usersByType(type: UserType!): [User!] @join__field(graph: B)
+  usersB: [User!] @join__field(graph: B)
+}
+type User @join__type(graph: A, key: "id") @join__type(graph: B, key: "id", extension: true) {
+  id: ID
+  type: UserType
+}
+enum UserType @join__type(graph: A) @join__type(graph: B) {
+  ANONYMOUS @inaccessible @join__enumValue(graph: B)
+  REGULAR @join__enumValue(graph: A) @join__enumValue(graph: B)
+}
+"#;
+
+/// `UserType` has `REGULAR` in both subgraphs; `ANONYMOUS` only in `b`, where it
+/// is `@inaccessible`. `u2` is anonymous.
+#[tokio::test]
+async fn enum_intersection() {
+    let users = json!([{"id": "u1", "type": "REGULAR"}, {"id": "u2", "type": "ANONYMOUS"}]);
+    let by_id = {
+        let users = users.clone();
+        move |repr: &serde_json::Value| {
+            Ok(users
+                .as_array()
+                .and_then(|l| l.iter().find(|u| u["id"] == repr["id"]).cloned())
+                .unwrap_or(serde_json::Value::Null))
+        }
+    };
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Query { users: [User] }
+        type User @key(fields: "id") { id: ID type: UserType @shareable }
+        enum UserType { REGULAR }
+        "#,
+    )
+    .query(json!({"users": users}))
+    .entity(by_id.clone());
+    let by_type = users.clone();
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@inaccessible", "@shareable"])
+        type Query { usersByType(type: UserType!): [User!] usersB: [User!] }
+        extend type User @key(fields: "id") { id: ID type: UserType @shareable }
+        enum UserType { ANONYMOUS @inaccessible REGULAR }
+        "#,
+    )
+    .query(json!({"usersB": users}))
+    .resolve(move |call| match (call.type_name, call.field) {
+        ("Query", "usersByType") => Some(Ok(json!(
+            by_type
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|u| u["type"] == call.args["type"])
+                .cloned()
+                .collect::<Vec<_>>()
+        ))),
+        _ => None,
+    })
+    .entity(by_id);
+    let s = Scenario::start(vec![a, b], ENUM_INTERSECTION).await;
+    check(
+        &s,
+        "{ users { id } }",
+        json!({"users": [{"id": "u1"}, {"id": "u2"}]}),
+        false,
+    )
+    .await;
+    // `a` cannot serialize `ANONYMOUS` (its own error).
+    check(
+        &s,
+        "{ users { id type } }",
+        json!({"users": [{"id": "u1", "type": "REGULAR"}, {"id": "u2", "type": null}]}),
+        true,
+    )
+    .await;
+    // `b` answers `ANONYMOUS`, hidden from clients: null.
+    check_data(
+        &s,
+        "{ usersB { id type } }",
+        json!({"usersB": [{"id": "u1", "type": "REGULAR"}, {"id": "u2", "type": null}]}),
+    )
+    .await;
+    check(
+        &s,
+        "{ usersByType(type: REGULAR) { id type } }",
+        json!({"usersByType": [{"id": "u1", "type": "REGULAR"}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ usersByType(type: ANONYMOUS) { id type } }",
+        serde_json::Value::Null,
+        true,
+    )
+    .await;
+}
+
+// input-object-intersection --------------------------------------------------
+
+/// `UsersFilter` has `offset` only in `b`: the supergraph keeps the
+/// intersection (`first`), so `offset` is refused for both root fields.
+#[tokio::test]
+async fn input_object_intersection() {
+    let users = json!([{"id": "u1", "name": "u1-name"}, {"id": "u2", "name": "u2-name"}]);
+    let subgraph = |name: &'static str, input: &str, root: &'static str| {
+        let users = users.clone();
+        let listed = users.clone();
+        Subgraph::federated(
+            name,
+            &format!(
+                r#"
+                extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+                input UsersFilter {{ {input} }}
+                type User @key(fields: "id") {{ id: ID! name: String! @shareable }}
+                type Query {{ {root}(filter: UsersFilter!): [User!] }}
+                "#
+            ),
+        )
+        .resolve(move |call| match (call.type_name, call.field) {
+            ("Query", field) if field == root => Some(Ok(
+                if call.args["filter"].get("offset").is_some() {
+                    json!([])
+                } else {
+                    listed.clone()
+                },
+            )),
+            _ => None,
+        })
+        .entity(move |repr| {
+            Ok(users
+                .as_array()
+                .and_then(|l| l.iter().find(|u| u["id"] == repr["id"]).cloned())
+                .unwrap_or(serde_json::Value::Null))
+        })
+    };
+    let a = subgraph("a", "first: Int!", "usersInA");
+    let b = subgraph("b", "offset: Int first: Int!", "usersInB");
+    let s = Scenario::compose(vec![a, b]).await;
+    check(
+        &s,
+        "{ usersInA(filter: { first: 1 }) { id } }",
+        json!({"usersInA": [{"id": "u1"}, {"id": "u2"}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ usersInA(filter: { first: 1, offset: 2 }) { id } }",
+        serde_json::Value::Null,
+        true,
+    )
+    .await;
+    check(
+        &s,
+        "{ usersInB(filter: { first: 1, offset: 2 }) { id } }",
+        serde_json::Value::Null,
+        true,
     )
     .await;
 }
