@@ -4,7 +4,9 @@
 //! are asked for; run in the audit's "punish poor plans" mode: every field a good
 //! plan never asks for fails), `nested-provides` (two levels of provided
 //! entities), `provides-on-interface` and `provides-on-union` (provided fields
-//! below abstract types). All in the "punish poor plans" mode.
+//! below abstract types), all in the "punish poor plans" mode;
+//! `simple-requires-provides` (the classic accounts/products/inventory/reviews
+//! subgraphs).
 
 mod federation_kit;
 
@@ -523,6 +525,258 @@ async fn provides_on_union() {
         &s,
         "{ media { ... on Book { id title } ... on Movie { id title } } }",
         json!({"media": [{"id": "m1", "title": "Book 1"}, {"id": "m2", "title": "Movie 1"}]}),
+        false,
+    )
+    .await;
+}
+
+// simple-requires-provides ---------------------------------------------------
+
+fn srp_products() -> Value {
+    json!([
+        {"upc": "p1", "name": "p-name-1", "price": 11, "weight": 1},
+        {"upc": "p2", "name": "p-name-2", "price": 22, "weight": 2}
+    ])
+}
+
+fn srp_reviews() -> Value {
+    json!([
+        {"id": "r1", "body": "r-body-1", "authorId": "u1", "productUpc": "p1"},
+        {"id": "r2", "body": "r-body-2", "authorId": "u1", "productUpc": "p2"}
+    ])
+}
+
+fn srp_users() -> Value {
+    json!([
+        {"id": "u1", "username": "u-username-1", "name": "u-name-1"},
+        {"id": "u2", "username": "u-username-2", "name": "u-name-2"}
+    ])
+}
+
+fn by(list: Value, key: &str, value: &Value) -> Value {
+    list.as_array()
+        .and_then(|l| l.iter().find(|x| &x[key] == value).cloned())
+        .unwrap_or(Value::Null)
+}
+
+fn reviews_where(key: &str, value: &Value) -> Value {
+    json!(
+        srp_reviews()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| &r[key] == value)
+            .cloned()
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The classic four subgraphs: `reviews` provides the author's `username`,
+/// `inventory` requires `price weight` from `products`.
+fn simple_requires_provides_subgraphs() -> Vec<Subgraph> {
+    let accounts = Subgraph::federated(
+        "accounts",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Query { me: User }
+        type User @key(fields: "id") { id: ID! name: String username: String @shareable }
+        "#,
+    )
+    .query(json!({"me": srp_users()[0]}))
+    .entity(|repr| Ok(by(srp_users(), "id", &repr["id"])));
+    let inventory = Subgraph::federated(
+        "inventory",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])
+        type Product @key(fields: "upc") {
+          upc: String!
+          weight: Int @external
+          price: Int @external
+          inStock: Boolean
+          shippingEstimate: Int @requires(fields: "price weight")
+          shippingEstimateTag: String @requires(fields: "price weight")
+        }
+        "#,
+    )
+    .resolve(|call| {
+        let p = call.parent;
+        let estimate = || -> Result<i64, String> {
+            match (p["price"].as_i64(), p["weight"].as_i64()) {
+                (Some(price), Some(weight)) => Ok(price * weight * 10),
+                _ => Err("price and weight were not provided".into()),
+            }
+        };
+        match (call.type_name, call.field) {
+            ("Product", "shippingEstimate") => Some(estimate().map(|e| json!(e))),
+            ("Product", "shippingEstimateTag") => {
+                Some(estimate().map(|e| json!(format!("#{}#{e}#", p["upc"].as_str().unwrap_or_default()))))
+            }
+            ("Product", "inStock") => Some(Ok(json!(p["upc"] == "p1"))),
+            _ => None,
+        }
+    })
+    .entity(|repr| {
+        let product = by(srp_products(), "upc", &repr["upc"]);
+        Ok(match (product.is_null(), repr.get("price"), repr.get("weight")) {
+            (true, _, _) => Value::Null,
+            (false, Some(price), Some(weight)) => {
+                json!({"upc": product["upc"], "price": price, "weight": weight})
+            }
+            _ => json!({"upc": product["upc"]}),
+        })
+    });
+    let products = Subgraph::federated(
+        "products",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { products: [Product] }
+        type Product @key(fields: "upc") { upc: String! name: String price: Int weight: Int }
+        "#,
+    )
+    .query(json!({"products": srp_products()}))
+    .entity(|repr| Ok(by(srp_products(), "upc", &repr["upc"])));
+    let reviews = Subgraph::federated(
+        "reviews",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@provides"])
+        type Review @key(fields: "id") {
+          id: ID!
+          body: String
+          author: User @provides(fields: "username")
+          product: Product
+        }
+        type User @key(fields: "id") { id: ID! username: String @external reviews: [Review] }
+        type Product @key(fields: "upc") { upc: String! reviews: [Review] }
+        "#,
+    )
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Review", "author") => {
+            let user = by(srp_users(), "id", &call.parent["authorId"]);
+            Some(Ok(if user.is_null() {
+                user
+            } else {
+                json!({"id": user["id"], "username": user["username"]})
+            }))
+        }
+        ("Review", "product") => Some(Ok(json!({"upc": call.parent["productUpc"]}))),
+        ("User", "reviews") => Some(Ok(reviews_where("authorId", &call.parent["id"]))),
+        ("Product", "reviews") => Some(Ok(reviews_where("productUpc", &call.parent["upc"]))),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("Review") => by(srp_reviews(), "id", &repr["id"]),
+            Some("User") => {
+                let user = by(srp_users(), "id", &repr["id"]);
+                if user.is_null() { user } else { json!({"id": user["id"]}) }
+            }
+            Some("Product") => json!({"upc": repr["upc"]}),
+            _ => Value::Null,
+        })
+    });
+    vec![accounts, inventory, products, reviews]
+}
+
+#[tokio::test]
+async fn simple_requires_provides() {
+    let s = Scenario::compose(simple_requires_provides_subgraphs()).await;
+    check(&s, "{ me { id } }", json!({"me": {"id": "u1"}}), false).await;
+    check(
+        &s,
+        "{ me { id reviews { id } } }",
+        json!({"me": {"id": "u1", "reviews": [{"id": "r1"}, {"id": "r2"}]}}),
+        false,
+    )
+    .await;
+    let author = json!({"id": "u1", "username": "u-username-1"});
+    check(
+        &s,
+        "{ me { reviews { id author { id username } product { inStock } } } }",
+        json!({"me": {"reviews": [
+            {"id": "r1", "author": author, "product": {"inStock": true}},
+            {"id": "r2", "author": author, "product": {"inStock": false}}
+        ]}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { name } }",
+        json!({"products": [{"name": "p-name-1"}, {"name": "p-name-2"}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { price } }",
+        json!({"products": [{"price": 11}, {"price": 22}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { shippingEstimate } }",
+        json!({"products": [{"shippingEstimate": 110}, {"shippingEstimate": 440}]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ products { shippingEstimate weight price } }",
+        json!({"products": [
+            {"shippingEstimate": 110, "weight": 1, "price": 11},
+            {"shippingEstimate": 440, "weight": 2, "price": 22}
+        ]}),
+        false,
+    )
+    .await;
+    let username = json!({"username": "u-username-1"});
+    check(
+        &s,
+        "{ products { reviews { id author { username } product { name shippingEstimate } } } }",
+        json!({"products": [
+            {"reviews": [{"id": "r1", "author": username,
+                          "product": {"name": "p-name-1", "shippingEstimate": 110}}]},
+            {"reviews": [{"id": "r2", "author": username,
+                          "product": {"name": "p-name-2", "shippingEstimate": 440}}]}
+        ]}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ me { reviews { product { reviews { id } } } } }",
+        json!({"me": {"reviews": [
+            {"product": {"reviews": [{"id": "r1"}]}},
+            {"product": {"reviews": [{"id": "r2"}]}}
+        ]}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ me { reviews { product { inStock } } } }",
+        json!({"me": {"reviews": [{"product": {"inStock": true}}, {"product": {"inStock": false}}]}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ me { reviews { product { shippingEstimate } } } }",
+        json!({"me": {"reviews": [
+            {"product": {"shippingEstimate": 110}},
+            {"product": {"shippingEstimate": 440}}
+        ]}}),
+        false,
+    )
+    .await;
+    check(
+        &s,
+        "{ me { reviews { product { shippingEstimate shippingEstimateTag } } } }",
+        json!({"me": {"reviews": [
+            {"product": {"shippingEstimate": 110, "shippingEstimateTag": "#p1#110#"}},
+            {"product": {"shippingEstimate": 440, "shippingEstimateTag": "#p2#440#"}}
+        ]}}),
         false,
     )
     .await;
