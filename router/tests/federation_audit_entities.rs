@@ -672,7 +672,7 @@ fn corrupted_node_id() -> Vec<Subgraph> {
 }
 
 /// As Federation composition writes it: the key fields each subgraph marks
-/// `@external` keep `external: true` (our composition drops the marking).
+/// `@external` keep `external: true`.
 const CORRUPTED_NODE_ID: &str = r#"
 type Query @join__type(graph: A) @join__type(graph: B) {
   node(id: ID!): Node
@@ -706,19 +706,25 @@ type Chat implements Node
 
 #[tokio::test]
 async fn corrupted_supergraph_node_id() {
-    let s = Scenario::start(corrupted_node_id(), CORRUPTED_NODE_ID).await;
+    let composed = Scenario::compose(corrupted_node_id()).await;
+    check_corrupted_node_id(&composed).await;
+    let federation = Scenario::start(corrupted_node_id(), CORRUPTED_NODE_ID).await;
+    check_corrupted_node_id(&federation).await;
+}
+
+async fn check_corrupted_node_id(s: &Scenario) {
     // No subgraph can resolve `Node.id` for both implementations: `a` has
     // `Chat.id` external, `b` has `Account.id` external.
-    check(&s, r#"{ node(id: "a1") { id } }"#, Value::Null, true).await;
+    check(s, r#"{ node(id: "a1") { id } }"#, Value::Null, true).await;
     check(
-        &s,
+        s,
         r#"{ account: node(id: "a1") { __typename } chat: node(id: "c1") { __typename } }"#,
         json!({"account": {"__typename": "Account"}, "chat": {"__typename": "Chat"}}),
         false,
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ account: node(id: "a1") { ... on Account { id username } }
              chat: node(id: "c1") { ... on Chat { id text } } }"#,
         json!({"account": {"id": "a1", "username": "a1-username"},
@@ -727,14 +733,14 @@ async fn corrupted_supergraph_node_id() {
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ account: node(id: "a1") { ... on Chat { id } } chat: node(id: "c1") { ... on Account { id } } }"#,
         json!({"account": {}, "chat": {}}),
         false,
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ account: node(id: "a1") { __typename ... on Chat { id } }
              chat: node(id: "c1") { __typename ... on Account { id } } }"#,
         json!({"account": {"__typename": "Account"}, "chat": {"__typename": "Chat"}}),
@@ -742,7 +748,7 @@ async fn corrupted_supergraph_node_id() {
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ account: node(id: "a1") { id ... on Chat { id } }
              chat: node(id: "c1") { __typename ... on Account { id } } }"#,
         Value::Null,
@@ -750,28 +756,28 @@ async fn corrupted_supergraph_node_id() {
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ chat(id: "c1") { id } }"#,
         json!({"chat": {"id": "c1"}}),
         false,
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ account(id: "a1") { id } }"#,
         json!({"account": {"id": "a1"}}),
         false,
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ chat(id: "c1") { id text account { id } } }"#,
         json!({"chat": {"id": "c1", "text": "c1-text", "account": {"id": "a1"}}}),
         false,
     )
     .await;
     check(
-        &s,
+        s,
         r#"{ account(id: "a1") { id username chats { id } } }"#,
         json!({"account": {"id": "a1", "username": "a1-username", "chats": [{"id": "c1"}]}}),
         false,
