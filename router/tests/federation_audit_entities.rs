@@ -886,9 +886,8 @@ fn mashup_a(id: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Our composition refuses `CompositeID`'s fields in both subgraphs without
-/// `@shareable` (INVALID_FIELD_SHARING); Federation composition treats fields
-/// used in keys, nested ones too, as shareable. Its supergraph:
+/// Federation composition's supergraph (fields used in keys, nested ones too,
+/// are shareable).
 const KEYS_MASHUP: &str = r#"
 type Query @join__type(graph: A) @join__type(graph: B) {
   b: B @join__field(graph: B)
@@ -924,6 +923,23 @@ type CompositeID @join__type(graph: A) @join__type(graph: B) {
 /// `id`, `b` only by `id compositeId { two three }`.
 #[tokio::test]
 async fn keys_mashup() {
+    let composed = Scenario::compose(keys_mashup_subgraphs()).await;
+    check_keys_mashup(&composed).await;
+    let federation = Scenario::start(keys_mashup_subgraphs(), KEYS_MASHUP).await;
+    check_keys_mashup(&federation).await;
+}
+
+async fn check_keys_mashup(s: &Scenario) {
+    check(
+        s,
+        "{ b { id a { id name nameInB } } }",
+        json!({"b": {"id": "100", "a": [{"id": "1", "name": "a.1", "nameInB": "b.a.nameInB a.1"}]}}),
+        false,
+    )
+    .await;
+}
+
+fn keys_mashup_subgraphs() -> Vec<Subgraph> {
     let a = Subgraph::federated(
         "a",
         r#"
@@ -989,14 +1005,7 @@ async fn keys_mashup() {
         }
         Ok(a)
     });
-    let s = Scenario::start(vec![a, b], KEYS_MASHUP).await;
-    check(
-        &s,
-        "{ b { id a { id name nameInB } } }",
-        json!({"b": {"id": "100", "a": [{"id": "1", "name": "a.1", "nameInB": "b.a.nameInB a.1"}]}}),
-        false,
-    )
-    .await;
+    vec![a, b]
 }
 
 // null-keys ------------------------------------------------------------------

@@ -143,7 +143,8 @@ pub(crate) fn prepare(
     let type_docs = type_docs(&doc, &fed);
     let external_key_fields = external_key_fields(&doc, &fed);
     let interface_objects = interface_objects(&doc, &fed);
-    let changed = make_inaccessible_explicit(&mut doc, &fed);
+    let shared = make_nested_key_fields_shareable(&mut doc, &fed);
+    let changed = make_inaccessible_explicit(&mut doc, &fed) || shared;
     let sdl = if changed {
         doc.to_string()
     } else {
@@ -199,6 +200,140 @@ fn top_level_fields(field_set: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// A field of a key's field set and its sub-selection.
+struct KeyField {
+    name: String,
+    children: Vec<KeyField>,
+}
+
+/// Parses a field set (`"id owner { id kind }"`), skipping arguments.
+fn key_field_tree(field_set: &str) -> Vec<KeyField> {
+    fn level(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Vec<KeyField> {
+        let mut fields: Vec<KeyField> = Vec::new();
+        let mut current = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                c if c.is_ascii_alphanumeric() || c == '_' => {
+                    current.push(c);
+                    continue;
+                }
+                '(' => {
+                    for c in chars.by_ref() {
+                        if c == ')' {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if !current.is_empty() {
+                fields.push(KeyField {
+                    name: std::mem::take(&mut current),
+                    children: Vec::new(),
+                });
+            }
+            match c {
+                '{' => {
+                    let children = level(chars);
+                    if let Some(last) = fields.last_mut() {
+                        last.children = children;
+                    }
+                }
+                '}' => return fields,
+                _ => {}
+            }
+        }
+        if !current.is_empty() {
+            fields.push(KeyField {
+                name: current,
+                children: Vec::new(),
+            });
+        }
+        fields
+    }
+    level(&mut field_set.chars().peekable())
+}
+
+/// Federation treats every field of a key's field set as shareable, nested ones
+/// too (`@key(fields: "id compositeId { one two }")` makes `CompositeID.one` and
+/// `.two` shareable); graphql-composition only the key's top-level fields. Marks
+/// the nested ones `@shareable` (Federation 2 subgraphs).
+fn make_nested_key_fields_shareable(doc: &mut Document, fed: &FederationNames) -> bool {
+    if !fed.is_federation_2() {
+        return false;
+    }
+    let shareable = fed.local("shareable");
+    let Ok(directive_name) = Name::new(&shareable) else {
+        return false;
+    };
+    // Field types (named type) of object and interface types.
+    let mut field_types: HashMap<(String, String), String> = HashMap::new();
+    for (type_name, field) in object_fields(doc) {
+        field_types.insert(
+            (type_name.to_string(), field.name.to_string()),
+            field.ty.inner_named_type().to_string(),
+        );
+    }
+    fn collect(
+        parent: &str,
+        fields: &[KeyField],
+        field_types: &HashMap<(String, String), String>,
+        marks: &mut HashSet<(String, String)>,
+    ) {
+        for field in fields.iter().filter(|f| !f.children.is_empty()) {
+            let Some(child_type) = field_types.get(&(parent.to_string(), field.name.clone()))
+            else {
+                continue;
+            };
+            for child in &field.children {
+                marks.insert((child_type.clone(), child.name.clone()));
+            }
+            collect(child_type, &field.children, field_types, marks);
+        }
+    }
+    let mut marks: HashSet<(String, String)> = HashSet::new();
+    for definition in &doc.definitions {
+        let (name, directives) = match definition {
+            Definition::ObjectTypeDefinition(d) => (&d.name, &d.directives),
+            Definition::ObjectTypeExtension(d) => (&d.name, &d.directives),
+            Definition::InterfaceTypeDefinition(d) => (&d.name, &d.directives),
+            _ => continue,
+        };
+        for (fields, _) in keys(directives, fed) {
+            collect(name, &key_field_tree(&fields), &field_types, &mut marks);
+        }
+    }
+    if marks.is_empty() {
+        return false;
+    }
+    let mut changed = false;
+    for definition in doc.definitions.iter_mut() {
+        let (name, fields) = match definition {
+            Definition::ObjectTypeDefinition(d) => {
+                let name = d.name.to_string();
+                (name, &mut d.make_mut().fields)
+            }
+            Definition::ObjectTypeExtension(d) => {
+                let name = d.name.to_string();
+                (name, &mut d.make_mut().fields)
+            }
+            _ => continue,
+        };
+        for field in fields.iter_mut() {
+            if marks.contains(&(name.clone(), field.name.to_string()))
+                && field.directives.get(&shareable).is_none()
+            {
+                field.make_mut().directives.0.push(Node::new(Directive {
+                    name: directive_name.clone(),
+                    arguments: Vec::new(),
+                }));
+                changed = true;
+            }
+        }
+    }
+    changed
 }
 
 /// See [`Prepared::external_key_fields`]. Federation 2 subgraphs only: Federation
