@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use apollo_compiler::collections::HashMap;
 use apollo_compiler::response::{JsonMap, JsonValue};
-use apollo_compiler::schema::Implementers;
+use apollo_compiler::schema::{Implementers, ObjectType};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 use tessera_schema::{ApiSchemaError, Supergraph, SupergraphError};
@@ -16,7 +16,7 @@ use crate::error::{ErrorCode, GraphQLError, RequestError};
 use crate::execute::Executor;
 use crate::execute::fetch::SubgraphClient;
 use crate::execute::keys::EntityKeys;
-use crate::execute::project::ProjectionSchema;
+use crate::execute::project::{ProjectionSchema, interface_stand_ins};
 use crate::plan::{PlanError, QueryPlanner};
 use crate::validate::{PreparedOperation, ValidOperation};
 
@@ -133,6 +133,7 @@ pub struct Gateway {
     api_schema: Valid<Schema>,
     api_sdl: String,
     implementers: HashMap<Name, Implementers>,
+    stand_ins: HashMap<Name, ObjectType>,
     planner: QueryPlanner,
     /// Validated documents by (query, operation name): parsing and validating
     /// cost more than planning a cached operation, so repeats skip both.
@@ -174,6 +175,7 @@ impl Gateway {
         let api_schema = tessera_schema::api_schema(&supergraph)?;
         let api_sdl = api_schema.to_string();
         let implementers = api_schema.implementers_map();
+        let stand_ins = interface_stand_ins(&api_schema, &implementers);
         let planner = QueryPlanner::new(supergraph.sdl(), &config.planner)?;
         let client = SubgraphClient::new(
             supergraph
@@ -201,6 +203,7 @@ impl Gateway {
             api_schema,
             api_sdl,
             implementers,
+            stand_ins,
             planner,
             client,
         })
@@ -330,6 +333,7 @@ impl Gateway {
             api: ProjectionSchema {
                 schema: &self.api_schema,
                 implementers: &self.implementers,
+                stand_ins: &self.stand_ins,
             },
             introspection: self.config.introspection,
             headers: &ctx.forward_headers,

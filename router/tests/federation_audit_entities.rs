@@ -6,7 +6,13 @@
 //! (an interface-typed root field whose implementations are entities in three
 //! subgraphs), `parent-entity-call` (a field of a value type reached through the
 //! parent entity's compound key), `shared-root` (a value type whose fields come
-//! from three subgraphs sharing the root field, without any key).
+//! from three subgraphs sharing the root field, without any key),
+//! `corrupted-supergraph-node-id` (a shared `Node` root field where each subgraph
+//! has the other's key field `@external`: `Node.id` has no resolvable path),
+//! `parent-entity-call-complex` (a shared field whose value type's fields come
+//! from two subgraphs, one of them leading on to a third through a key),
+//! `keys-mashup` (an entity with four keys, each subgraph resolving a different
+//! one), `null-keys` (a key the intermediate subgraph cannot provide).
 
 mod federation_kit;
 
@@ -549,6 +555,541 @@ async fn shared_root_fields_join_a_value_type_without_keys() {
         &s,
         "{ products { id name category price } }",
         json!({"products": [product]}),
+        false,
+    )
+    .await;
+}
+
+// corrupted-supergraph-node-id -----------------------------------------------
+
+fn node_accounts() -> Value {
+    json!([{"__typename": "Account", "id": "a1", "username": "a1-username"}])
+}
+
+fn node_chats() -> Value {
+    json!([{"__typename": "Chat", "id": "c1", "accountId": "a1", "text": "c1-text"}])
+}
+
+/// `a` owns `Account` and only references `Chat` (its `id` is external there),
+/// `b` the other way round; both share `Query.node`, and each answers a node of
+/// the type it does not own with a bogus `id` ("never") the router must not read.
+fn corrupted_node_id() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external"])
+        type Query { node(id: ID!): Node @shareable account(id: String!): Account }
+        interface Node { id: ID! }
+        type Account implements Node @key(fields: "id") { id: ID! username: String! }
+        type Chat implements Node @key(fields: "id") { id: ID! @external account: Account! }
+        "#,
+    )
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Query", "node") => {
+            let id = &call.args["id"];
+            let account = find(node_accounts(), "id", id);
+            if !account.is_null() {
+                return Some(Ok(account));
+            }
+            let chat = find(node_chats(), "id", id);
+            Some(Ok(if chat.is_null() {
+                chat
+            } else {
+                json!({"__typename": "Chat", "id": "never", "accountId": chat["accountId"]})
+            }))
+        }
+        ("Query", "account") => Some(Ok(find(node_accounts(), "id", &call.args["id"]))),
+        ("Chat", "account") => Some(Ok(find(node_accounts(), "id", &call.parent["accountId"]))),
+        _ => None,
+    })
+    .entity(|repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("Account") => find(node_accounts(), "id", &repr["id"]),
+            Some("Chat") => find(node_chats(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    let chats_of = |account: &Value| -> Value {
+        let ids: Vec<Value> = node_chats()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["accountId"] == account["id"])
+            .map(|c| c["id"].clone())
+            .collect();
+        json!(ids)
+    };
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external"])
+        type Query { node(id: ID!): Node @shareable chat(id: String!): Chat }
+        interface Node { id: ID! }
+        type Account implements Node @key(fields: "id") { id: ID! @external chats: [Chat!]! }
+        type Chat implements Node @key(fields: "id") { id: ID! text: String! }
+        "#,
+    )
+    .resolve(move |call| match (call.type_name, call.field) {
+        ("Query", "node") => {
+            let id = &call.args["id"];
+            let account = find(node_accounts(), "id", id);
+            if !account.is_null() {
+                return Some(Ok(
+                    json!({"__typename": "Account", "id": "never", "chatIds": chats_of(&account)}),
+                ));
+            }
+            Some(Ok(find(node_chats(), "id", id)))
+        }
+        ("Query", "chat") => Some(Ok(find(node_chats(), "id", &call.args["id"]))),
+        ("Account", "chats") => Some(Ok(json!(
+            node_chats()
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| call.parent["chatIds"]
+                    .as_array()
+                    .is_some_and(|ids| ids.contains(&c["id"])))
+                .cloned()
+                .collect::<Vec<_>>()
+        ))),
+        _ => None,
+    })
+    .entity(move |repr| {
+        Ok(match repr["__typename"].as_str() {
+            Some("Account") => {
+                let account = find(node_accounts(), "id", &repr["id"]);
+                if account.is_null() {
+                    account
+                } else {
+                    json!({"id": account["id"], "chatIds": chats_of(&account)})
+                }
+            }
+            Some("Chat") => find(node_chats(), "id", &repr["id"]),
+            _ => Value::Null,
+        })
+    });
+    vec![a, b]
+}
+
+/// As Federation composition writes it: the key fields each subgraph marks
+/// `@external` keep `external: true`.
+const CORRUPTED_NODE_ID: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  node(id: ID!): Node
+  account(id: String!): Account @join__field(graph: A)
+  chat(id: String!): Chat @join__field(graph: B)
+}
+interface Node @join__type(graph: A) @join__type(graph: B) {
+  id: ID!
+}
+type Account implements Node
+  @join__implements(graph: A, interface: "Node")
+  @join__implements(graph: B, interface: "Node")
+  @join__type(graph: A, key: "id")
+  @join__type(graph: B, key: "id")
+{
+  id: ID! @join__field(graph: A) @join__field(graph: B, external: true)
+  username: String! @join__field(graph: A)
+  chats: [Chat!]! @join__field(graph: B)
+}
+type Chat implements Node
+  @join__implements(graph: A, interface: "Node")
+  @join__implements(graph: B, interface: "Node")
+  @join__type(graph: A, key: "id")
+  @join__type(graph: B, key: "id")
+{
+  id: ID! @join__field(graph: A, external: true) @join__field(graph: B)
+  account: Account! @join__field(graph: A)
+  text: String! @join__field(graph: B)
+}
+"#;
+
+#[tokio::test]
+async fn corrupted_supergraph_node_id() {
+    let composed = Scenario::compose(corrupted_node_id()).await;
+    check_corrupted_node_id(&composed).await;
+    let federation = Scenario::start(corrupted_node_id(), CORRUPTED_NODE_ID).await;
+    check_corrupted_node_id(&federation).await;
+}
+
+async fn check_corrupted_node_id(s: &Scenario) {
+    // No subgraph can resolve `Node.id` for both implementations: `a` has
+    // `Chat.id` external, `b` has `Account.id` external.
+    check(s, r#"{ node(id: "a1") { id } }"#, Value::Null, true).await;
+    check(
+        s,
+        r#"{ account: node(id: "a1") { __typename } chat: node(id: "c1") { __typename } }"#,
+        json!({"account": {"__typename": "Account"}, "chat": {"__typename": "Chat"}}),
+        false,
+    )
+    .await;
+    check(
+        s,
+        r#"{ account: node(id: "a1") { ... on Account { id username } }
+             chat: node(id: "c1") { ... on Chat { id text } } }"#,
+        json!({"account": {"id": "a1", "username": "a1-username"},
+               "chat": {"id": "c1", "text": "c1-text"}}),
+        false,
+    )
+    .await;
+    check(
+        s,
+        r#"{ account: node(id: "a1") { ... on Chat { id } } chat: node(id: "c1") { ... on Account { id } } }"#,
+        json!({"account": {}, "chat": {}}),
+        false,
+    )
+    .await;
+    check(
+        s,
+        r#"{ account: node(id: "a1") { __typename ... on Chat { id } }
+             chat: node(id: "c1") { __typename ... on Account { id } } }"#,
+        json!({"account": {"__typename": "Account"}, "chat": {"__typename": "Chat"}}),
+        false,
+    )
+    .await;
+    check(
+        s,
+        r#"{ account: node(id: "a1") { id ... on Chat { id } }
+             chat: node(id: "c1") { __typename ... on Account { id } } }"#,
+        Value::Null,
+        true,
+    )
+    .await;
+    check(
+        s,
+        r#"{ chat(id: "c1") { id } }"#,
+        json!({"chat": {"id": "c1"}}),
+        false,
+    )
+    .await;
+    check(
+        s,
+        r#"{ account(id: "a1") { id } }"#,
+        json!({"account": {"id": "a1"}}),
+        false,
+    )
+    .await;
+    check(
+        s,
+        r#"{ chat(id: "c1") { id text account { id } } }"#,
+        json!({"chat": {"id": "c1", "text": "c1-text", "account": {"id": "a1"}}}),
+        false,
+    )
+    .await;
+    check(
+        s,
+        r#"{ account(id: "a1") { id username chats { id } } }"#,
+        json!({"account": {"id": "a1", "username": "a1-username", "chats": [{"id": "c1"}]}}),
+        false,
+    )
+    .await;
+}
+
+// parent-entity-call-complex -------------------------------------------------
+
+/// Our composition refuses `Category`, a value type in `a` and `b` but an entity
+/// in `c` (ENTITY_KEY_MISMATCH); Federation composition accepts it.
+const PARENT_ENTITY_CALL_COMPLEX: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) @join__type(graph: D) {
+  productFromD(id: ID!): Product @join__field(graph: D)
+}
+type Product @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") @join__type(graph: D, key: "id") {
+  id: ID @join__field(graph: A, external: true) @join__field(graph: B, external: true) @join__field(graph: D)
+  category: Category @join__field(graph: A) @join__field(graph: B)
+  name: String @join__field(graph: D)
+}
+type Category @join__type(graph: A) @join__type(graph: B) @join__type(graph: C, key: "id") {
+  details: String @join__field(graph: A)
+  id: ID @join__field(graph: B) @join__field(graph: C)
+  name: String @join__field(graph: C)
+}
+"#;
+
+/// `Product.category` is shared by `a` (which knows only the category's
+/// `details`, computed from the product) and `b` (only its `id`); `c` owns the
+/// `Category` entity (`name`), `d` the root field and `Product.name`.
+#[tokio::test]
+async fn parent_entity_call_complex() {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@shareable"])
+        type Product @key(fields: "id") { id: ID @external category: Category @shareable }
+        type Category { details: String }
+        "#,
+    )
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(json!({"id": id, "category": {"details": format!("Details for Product#{id}")}}))
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@shareable"])
+        type Product @key(fields: "id") { id: ID @external category: Category @shareable }
+        type Category { id: ID @shareable }
+        "#,
+    )
+    .entity(|repr| Ok(json!({"id": repr["id"], "category": {"id": "3"}})));
+    let c = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Category @key(fields: "id") { id: ID name: String }
+        "#,
+    )
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(json!({"id": id, "name": format!("Category#{id}")}))
+    });
+    let d = Subgraph::federated(
+        "d",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { productFromD(id: ID!): Product }
+        type Product @key(fields: "id") { id: ID name: String }
+        "#,
+    )
+    .resolve(|call| match (call.type_name, call.field) {
+        ("Query", "productFromD") => {
+            let id = call.args["id"].as_str().unwrap_or_default();
+            Some(Ok(json!({"id": id, "name": format!("Product#{id}")})))
+        }
+        _ => None,
+    })
+    .entity(|repr| {
+        let id = repr["id"].as_str().unwrap_or_default();
+        Ok(json!({"id": id, "name": format!("Product#{id}")}))
+    });
+    let s = Scenario::start(vec![a, b, c, d], PARENT_ENTITY_CALL_COMPLEX).await;
+    check(
+        &s,
+        r#"{ productFromD(id: "1") { id name category { id name details } } }"#,
+        json!({"productFromD": {"id": "1", "name": "Product#1",
+               "category": {"id": "3", "name": "Category#3", "details": "Details for Product#1"}}}),
+        false,
+    )
+    .await;
+}
+
+// keys-mashup ----------------------------------------------------------------
+
+fn mashup_a(id: &Value) -> Value {
+    let all = json!({
+        "1": {"id": "1", "pId": "a.1.pId", "name": "a.1", "compositeId":
+              {"one": "a.1.compositeId.one", "two": "a.1.compositeId.two", "three": "a.1.compositeId.three"}},
+        "2": {"id": "2", "pId": "a.2.pId", "name": "a.2", "compositeId":
+              {"one": "a.2.compositeId.one", "two": "a.2.compositeId.two", "three": "a.2.compositeId.three"}}
+    });
+    id.as_str()
+        .and_then(|id| all.get(id).cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// Federation composition's supergraph (fields used in keys, nested ones too,
+/// are shareable).
+const KEYS_MASHUP: &str = r#"
+type Query @join__type(graph: A) @join__type(graph: B) {
+  b: B @join__field(graph: B)
+}
+type A
+  @join__type(graph: A, key: "id")
+  @join__type(graph: A, key: "pId", resolvable: false)
+  @join__type(graph: A, key: "compositeId { one two }", resolvable: false)
+  @join__type(graph: A, key: "id compositeId { two three }", resolvable: false)
+  @join__type(graph: B, key: "compositeId { one two }", resolvable: false)
+  @join__type(graph: B, key: "id compositeId { two three }")
+  @join__type(graph: B, key: "pId", resolvable: false)
+  @join__type(graph: B, key: "id", resolvable: false)
+{
+  id: ID!
+  pId: ID!
+  compositeId: CompositeID!
+  name: String! @join__field(graph: A) @join__field(graph: B, external: true)
+  nameInB: String! @join__field(graph: B, requires: "name")
+}
+type B @join__type(graph: B, key: "id") {
+  id: ID!
+  a: [A!]!
+}
+type CompositeID @join__type(graph: A) @join__type(graph: B) {
+  one: ID!
+  two: ID!
+  three: ID!
+}
+"#;
+
+/// `A` has four keys, each subgraph resolving it by a different one: `a` only by
+/// `id`, `b` only by `id compositeId { two three }`.
+#[tokio::test]
+async fn keys_mashup() {
+    let composed = Scenario::compose(keys_mashup_subgraphs()).await;
+    check_keys_mashup(&composed).await;
+    let federation = Scenario::start(keys_mashup_subgraphs(), KEYS_MASHUP).await;
+    check_keys_mashup(&federation).await;
+}
+
+async fn check_keys_mashup(s: &Scenario) {
+    check(
+        s,
+        "{ b { id a { id name nameInB } } }",
+        json!({"b": {"id": "100", "a": [{"id": "1", "name": "a.1", "nameInB": "b.a.nameInB a.1"}]}}),
+        false,
+    )
+    .await;
+}
+
+fn keys_mashup_subgraphs() -> Vec<Subgraph> {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+        type A
+          @key(fields: "id", resolvable: true)
+          @key(fields: "pId", resolvable: false)
+          @key(fields: "compositeId { one two }", resolvable: false)
+          @key(fields: "id compositeId { two three }", resolvable: false)
+        { id: ID! pId: ID! compositeId: CompositeID! name: String! }
+        type CompositeID { one: ID! two: ID! three: ID! }
+        "#,
+    )
+    .entity(|repr| Ok(mashup_a(&repr["id"])));
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@requires", "@external"])
+        type Query { b: B }
+        type B @key(fields: "id") { id: ID! a: [A!]! }
+        type A
+          @key(fields: "compositeId { one two }", resolvable: false)
+          @key(fields: "id compositeId { two three }", resolvable: true)
+          @key(fields: "pId", resolvable: false)
+          @key(fields: "id", resolvable: false)
+        {
+          id: ID!
+          pId: ID!
+          compositeId: CompositeID!
+          name: String! @external
+          nameInB: String! @requires(fields: "name")
+        }
+        type CompositeID { one: ID! two: ID! three: ID! }
+        "#,
+    )
+    .query(json!({"b": {"id": "100", "a": ["1"]}}))
+    .resolve(|call| match (call.type_name, call.field) {
+        ("B", "a") => Some(Ok(json!(
+            call.parent["a"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|id| {
+                    let mut a = mashup_a(id);
+                    a.as_object_mut().map(|m| m.remove("name"));
+                    a
+                })
+                .collect::<Vec<_>>()
+        ))),
+        ("A", "nameInB") => Some(match call.parent["name"].as_str() {
+            Some(name) => Ok(json!(format!("b.a.nameInB {name}"))),
+            None => Err("A.name was not provided".into()),
+        }),
+        _ => None,
+    })
+    .entity(|repr| {
+        let mut a = mashup_a(&repr["id"]);
+        if let Some(map) = a.as_object_mut() {
+            match repr.get("name") {
+                Some(name) => map.insert("name".into(), name.clone()),
+                None => map.remove("name"),
+            };
+        }
+        Ok(a)
+    });
+    vec![a, b]
+}
+
+// null-keys ------------------------------------------------------------------
+
+fn null_key_books() -> Value {
+    json!([
+        {"id": "1", "upc": "b1", "author": {"id": "a1", "name": "Alice"}},
+        {"id": "2", "upc": "b2", "author": {"id": "a2", "name": "Bob"}},
+        {"id": "3", "upc": "b3", "author": {"id": "a3", "name": "Jack"}}
+    ])
+}
+
+/// `a` knows books by `upc`, `c` their authors by `id`; only `b` maps one key to
+/// the other, and it does not know `b3`: that book's author must read null.
+#[tokio::test]
+async fn null_keys() {
+    let a = Subgraph::federated(
+        "a",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { bookContainers: [BookContainer] }
+        type BookContainer { book: Book }
+        type Book @key(fields: "upc") { upc: ID! }
+        "#,
+    )
+    .query(json!({"bookContainers": null_key_books()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| json!({"book": {"upc": b["upc"]}}))
+        .collect::<Vec<_>>()}))
+    .entity(|repr| {
+        let book = find(null_key_books(), "upc", &repr["upc"]);
+        if book.is_null() {
+            return Err("Invalid reference".into());
+        }
+        Ok(json!({"upc": book["upc"]}))
+    });
+    let b = Subgraph::federated(
+        "b",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Book @key(fields: "id") @key(fields: "upc") { id: ID! upc: ID! }
+        "#,
+    )
+    .entity(|repr| {
+        let book = match repr.get("upc") {
+            Some(upc) => find(null_key_books(), "upc", upc),
+            None => find(null_key_books(), "id", &repr["id"]),
+        };
+        if book.is_null() {
+            return Err("Invalid reference".into());
+        }
+        // `b` does not know the third book.
+        Ok(if book["id"] == "3" {
+            Value::Null
+        } else {
+            json!({"id": book["id"], "upc": book["upc"]})
+        })
+    });
+    let c = Subgraph::federated(
+        "c",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Book @key(fields: "id") { id: ID! author: Author }
+        type Author { id: ID! name: String }
+        "#,
+    )
+    .entity(|repr| {
+        let book = find(null_key_books(), "id", &repr["id"]);
+        if book.is_null() {
+            return Err("Invalid reference".into());
+        }
+        Ok(json!({"id": book["id"], "author": book["author"]}))
+    });
+    let s = Scenario::compose(vec![a, b, c]).await;
+    check(
+        &s,
+        "{ bookContainers { book { upc author { name } } } }",
+        json!({"bookContainers": [
+            {"book": {"upc": "b1", "author": {"name": "Alice"}}},
+            {"book": {"upc": "b2", "author": {"name": "Bob"}}},
+            {"book": {"upc": "b3", "author": null}}
+        ]}),
         false,
     )
     .await;

@@ -30,6 +30,44 @@ use crate::validate::ValidOperation;
 pub struct ProjectionSchema<'a> {
     pub schema: &'a Valid<Schema>,
     pub implementers: &'a HashMap<Name, Implementers>,
+    /// See [`interface_stand_ins`].
+    pub stand_ins: &'a HashMap<Name, ObjectType>,
+}
+
+/// For each interface without any object implementation in the API schema (an
+/// entity interface whose implementations live only behind `@interfaceObject`s
+/// and non-resolvable keys), an object type with its name and fields: a value of
+/// that interface is projected through it (its fields and fragments on the
+/// interface apply; no concrete type could).
+pub fn interface_stand_ins(
+    schema: &Schema,
+    implementers: &HashMap<Name, Implementers>,
+) -> HashMap<Name, ObjectType> {
+    schema
+        .types
+        .iter()
+        .filter_map(|(name, ty)| match ty {
+            ExtendedType::Interface(def)
+                if implementers
+                    .get(name)
+                    .is_none_or(|found| found.objects.is_empty()) =>
+            {
+                let mut implements = def.implements_interfaces.clone();
+                implements.insert(name.clone().into());
+                Some((
+                    name.clone(),
+                    ObjectType {
+                        description: None,
+                        name: name.clone(),
+                        implements_interfaces: implements,
+                        directives: Default::default(),
+                        fields: def.fields.clone(),
+                    },
+                ))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Runs the client's operation over `data`. Returns the response `data` as a
@@ -58,6 +96,7 @@ pub fn project(
     let mut projector = Projector {
         schema: ctx.schema,
         implementers: ctx.implementers,
+        stand_ins: ctx.stand_ins,
         document: &operation.document,
         variables: &operation.variables,
         out: Vec::with_capacity(4096),
@@ -134,6 +173,7 @@ type CollectKey<'a> = (Vec<usize>, &'a str);
 struct Projector<'a> {
     schema: &'a Valid<Schema>,
     implementers: &'a HashMap<Name, Implementers>,
+    stand_ins: &'a HashMap<Name, ObjectType>,
     document: &'a Valid<ExecutableDocument>,
     variables: &'a JsonMap,
     out: Vec<u8>,
@@ -320,6 +360,11 @@ impl<'a> Projector<'a> {
         let resolved = concrete_type(self.schema, self.implementers, map, ty_name);
         match ty_def {
             ExtendedType::Interface(_) | ExtendedType::Union(_) => {
+                if resolved == ty_name.as_str()
+                    && let Some(stand_in) = self.stand_ins.get(ty_name)
+                {
+                    return Ok(stand_in);
+                }
                 let Some(object_def) = self.schema.get_object(resolved) else {
                     return Err(self.field_error(
                         format!("resolver returned an object of type {resolved} not defined in the schema"),
@@ -707,9 +752,11 @@ mod tests {
     fn run(query: &str, data: serde_json::Value) -> serde_json::Value {
         let schema = Schema::parse_and_validate(SDL, "s.graphql").expect("schema");
         let implementers = schema.implementers_map();
+        let stand_ins = interface_stand_ins(&schema, &implementers);
         let ctx = ProjectionSchema {
             schema: &schema,
             implementers: &implementers,
+            stand_ins: &stand_ins,
         };
         let limits = LimitsConfig::default();
         let ast = crate::parse::parse(query, &limits).expect("parse");
@@ -780,13 +827,49 @@ mod tests {
     }
 
     #[test]
+    fn an_interface_without_implementations_projects_its_own_fields() {
+        const ORPHAN: &str = "type Query { node: Node } interface Node { id: ID! field: String }";
+        let schema = Schema::parse_and_validate(ORPHAN, "o.graphql").expect("schema");
+        let implementers = schema.implementers_map();
+        let stand_ins = interface_stand_ins(&schema, &implementers);
+        let ctx = ProjectionSchema {
+            schema: &schema,
+            implementers: &implementers,
+            stand_ins: &stand_ins,
+        };
+        let limits = LimitsConfig::default();
+        let data: JsonValue =
+            serde_json::from_value(serde_json::json!({"node": {"id": "n1", "field": "f"}}))
+                .expect("json");
+        for (query, expected) in [
+            (
+                "{ node { id field } }",
+                r#"{"node":{"id":"n1","field":"f"}}"#,
+            ),
+            ("{ node { ... on Node { id } } }", r#"{"node":{"id":"n1"}}"#),
+        ] {
+            let ast = crate::parse::parse(query, &limits).expect("parse");
+            let op = crate::validate::validate(&schema, ast, None, &JsonMap::new(), &limits, true)
+                .expect("valid");
+            let (out, errors) = project(&ctx, &op, &data, true);
+            assert!(errors.is_empty(), "{query}: {errors:?}");
+            assert_eq!(
+                String::from_utf8(out.expect("data")).expect("utf8"),
+                expected
+            );
+        }
+    }
+
+    #[test]
     fn integral_floats_are_floats() {
         const FLOATS: &str = "type Query { price: Float, prices: [Float!]! }";
         let schema = Schema::parse_and_validate(FLOATS, "f.graphql").expect("schema");
         let implementers = schema.implementers_map();
+        let stand_ins = interface_stand_ins(&schema, &implementers);
         let ctx = ProjectionSchema {
             schema: &schema,
             implementers: &implementers,
+            stand_ins: &stand_ins,
         };
         let limits = LimitsConfig::default();
         let data: JsonValue =
@@ -902,9 +985,11 @@ mod equivalence {
     fn both(query: &str) -> (String, String) {
         let schema = Schema::parse_and_validate(SDL, "s.graphql").expect("schema");
         let implementers = schema.implementers_map();
+        let stand_ins = interface_stand_ins(&schema, &implementers);
         let ctx = ProjectionSchema {
             schema: &schema,
             implementers: &implementers,
+            stand_ins: &stand_ins,
         };
         let limits = LimitsConfig::default();
         let ast = crate::parse::parse(query, &limits).expect("parse");

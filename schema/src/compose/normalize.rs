@@ -215,6 +215,7 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                 }
                 // join v0.2's @join__owner is not part of join v0.3.
                 o.directives.0.retain(|d| d.name != "join__owner");
+                mark_external_key_fields(o, subgraphs, &graph_values)?;
                 if let Some(kind) = root_types.get(o.name.as_str()) {
                     for subgraph in subgraphs {
                         if !subgraph.root_operations.contains(kind) {
@@ -242,6 +243,7 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                 if let Some(description) = owner_description(&i.name, subgraphs) {
                     i.description = description.map(|d| Node::new_str(&d));
                 }
+                add_interface_object_types(i, subgraphs, &graph_values)?;
                 out.definitions
                     .push(Definition::InterfaceTypeDefinition(interface));
                 continue;
@@ -310,6 +312,131 @@ fn join_type(graph: &Name) -> Result<Node<Directive>, String> {
             value: Node::new(Value::Enum(graph.clone())),
         })],
     }))
+}
+
+/// The `graph:` of a `@join__type`/`@join__field`.
+fn graph_of(directive: &Directive) -> Option<&Name> {
+    match directive.specified_argument_by_name("graph")?.as_ref() {
+        Value::Enum(graph) => Some(graph),
+        _ => None,
+    }
+}
+
+fn argument(arg: &str, value: Value) -> Result<Node<Argument>, String> {
+    Ok(Node::new(Argument {
+        name: name(arg)?,
+        value: Node::new(value),
+    }))
+}
+
+/// graphql-composition composes a key field that a subgraph marks `@external`
+/// as resolvable there; Federation composition keeps `external: true` (the
+/// subgraph only references the entity and cannot resolve the field, e.g. the
+/// `id` of a shared interface's implementation it does not own). Once one
+/// subgraph's `@join__field` is explicit, every subgraph's must be.
+fn mark_external_key_fields(
+    object: &mut apollo_compiler::ast::ObjectTypeDefinition,
+    subgraphs: &[Prepared],
+    graph_values: &HashMap<String, Name>,
+) -> Result<(), String> {
+    let mut type_graphs: Vec<Name> = Vec::new();
+    for join in object.directives.get_all("join__type") {
+        if let Some(graph) = graph_of(join)
+            && !type_graphs.contains(graph)
+        {
+            type_graphs.push(graph.clone());
+        }
+    }
+    for field in &mut object.fields {
+        let key = (object.name.to_string(), field.name.to_string());
+        let external: Vec<&Name> = subgraphs
+            .iter()
+            .filter(|s| s.external_key_fields.contains(&key))
+            .filter_map(|s| graph_values.get(&s.name))
+            .collect();
+        if external.is_empty() {
+            continue;
+        }
+        let f = field.make_mut();
+        if f.directives.get("join__field").is_none() {
+            for graph in &type_graphs {
+                let mut arguments = vec![argument("graph", Value::Enum(graph.clone()))?];
+                if external.contains(&graph) {
+                    arguments.push(argument("external", Value::Boolean(true))?);
+                }
+                f.directives.0.push(Node::new(Directive {
+                    name: name("join__field")?,
+                    arguments,
+                }));
+            }
+            continue;
+        }
+        for graph in external {
+            let existing = f
+                .directives
+                .0
+                .iter_mut()
+                .find(|d| d.name == "join__field" && graph_of(d) == Some(graph));
+            match existing {
+                Some(directive) => {
+                    let d = directive.make_mut();
+                    d.arguments.retain(|a| a.name != "external");
+                    d.arguments
+                        .push(argument("external", Value::Boolean(true))?);
+                }
+                None => f.directives.0.push(Node::new(Directive {
+                    name: name("join__field")?,
+                    arguments: vec![
+                        argument("graph", Value::Enum(graph.clone()))?,
+                        argument("external", Value::Boolean(true))?,
+                    ],
+                })),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// graphql-composition records an `@interfaceObject` only through its
+/// resolvable keys; a subgraph whose interface object has only
+/// `resolvable: false` keys then has no `@join__type` on the interface at all,
+/// and the planner cannot start from that subgraph's fields of that type.
+fn add_interface_object_types(
+    interface: &mut apollo_compiler::ast::InterfaceTypeDefinition,
+    subgraphs: &[Prepared],
+    graph_values: &HashMap<String, Name>,
+) -> Result<(), String> {
+    for subgraph in subgraphs {
+        let Some(graph) = graph_values.get(&subgraph.name) else {
+            continue;
+        };
+        let Some((_, keys)) = subgraph
+            .interface_objects
+            .iter()
+            .find(|(t, _)| t == interface.name.as_str())
+        else {
+            continue;
+        };
+        if interface
+            .directives
+            .get_all("join__type")
+            .any(|j| graph_of(j) == Some(graph))
+        {
+            continue;
+        }
+        for (fields, resolvable) in keys {
+            interface.directives.0.push(Node::new(Directive {
+                name: name("join__type")?,
+                arguments: vec![
+                    argument("graph", Value::Enum(graph.clone()))?,
+                    argument("key", Value::String(fields.clone()))?,
+                    argument("isInterfaceObject", Value::Boolean(true))?,
+                    argument("resolvable", Value::Boolean(*resolvable))?,
+                ],
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// Every directive list of a type-system document (types, fields, arguments, enum

@@ -24,6 +24,12 @@ pub(crate) struct Prepared {
     /// Object and interface types: number of fields this subgraph resolves (not
     /// `@external`) and the description it gives, to pick the owner's description.
     pub type_docs: HashMap<String, (usize, Option<String>)>,
+    /// `(type, field)`: key fields this subgraph marks `@external` on a type it
+    /// defines (not an extension: there `@external` on a key field is only the
+    /// Federation 1 way of referencing it). The subgraph cannot resolve them.
+    pub external_key_fields: HashSet<(String, String)>,
+    /// `@interfaceObject` types and their keys (`fields`, `resolvable`).
+    pub interface_objects: Vec<(String, Vec<(String, bool)>)>,
     /// Warnings and errors found here.
     pub diagnostics: Vec<CompositionDiagnostic>,
 }
@@ -98,6 +104,11 @@ impl FederationNames {
         names
     }
 
+    /// Whether the subgraph links the Federation 2 spec.
+    pub(crate) fn is_federation_2(&self) -> bool {
+        self.prefix.is_some()
+    }
+
     /// The local name of a federation directive such as `inaccessible`.
     pub(crate) fn local(&self, spec_name: &str) -> String {
         if let Some(alias) = self.imports.get(spec_name) {
@@ -130,7 +141,10 @@ pub(crate) fn prepare(
     check_overrides(&doc, &fed, name, all_names, &mut diagnostics);
     let root_operations = root_operations_with_fields(&doc);
     let type_docs = type_docs(&doc, &fed);
-    let changed = make_inaccessible_explicit(&mut doc, &fed);
+    let external_key_fields = external_key_fields(&doc, &fed);
+    let interface_objects = interface_objects(&doc, &fed);
+    let shared = make_nested_key_fields_shareable(&mut doc, &fed);
+    let changed = make_inaccessible_explicit(&mut doc, &fed) || shared;
     let sdl = if changed {
         doc.to_string()
     } else {
@@ -141,8 +155,232 @@ pub(crate) fn prepare(
         sdl,
         root_operations,
         type_docs,
+        external_key_fields,
+        interface_objects,
         diagnostics,
     })
+}
+
+/// The `fields` and `resolvable` of each `@key` in `directives`.
+fn keys(directives: &DirectiveList, fed: &FederationNames) -> Vec<(String, bool)> {
+    directives
+        .get_all(&fed.local("key"))
+        .filter_map(|key| {
+            let fields = key.specified_argument_by_name("fields")?.as_str()?;
+            let resolvable = !matches!(
+                key.specified_argument_by_name("resolvable")
+                    .map(|v| v.as_ref()),
+                Some(Value::Boolean(false))
+            );
+            Some((fields.to_string(), resolvable))
+        })
+        .collect()
+}
+
+/// The top-level field names of a field set (`"id owner { id }"` → `id`, `owner`).
+fn top_level_fields(field_set: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    let mut in_arguments = 0usize;
+    for c in field_set.chars().chain(std::iter::once(' ')) {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '(' => in_arguments += 1,
+            ')' => in_arguments = in_arguments.saturating_sub(1),
+            c if (c.is_ascii_alphanumeric() || c == '_') && depth == 0 && in_arguments == 0 => {
+                current.push(c);
+                continue;
+            }
+            _ => {}
+        }
+        if !current.is_empty() {
+            names.push(std::mem::take(&mut current));
+        }
+    }
+    names
+}
+
+/// A field of a key's field set and its sub-selection.
+struct KeyField {
+    name: String,
+    children: Vec<KeyField>,
+}
+
+/// Parses a field set (`"id owner { id kind }"`), skipping arguments.
+fn key_field_tree(field_set: &str) -> Vec<KeyField> {
+    fn level(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Vec<KeyField> {
+        let mut fields: Vec<KeyField> = Vec::new();
+        let mut current = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                c if c.is_ascii_alphanumeric() || c == '_' => {
+                    current.push(c);
+                    continue;
+                }
+                '(' => {
+                    for c in chars.by_ref() {
+                        if c == ')' {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if !current.is_empty() {
+                fields.push(KeyField {
+                    name: std::mem::take(&mut current),
+                    children: Vec::new(),
+                });
+            }
+            match c {
+                '{' => {
+                    let children = level(chars);
+                    if let Some(last) = fields.last_mut() {
+                        last.children = children;
+                    }
+                }
+                '}' => return fields,
+                _ => {}
+            }
+        }
+        if !current.is_empty() {
+            fields.push(KeyField {
+                name: current,
+                children: Vec::new(),
+            });
+        }
+        fields
+    }
+    level(&mut field_set.chars().peekable())
+}
+
+/// Federation treats every field of a key's field set as shareable, nested ones
+/// too (`@key(fields: "id compositeId { one two }")` makes `CompositeID.one` and
+/// `.two` shareable); graphql-composition only the key's top-level fields. Marks
+/// the nested ones `@shareable` (Federation 2 subgraphs).
+fn make_nested_key_fields_shareable(doc: &mut Document, fed: &FederationNames) -> bool {
+    if !fed.is_federation_2() {
+        return false;
+    }
+    let shareable = fed.local("shareable");
+    let Ok(directive_name) = Name::new(&shareable) else {
+        return false;
+    };
+    // Field types (named type) of object and interface types.
+    let mut field_types: HashMap<(String, String), String> = HashMap::new();
+    for (type_name, field) in object_fields(doc) {
+        field_types.insert(
+            (type_name.to_string(), field.name.to_string()),
+            field.ty.inner_named_type().to_string(),
+        );
+    }
+    fn collect(
+        parent: &str,
+        fields: &[KeyField],
+        field_types: &HashMap<(String, String), String>,
+        marks: &mut HashSet<(String, String)>,
+    ) {
+        for field in fields.iter().filter(|f| !f.children.is_empty()) {
+            let Some(child_type) = field_types.get(&(parent.to_string(), field.name.clone()))
+            else {
+                continue;
+            };
+            for child in &field.children {
+                marks.insert((child_type.clone(), child.name.clone()));
+            }
+            collect(child_type, &field.children, field_types, marks);
+        }
+    }
+    let mut marks: HashSet<(String, String)> = HashSet::new();
+    for definition in &doc.definitions {
+        let (name, directives) = match definition {
+            Definition::ObjectTypeDefinition(d) => (&d.name, &d.directives),
+            Definition::ObjectTypeExtension(d) => (&d.name, &d.directives),
+            Definition::InterfaceTypeDefinition(d) => (&d.name, &d.directives),
+            _ => continue,
+        };
+        for (fields, _) in keys(directives, fed) {
+            collect(name, &key_field_tree(&fields), &field_types, &mut marks);
+        }
+    }
+    if marks.is_empty() {
+        return false;
+    }
+    let mut changed = false;
+    for definition in doc.definitions.iter_mut() {
+        let (name, fields) = match definition {
+            Definition::ObjectTypeDefinition(d) => {
+                let name = d.name.to_string();
+                (name, &mut d.make_mut().fields)
+            }
+            Definition::ObjectTypeExtension(d) => {
+                let name = d.name.to_string();
+                (name, &mut d.make_mut().fields)
+            }
+            _ => continue,
+        };
+        for field in fields.iter_mut() {
+            if marks.contains(&(name.clone(), field.name.to_string()))
+                && field.directives.get(&shareable).is_none()
+            {
+                field.make_mut().directives.0.push(Node::new(Directive {
+                    name: directive_name.clone(),
+                    arguments: Vec::new(),
+                }));
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// See [`Prepared::external_key_fields`]. Federation 2 subgraphs only: Federation
+/// 1 marks key fields `@external` wherever it references a type.
+fn external_key_fields(doc: &Document, fed: &FederationNames) -> HashSet<(String, String)> {
+    let mut found = HashSet::new();
+    if !fed.is_federation_2() {
+        return found;
+    }
+    let external = fed.local("external");
+    let extends = fed.local("extends");
+    for definition in &doc.definitions {
+        let Definition::ObjectTypeDefinition(d) = definition else {
+            continue;
+        };
+        if d.directives.get(&extends).is_some() {
+            continue;
+        }
+        let key_fields: HashSet<String> = keys(&d.directives, fed)
+            .iter()
+            .flat_map(|(fields, _)| top_level_fields(fields))
+            .collect();
+        for field in &d.fields {
+            if field.directives.get(&external).is_some() && key_fields.contains(field.name.as_str())
+            {
+                found.insert((d.name.to_string(), field.name.to_string()));
+            }
+        }
+    }
+    found
+}
+
+/// See [`Prepared::interface_objects`].
+fn interface_objects(doc: &Document, fed: &FederationNames) -> Vec<(String, Vec<(String, bool)>)> {
+    let interface_object = fed.local("interfaceObject");
+    doc.definitions
+        .iter()
+        .filter_map(|definition| {
+            let (name, directives) = match definition {
+                Definition::ObjectTypeDefinition(d) => (&d.name, &d.directives),
+                Definition::ObjectTypeExtension(d) => (&d.name, &d.directives),
+                _ => return None,
+            };
+            directives.get(&interface_object)?;
+            Some((name.to_string(), keys(directives, fed)))
+        })
+        .collect()
 }
 
 fn type_docs(doc: &Document, fed: &FederationNames) -> HashMap<String, (usize, Option<String>)> {
