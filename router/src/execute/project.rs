@@ -737,10 +737,54 @@ impl ObjectValue for DataObject<'_> {
     }
 }
 
+/// A schema ready for projection tests: operations validated against it and
+/// projected over JSON data, by the fast path or the spec executor.
+#[cfg(test)]
+struct Fixture {
+    schema: Valid<Schema>,
+    implementers: HashMap<Name, Implementers>,
+    stand_ins: HashMap<Name, ObjectType>,
+}
+
+#[cfg(test)]
+impl Fixture {
+    fn new(sdl: &str) -> Self {
+        let schema = Schema::parse_and_validate(sdl, "schema.graphql").expect("schema");
+        let implementers = schema.implementers_map();
+        let stand_ins = interface_stand_ins(&schema, &implementers);
+        Fixture {
+            schema,
+            implementers,
+            stand_ins,
+        }
+    }
+
+    fn ctx(&self) -> ProjectionSchema<'_> {
+        ProjectionSchema {
+            schema: &self.schema,
+            implementers: &self.implementers,
+            stand_ins: &self.stand_ins,
+        }
+    }
+
+    fn operation(&self, query: &str) -> ValidOperation {
+        let limits = crate::config::LimitsConfig::default();
+        let ast = crate::parse::parse(query, &limits).expect("parse");
+        crate::validate::validate(&self.schema, ast, None, &JsonMap::new(), &limits, true)
+            .expect("valid")
+    }
+
+    /// The fast path's `data` (as text) and errors.
+    fn project(&self, query: &str, data: &JsonValue) -> (Option<String>, Vec<GraphQLError>) {
+        let (out, errors) = project(&self.ctx(), &self.operation(query), data, true);
+        let out = out.map(|bytes| String::from_utf8(bytes).expect("utf-8"));
+        (out, errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::LimitsConfig;
 
     const SDL: &str = r#"
         type Query { me: User, users: [User!]!, node: Node, strict: User! }
@@ -750,22 +794,10 @@ mod tests {
     "#;
 
     fn run(query: &str, data: serde_json::Value) -> serde_json::Value {
-        let schema = Schema::parse_and_validate(SDL, "s.graphql").expect("schema");
-        let implementers = schema.implementers_map();
-        let stand_ins = interface_stand_ins(&schema, &implementers);
-        let ctx = ProjectionSchema {
-            schema: &schema,
-            implementers: &implementers,
-            stand_ins: &stand_ins,
-        };
-        let limits = LimitsConfig::default();
-        let ast = crate::parse::parse(query, &limits).expect("parse");
-        let op = crate::validate::validate(&schema, ast, None, &JsonMap::new(), &limits, true)
-            .expect("valid");
         let data: JsonValue = serde_json::from_value(data).expect("json");
-        let (data, errors) = project(&ctx, &op, &data, true);
+        let (data, errors) = Fixture::new(SDL).project(query, &data);
         let data: serde_json::Value = data
-            .map(|bytes| serde_json::from_slice(&bytes).expect("projection writes JSON"))
+            .map(|text| serde_json::from_str(&text).expect("projection writes JSON"))
             .unwrap_or_default();
         serde_json::json!({
             "data": data,
@@ -829,15 +861,7 @@ mod tests {
     #[test]
     fn an_interface_without_implementations_projects_its_own_fields() {
         const ORPHAN: &str = "type Query { node: Node } interface Node { id: ID! field: String }";
-        let schema = Schema::parse_and_validate(ORPHAN, "o.graphql").expect("schema");
-        let implementers = schema.implementers_map();
-        let stand_ins = interface_stand_ins(&schema, &implementers);
-        let ctx = ProjectionSchema {
-            schema: &schema,
-            implementers: &implementers,
-            stand_ins: &stand_ins,
-        };
-        let limits = LimitsConfig::default();
+        let fixture = Fixture::new(ORPHAN);
         let data: JsonValue =
             serde_json::from_value(serde_json::json!({"node": {"id": "n1", "field": "f"}}))
                 .expect("json");
@@ -848,30 +872,16 @@ mod tests {
             ),
             ("{ node { ... on Node { id } } }", r#"{"node":{"id":"n1"}}"#),
         ] {
-            let ast = crate::parse::parse(query, &limits).expect("parse");
-            let op = crate::validate::validate(&schema, ast, None, &JsonMap::new(), &limits, true)
-                .expect("valid");
-            let (out, errors) = project(&ctx, &op, &data, true);
+            let (out, errors) = fixture.project(query, &data);
             assert!(errors.is_empty(), "{query}: {errors:?}");
-            assert_eq!(
-                String::from_utf8(out.expect("data")).expect("utf8"),
-                expected
-            );
+            assert_eq!(out.as_deref(), Some(expected));
         }
     }
 
     #[test]
     fn integral_floats_are_floats() {
         const FLOATS: &str = "type Query { price: Float, prices: [Float!]! }";
-        let schema = Schema::parse_and_validate(FLOATS, "f.graphql").expect("schema");
-        let implementers = schema.implementers_map();
-        let stand_ins = interface_stand_ins(&schema, &implementers);
-        let ctx = ProjectionSchema {
-            schema: &schema,
-            implementers: &implementers,
-            stand_ins: &stand_ins,
-        };
-        let limits = LimitsConfig::default();
+        let fixture = Fixture::new(FLOATS);
         let data: JsonValue =
             serde_json::from_value(serde_json::json!({"price": 1, "prices": [2, 2.5, -3]}))
                 .expect("json");
@@ -879,13 +889,9 @@ mod tests {
             "{ price prices }",
             "{ price prices __schema { queryType { name } } }",
         ] {
-            let ast = crate::parse::parse(query, &limits).expect("parse");
-            let op = crate::validate::validate(&schema, ast, None, &JsonMap::new(), &limits, true)
-                .expect("valid");
-            let (data, errors) = project(&ctx, &op, &data, true);
+            let (data, errors) = fixture.project(query, &data);
             assert!(errors.is_empty(), "{query}: {errors:?}");
-            let data: serde_json::Value =
-                serde_json::from_slice(&data.expect("data")).expect("json");
+            let data: serde_json::Value = serde_json::from_str(&data.expect("data")).expect("json");
             assert_eq!(data["price"].as_f64(), Some(1.0), "{query}");
             let prices: Vec<Option<f64>> = data["prices"]
                 .as_array()
@@ -914,7 +920,6 @@ mod tests {
 #[cfg(test)]
 mod equivalence {
     use super::*;
-    use crate::config::LimitsConfig;
 
     const SDL: &str = r#"
         type Query {
@@ -983,22 +988,12 @@ mod equivalence {
     ];
 
     fn both(query: &str) -> (String, String) {
-        let schema = Schema::parse_and_validate(SDL, "s.graphql").expect("schema");
-        let implementers = schema.implementers_map();
-        let stand_ins = interface_stand_ins(&schema, &implementers);
-        let ctx = ProjectionSchema {
-            schema: &schema,
-            implementers: &implementers,
-            stand_ins: &stand_ins,
-        };
-        let limits = LimitsConfig::default();
-        let ast = crate::parse::parse(query, &limits).expect("parse");
-        let op = crate::validate::validate(&schema, ast, None, &JsonMap::new(), &limits, true)
-            .expect("valid");
+        let fixture = Fixture::new(SDL);
         let data: JsonValue = serde_json::from_str(DATA).expect("json");
-        let (fast, fast_errors) = project(&ctx, &op, &data, true);
+        let (fast, fast_errors) = fixture.project(query, &data);
         let map = data.as_object().expect("object");
-        let (reference, reference_errors) = project_with_executor(&ctx, &op, map, true);
+        let (reference, reference_errors) =
+            project_with_executor(&fixture.ctx(), &fixture.operation(query), map, true);
         let render = |data: Option<String>, errors: &[GraphQLError]| {
             format!(
                 "data: {}\nerrors: {}",
@@ -1007,10 +1002,7 @@ mod equivalence {
             )
         };
         (
-            render(
-                fast.map(|b| String::from_utf8(b).expect("utf-8")),
-                &fast_errors,
-            ),
+            render(fast, &fast_errors),
             render(
                 reference.map(|m| serde_json::to_string(&m).expect("json")),
                 &reference_errors,
