@@ -1,5 +1,6 @@
-//! Criterion benchmarks for the router's hot paths: a plan-cache hit and
-//! merging subgraph responses into the response tree.
+//! Criterion benchmarks for the router's hot paths: a plan-cache hit, merging
+//! subgraph responses into the response tree, and projecting the merged tree
+//! onto the client's operation as response bytes.
 //!
 //! `cargo bench -p tessera-router --bench hot_paths`
 
@@ -7,8 +8,10 @@ use std::hint::black_box;
 
 use apollo_compiler::response::JsonValue;
 use criterion::{Criterion, criterion_group, criterion_main};
+use tessera_router::config::LimitsConfig;
 use tessera_router::config::PlannerConfig;
 use tessera_router::execute::merge::deep_merge;
+use tessera_router::execute::project::{ProjectionSchema, interface_stand_ins, project};
 use tessera_router::plan::QueryPlanner;
 
 const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
@@ -48,7 +51,7 @@ fn responses(n: usize) -> (JsonValue, JsonValue) {
     let stock: Vec<serde_json::Value> = (0..n)
         .map(|i| {
             serde_json::json!({"node": {"lines": (0..3).map(|l| serde_json::json!({
-                "product": {"stock": (i * 7 + l) % 40, "weightGrams": 1200, "warehouseZone": "EU-1"}
+                "product": {"stock": (i * 7 + l) % 40, "weightGrams": 1200, "warehouseZone": "EU-1", "shippingEstimateCents": 500 + l}
             })).collect::<Vec<_>>()}})
         })
         .collect();
@@ -75,5 +78,41 @@ fn merge_responses(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, plan_cache_hit, merge_responses);
+fn project_response(c: &mut Criterion) {
+    let supergraph = tessera_schema::Supergraph::parse(SUPERGRAPH).expect("supergraph");
+    let api = tessera_schema::api_schema(&supergraph).expect("api schema");
+    let implementers = api.implementers_map();
+    let stand_ins = interface_stand_ins(&api, &implementers);
+    let ctx = ProjectionSchema {
+        schema: &api,
+        implementers: &implementers,
+        stand_ins: &stand_ins,
+    };
+    let limits = LimitsConfig::default();
+    let document = tessera_router::parse::parse(OPERATION, &limits).expect("parse");
+    let operation = tessera_router::validate::validate(
+        &api,
+        document,
+        Some("MyOrders"),
+        &Default::default(),
+        &limits,
+        true,
+    )
+    .expect("valid");
+    for n in [10, 100] {
+        let (mut data, patch) = responses(n);
+        deep_merge(&mut data, patch);
+        let (bytes, errors) = project(&ctx, &operation, &data, false);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(bytes.is_some_and(|b| b.len() > n * 100));
+        c.bench_function(&format!("project_{n}_orders"), |b| {
+            b.iter(|| {
+                let (bytes, errors) = project(&ctx, &operation, black_box(&data), false);
+                black_box((bytes.map(|b| b.len()), errors.len()))
+            })
+        });
+    }
+}
+
+criterion_group!(benches, plan_cache_hit, merge_responses, project_response);
 criterion_main!(benches);

@@ -164,6 +164,9 @@ struct CollectedField<'a> {
     ty: &'a Type,
     /// The object type's own field type (drives nullability of the field itself).
     def_ty: &'a Type,
+    /// The definition of `ty`'s named type, looked up once here rather than for
+    /// every value (`None`: not in the schema).
+    named: Option<&'a ExtendedType>,
     is_typename: bool,
 }
 
@@ -207,7 +210,7 @@ impl<'a> Projector<'a> {
             }
             self.path.push(Segment::Key(field.key));
             let start = self.out.len();
-            let result = self.complete(field.ty, map.get(field.key), &field.fields);
+            let result = self.complete(field.ty, field.named, map.get(field.key), &field.fields);
             let result = self.nullify(field.def_ty, start, result);
             self.path.pop();
             result?;
@@ -265,6 +268,7 @@ impl<'a> Projector<'a> {
     fn complete(
         &mut self,
         ty: &'a Type,
+        named: Option<&'a ExtendedType>,
         value: Option<&'a JsonValue>,
         fields: &[&'a Field],
     ) -> Result<(), PropagateNull> {
@@ -279,7 +283,7 @@ impl<'a> Projector<'a> {
         // An enum value clients cannot see (`@inaccessible`, or known only to the
         // subgraph) must not leak: it reads as null, silently (as the federation
         // gateway audit expects); a non-null position then propagates as usual.
-        let value = value.filter(|v| !self.is_hidden_enum_value(ty, v));
+        let value = value.filter(|v| !is_hidden_enum_value(ty, named, v));
         let Some(value) = value else {
             if ty.is_non_null() {
                 return Err(self.field_error(format!("non-null type {ty} resolved to null"), field));
@@ -299,7 +303,7 @@ impl<'a> Projector<'a> {
                 }
                 self.path.push(Segment::Index(index));
                 let start = self.out.len();
-                let result = self.complete(item_type, Some(item), fields);
+                let result = self.complete(item_type, named, Some(item), fields);
                 let result = self.nullify(item_type, start, result);
                 self.path.pop();
                 if result.is_err() {
@@ -319,7 +323,7 @@ impl<'a> Projector<'a> {
             }
             Type::Named(name) | Type::NonNullNamed(name) => name,
         };
-        let Some(ty_def) = self.schema.types.get(ty_name) else {
+        let Some(ty_def) = named else {
             return Err(self.field_error(format!("undefined type {ty_name}"), field));
         };
         match (value, ty_def) {
@@ -332,19 +336,6 @@ impl<'a> Projector<'a> {
                 self.object(object_type, map, &sets)
             }
             (leaf, _) => self.leaf(leaf, ty_name, ty_def, field),
-        }
-    }
-
-    /// Whether `value` stands where an enum value is expected but is not one the
-    /// API schema has.
-    fn is_hidden_enum_value(&self, ty: &Type, value: &JsonValue) -> bool {
-        match value {
-            JsonValue::Array(_) if ty.is_list() => false,
-            JsonValue::Object(_) if is_composite(self.schema, ty.inner_named_type()) => false,
-            _ => matches!(
-                self.schema.types.get(ty.inner_named_type()),
-                Some(ExtendedType::Enum(enum_)) if !value.as_str().is_some_and(|v| enum_.values.contains_key(v))
-            ),
         }
     }
 
@@ -483,9 +474,11 @@ impl<'a> Projector<'a> {
                     .schema
                     .type_field(&object_type.name, &first.name)
                     .ok()?;
+                let ty = first.ty();
                 Some(CollectedField {
                     key,
-                    ty: first.ty(),
+                    ty,
+                    named: self.schema.types.get(ty.inner_named_type()),
                     def_ty: &def.ty,
                     is_typename: first.name == "__typename",
                     fields,
@@ -574,6 +567,22 @@ impl<'a> Projector<'a> {
             }
             _ => None,
         }
+    }
+}
+
+/// Whether `value` stands where an enum value is expected but is not one the
+/// API schema has (`named`: the definition of `ty`'s named type).
+fn is_hidden_enum_value(ty: &Type, named: Option<&ExtendedType>, value: &JsonValue) -> bool {
+    match (value, named) {
+        (JsonValue::Array(_), _) if ty.is_list() => false,
+        (
+            JsonValue::Object(_),
+            Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_)),
+        ) => false,
+        (_, Some(ExtendedType::Enum(enum_))) => {
+            !value.as_str().is_some_and(|v| enum_.values.contains_key(v))
+        }
+        _ => false,
     }
 }
 
