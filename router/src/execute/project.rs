@@ -171,7 +171,15 @@ struct CollectedField<'a> {
 }
 
 /// Memo key: the selection sets being collected (by address) and the object type.
-type CollectKey<'a> = (Vec<usize>, &'a str);
+type CollectKey<'a> = (SetsKey, &'a str);
+
+/// The addresses of the selection sets being collected; almost always one, which
+/// needs no allocation.
+#[derive(PartialEq, Eq, Hash)]
+enum SetsKey {
+    One(usize),
+    Many(Vec<usize>),
+}
 
 struct Projector<'a> {
     schema: &'a Valid<Schema>,
@@ -452,10 +460,12 @@ impl<'a> Projector<'a> {
         object_type: &'a ObjectType,
         sets: &[&'a SelectionSet],
     ) -> Rc<[CollectedField<'a>]> {
+        let address = |set: &&SelectionSet| std::ptr::from_ref(*set) as usize;
         let key: CollectKey<'a> = (
-            sets.iter()
-                .map(|s| std::ptr::from_ref(*s) as usize)
-                .collect(),
+            match sets {
+                [one] => SetsKey::One(address(one)),
+                many => SetsKey::Many(many.iter().map(address).collect()),
+            },
             object_type.name.as_str(),
         );
         if let Some(found) = self.collected.get(&key) {
