@@ -78,11 +78,6 @@ impl GraphQLResponse {
         }
     }
 
-    /// The response body as JSON (`errors` first, spec §7.1 note).
-    pub fn to_json(&self) -> JsonValue {
-        serde_json::from_slice(&self.to_bytes()).unwrap_or(JsonValue::Null)
-    }
-
     /// The response body (`errors` first, spec §7.1 note). `data` is copied as
     /// projection wrote it, never re-serialized.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -297,7 +292,7 @@ impl Gateway {
             match self
                 .planner
                 .plan(
-                    operation.planner_source.to_string(),
+                    operation.planner_source.clone(),
                     operation.operation_name.clone(),
                 )
                 .await
@@ -385,7 +380,7 @@ mod tests {
         );
         assert!(body.ends_with(r#","data":{"a":1}}"#), "{body}");
         assert_eq!(
-            serde_json::to_value(response.to_json()).expect("json"),
+            serde_json::from_slice::<serde_json::Value>(&response.to_bytes()).expect("json"),
             serde_json::json!({
                 "errors": [{"message": "boom", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
                 "data": {"a": 1}

@@ -64,7 +64,7 @@ impl From<ValidateError> for RequestError {
 /// variables, so it can be cached by (query, operation name).
 #[derive(Debug)]
 pub struct PreparedOperation {
-    pub document: Arc<Valid<ExecutableDocument>>,
+    pub document: Valid<ExecutableDocument>,
     /// The name of the selected operation (`None` for the anonymous one).
     pub operation_name: Option<String>,
     pub operation_type: OperationType,
@@ -74,13 +74,21 @@ pub struct PreparedOperation {
     /// Whether `__schema` or `__type` is selected.
     pub has_schema_introspection: bool,
     /// What the planner sees (see [`planner_source`]).
-    pub planner_source: Arc<str>,
+    pub planner_source: String,
 }
 
 impl PreparedOperation {
+    /// The selected operation.
+    pub fn operation(&self) -> Option<&Node<executable::Operation>> {
+        self.document
+            .operations
+            .get(self.operation_name.as_deref())
+            .ok()
+    }
+
     /// Coerces `variables` for this operation (spec §6.1.2, defaults applied).
     pub fn bind(
-        &self,
+        self: &Arc<Self>,
         schema: &Valid<Schema>,
         variables: &JsonMap,
     ) -> Result<ValidOperation, ValidateError> {
@@ -93,43 +101,27 @@ impl PreparedOperation {
             apollo_compiler::request::coerce_variable_values(schema, operation, variables)
                 .map_err(|e| ValidateError::Variables(e.message().to_string()))?;
         Ok(ValidOperation {
-            document: self.document.clone(),
-            operation_name: self.operation_name.clone(),
-            operation_type: self.operation_type,
+            prepared: Arc::clone(self),
             variables,
-            has_concrete_fields: self.has_concrete_fields,
-            has_schema_introspection: self.has_schema_introspection,
-            planner_source: self.planner_source.clone(),
         })
     }
 }
 
 /// An operation proven valid against the API schema, within limits, with coerced
-/// variables.
+/// variables. Everything but the variables is the shared [`PreparedOperation`]
+/// (reached through `Deref`).
 #[derive(Debug)]
 pub struct ValidOperation {
-    pub document: Arc<Valid<ExecutableDocument>>,
-    /// The name of the selected operation (`None` for the anonymous one).
-    pub operation_name: Option<String>,
-    pub operation_type: OperationType,
+    pub prepared: Arc<PreparedOperation>,
     /// Variables coerced per spec §6.1.2 (defaults applied).
     pub variables: Valid<JsonMap>,
-    /// Whether any root field other than `__typename`/`__schema`/`__type` is selected:
-    /// only then is there anything to plan.
-    pub has_concrete_fields: bool,
-    /// Whether `__schema` or `__type` is selected.
-    pub has_schema_introspection: bool,
-    /// What the planner sees (see [`planner_source`]).
-    pub planner_source: Arc<str>,
 }
 
-impl ValidOperation {
-    /// The selected operation.
-    pub fn operation(&self) -> Option<&Node<executable::Operation>> {
-        self.document
-            .operations
-            .get(self.operation_name.as_deref())
-            .ok()
+impl std::ops::Deref for ValidOperation {
+    type Target = PreparedOperation;
+
+    fn deref(&self) -> &PreparedOperation {
+        &self.prepared
     }
 }
 
@@ -160,13 +152,13 @@ pub fn validate(
     limits: &LimitsConfig,
     introspection_enabled: bool,
 ) -> Result<ValidOperation, ValidateError> {
-    prepare(
+    Arc::new(prepare(
         schema,
         document,
         operation_name,
         limits,
         introspection_enabled,
-    )?
+    )?)
     .bind(schema, variables)
 }
 
@@ -252,9 +244,9 @@ pub fn prepare(
 
     let operation_name = operation.name.as_ref().map(|n| n.to_string());
     let operation_type = operation.operation_type;
-    let planner_source = planner_source(&document, operation_name.as_deref()).into();
+    let planner_source = planner_source(&document, operation_name.as_deref());
     Ok(PreparedOperation {
-        document: Arc::new(document),
+        document,
         operation_name,
         operation_type,
         has_concrete_fields,
@@ -428,7 +420,7 @@ mod tests {
         let mixed =
             check("{ e __schema { types { name } } }", serde_json::json!({})).expect("mixed");
         assert!(mixed.has_concrete_fields);
-        let source = mixed.planner_source.to_string();
+        let source = mixed.planner_source.clone();
         assert!(!source.contains("__schema"), "{source}");
         assert!(source.contains('e'));
     }
