@@ -11,7 +11,7 @@
 
 mod federation_kit;
 
-use federation_kit::{Scenario, Subgraph, check};
+use federation_kit::{Scenario, Subgraph, check, response};
 use serde_json::{Value, json};
 
 // union-intersection ---------------------------------------------------------
@@ -355,14 +355,11 @@ const ACTIONS: &str =
     "actions { __typename ... on Common { label } ... on OnlyA { a } ... on OnlyB { b } }";
 
 /// The members reachable below `rootA.wrapper` are `a`'s (`rootA` pins the path
-/// to `a`), as the newest audit expects. hive-router-query-planner 2.10.11 (the
-/// newest release) keeps only the members common to every subgraph that could
-/// resolve the shareable `wrapper` (its own snapshot test
-/// `nested_partial_union_entity_representable_a_path_keeps_only_common_members`),
-/// so `OnlyA.a` reads null — what the audit's previous version of this case
-/// expected. Fixing it needs a planner change, not an executor one.
+/// to `a`), as the newest audit expects. hive-router-query-planner 2.10.11 keeps
+/// only the members common to every subgraph that could resolve the shareable
+/// `wrapper`; `plan::union_members` gives the fetch back its own subgraph's
+/// members once the plan is built.
 #[tokio::test]
-#[ignore = "hive-router-query-planner 2.10.11 keeps only common union members below a shareable field"]
 async fn partial_union_complex_members_of_the_pinned_subgraph() {
     let s = Scenario::compose(partial_union_complex()).await;
     let common = json!({"__typename": "Common", "label": "common label"});
@@ -407,6 +404,26 @@ async fn partial_union_complex_inside_shareable_wrappers() {
         false,
     )
     .await;
+}
+
+/// Beyond the audit: a restored member keeps the client's `@skip` and its
+/// variable reaches the subgraph.
+#[tokio::test]
+async fn partial_union_complex_restored_member_with_a_variable() {
+    let s = Scenario::compose(partial_union_complex()).await;
+    let query = "query($hide: Boolean!) { rootA { wrapper { actions { __typename ... on OnlyA @skip(if: $hide) { a } } } } }";
+    for (hide, only_a) in [
+        (true, json!({"__typename": "OnlyA"})),
+        (false, json!({"__typename": "OnlyA", "a": "only a"})),
+    ] {
+        let (status, body) = s.post(query, json!({"hide": hide})).await;
+        assert_eq!(status, 200, "{body:#}");
+        assert_eq!(
+            response(body.clone()),
+            json!({"data": {"rootA": {"wrapper": {"actions": [{"__typename": "Common"}, only_a]}}}}),
+            "hide = {hide}: {body:#}"
+        );
+    }
 }
 
 // union-overfetching ---------------------------------------------------------

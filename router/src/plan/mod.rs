@@ -29,6 +29,8 @@ pub use hive_router_query_planner::planner::plan_nodes::{
 
 use crate::config::PlannerConfig;
 
+mod union_members;
+
 /// Why planning failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PlanError {
@@ -194,7 +196,7 @@ fn plan_now(
         safe_parse_operation(source).map_err(|e| PlanError::OperationSyntax(e.to_string()))?;
     let normalized = normalize_operation(&planner.supergraph, &document, operation_name)
         .map_err(|e| PlanError::Normalize(e.to_string()))?;
-    planner
+    let mut plan = planner
         .plan_from_normalized_operation(
             &normalized.operation,
             match override_value {
@@ -203,14 +205,16 @@ fn plan_now(
             },
             &CancellationToken::with_timeout(timeout),
         )
-        .map_err(|e| PlanError::Plan(e.to_string()))
+        .map_err(|e| PlanError::Plan(e.to_string()))?;
+    union_members::restore(&mut plan, &normalized.operation, &planner.supergraph);
+    Ok(plan)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SUPERGRAPH: &str = include_str!("../tests/fixtures/supergraph.graphql");
+    const SUPERGRAPH: &str = include_str!("../../tests/fixtures/supergraph.graphql");
 
     #[tokio::test]
     async fn plans_are_cached_by_operation_and_name() {
