@@ -8,6 +8,9 @@
 # one subgraph vs through the router (the router's overhead).
 #
 #   bash router/bench/run.sh            # CONC=32 SECS=20 WARM=3 by default
+#   HIVE_ROUTER=/path/to/hive_router bash router/bench/run.sh
+#                                       # also runs Hive Router on the same
+#                                       # supergraph and load (see README.md)
 #
 # Loopback only; every process it starts is stopped on exit.
 set -euo pipefail
@@ -73,3 +76,32 @@ echo "direct-subgraph  $("$T/examples/load" "http://127.0.0.1:$BASE/graphql" "$W
 # subgraph call and hide the per-request overhead this line measures.
 run_router false "$W/single.graphql" "router-single   "
 
+if [ -n "${HIVE_ROUTER:-}" ]; then
+  run_hive() { # dedupe(true|false) query label
+    cat >"$W/hive.yaml" <<YAML
+supergraph:
+  source: file
+  path: $W/supergraph.graphql
+http:
+  host: 127.0.0.1
+  port: $ROUTER_PORT
+log:
+  level: error
+traffic_shaping:
+  all:
+    dedupe_enabled: $1
+YAML
+    ROUTER_CONFIG_FILE_PATH="$W/hive.yaml" "$HIVE_ROUTER" >"$W/hive.log" 2>&1 &
+    local pid=$!
+    PIDS+=($pid)
+    wait_http "http://127.0.0.1:$ROUTER_PORT/graphql"
+    local result
+    result=$("$T/examples/load" "http://127.0.0.1:$ROUTER_PORT/graphql" "$2" "$CONC" "$SECS" "$WARM")
+    echo "$3 $result peak_rss_kib=$(peak_kib "$pid")"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  }
+  echo "# hive router: $HIVE_ROUTER"
+  run_hive true "$Q" "hive-dedup-on   "
+  run_hive false "$Q" "hive-dedup-off  "
+  run_hive false "$W/single.graphql" "hive-single     "
+fi

@@ -32,9 +32,14 @@ pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
                 }
             }
         }
-        (JsonValue::Array(target), JsonValue::Array(source)) if target.len() == source.len() => {
-            for (t, s) in target.iter_mut().zip(source) {
-                deep_merge(t, s);
+        (JsonValue::Array(target), JsonValue::Array(source)) => {
+            // Lists of different lengths for one field break the shareable
+            // contract; the first list stays, so entity fetches planned over
+            // its items keep their positions.
+            if target.len() == source.len() {
+                for (t, s) in target.iter_mut().zip(source) {
+                    deep_merge(t, s);
+                }
             }
         }
         (_, JsonValue::Null) => {}
@@ -619,6 +624,16 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&target).expect("json"),
             serde_json::json!({"a": {"x": 1, "y": 2}, "l": [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}], "n": 5, "new": true})
+        );
+    }
+
+    #[test]
+    fn deep_merge_keeps_a_list_over_one_of_another_length() {
+        let mut target = json(serde_json::json!({"l": [{"id": 1}, {"id": 2}]}));
+        deep_merge(&mut target, json(serde_json::json!({"l": [{"id": 9}]})));
+        assert_eq!(
+            serde_json::to_value(&target).expect("json"),
+            serde_json::json!({"l": [{"id": 1}, {"id": 2}]})
         );
     }
 

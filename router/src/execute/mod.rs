@@ -502,9 +502,14 @@ impl<'a> Run<'a> {
         let mut remaining = reprs.uses();
         let mut slots = reprs.slots.iter();
         let mut data = lock(&self.data);
+        let mut outnumbered = false;
         for path in paths {
             for_each_entity(&mut data, path, &self.types, &mut |entity| {
-                let Some(Some(index)) = slots.next() else {
+                let Some(slot) = slots.next() else {
+                    outnumbered = true;
+                    return;
+                };
+                let Some(index) = slot else {
                     return;
                 };
                 let (Some(slot), Some(count)) =
@@ -526,6 +531,14 @@ impl<'a> Run<'a> {
                 }
                 deep_merge(entity, result);
             });
+        }
+        // The walk must meet the entities the representations came from. Lists
+        // are never replaced (see `deep_merge`), but a null filled in by a
+        // parallel fetch could still add one: say so rather than stay silent.
+        if outnumbered || slots.next().is_some() {
+            return Err(shape(
+                "the entities under this fetch's path changed while it ran",
+            ));
         }
         Ok(())
     }
