@@ -78,9 +78,12 @@ pub fn collect_paths(
     types: &dyn TypeRelation,
 ) -> Vec<ResponsePath> {
     let mut out = Vec::new();
-    let mut current = Some(Vec::new());
-    walk(root, path, types, &mut current, &mut |_, at| {
-        if let Some(at) = at {
+    let mut trail = Trail {
+        path: Some(Vec::new()),
+        steps: Vec::new(),
+    };
+    walk(root, path, types, &mut trail, &mut |_, trail| {
+        if let Some(at) = &trail.path {
             out.push(at.clone());
         }
     });
@@ -88,69 +91,148 @@ pub fn collect_paths(
 }
 
 /// Calls `visit` on every object reached by following a flatten `path` from
-/// `root`, in the order [`collect_paths`] lists them (so an entity's ordinal in
-/// one walk names the same entity in a later one).
+/// `root`, in the order [`collect_paths`] lists them, and records where each
+/// one sits in `positions` (so a later [`Positions::for_each_mut`] reaches the
+/// same entities without searching for them again).
 pub fn for_each_entity(
     root: &mut JsonValue,
     path: &[FlattenNodePathSegment],
     types: &dyn TypeRelation,
+    positions: &mut Positions,
     visit: &mut dyn FnMut(&mut JsonValue),
 ) {
-    walk(root, path, types, &mut None, &mut |entity, _| visit(entity));
+    let mut trail = Trail {
+        path: None,
+        steps: Vec::new(),
+    };
+    walk(root, path, types, &mut trail, &mut |entity, trail| {
+        positions.steps.extend_from_slice(&trail.steps);
+        positions.ends.push(positions.steps.len());
+        visit(entity)
+    });
 }
 
-/// The one walk behind [`collect_paths`] and [`for_each_entity`]; `current`
-/// tracks the response path only when it is `Some`.
+/// Where each entity a walk visited sits in the response tree: for every entity,
+/// the index of each object entry and list item on the way from the root. The
+/// tree only grows while a fetch runs (entries are appended, lists are never
+/// replaced: see [`deep_merge`]), so the indices stay valid.
+#[derive(Debug, Default)]
+pub struct Positions {
+    steps: Vec<u32>,
+    ends: Vec<usize>,
+}
+
+impl Positions {
+    /// How many entities were recorded.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Calls `visit(ordinal, entity)` for every recorded entity still found in
+    /// `root` as an object; returns how many were not.
+    pub fn for_each_mut(
+        &self,
+        root: &mut JsonValue,
+        visit: &mut dyn FnMut(usize, &mut JsonValue),
+    ) -> usize {
+        let mut missing = 0;
+        let mut start = 0;
+        for (ordinal, &end) in self.ends.iter().enumerate() {
+            let steps = self.steps.get(start..end).unwrap_or_default();
+            start = end;
+            let found = steps.iter().try_fold(&mut *root, |value, &step| {
+                let step = step as usize;
+                match value {
+                    JsonValue::Object(object) => object.values_mut().nth(step),
+                    JsonValue::Array(items) => items.get_mut(step),
+                    _ => None,
+                }
+            });
+            match found {
+                Some(entity) if entity.is_object() => visit(ordinal, entity),
+                _ => missing += 1,
+            }
+        }
+        missing
+    }
+}
+
+/// What a walk knows of where it is: the response path (only when asked for:
+/// it costs a key clone per step) and the entry/item indices.
+struct Trail {
+    path: Option<ResponsePath>,
+    steps: Vec<u32>,
+}
+
+impl Trail {
+    fn push(&mut self, segment: impl FnOnce() -> PathSegment, index: usize) {
+        if let Some(at) = self.path.as_mut() {
+            at.push(segment());
+        }
+        self.steps.push(u32::try_from(index).unwrap_or(u32::MAX));
+    }
+
+    fn pop(&mut self) {
+        if let Some(at) = self.path.as_mut() {
+            at.pop();
+        }
+        self.steps.pop();
+    }
+}
+
+/// The one walk behind [`collect_paths`] and [`for_each_entity`].
 fn walk(
     value: &mut JsonValue,
     path: &[FlattenNodePathSegment],
     types: &dyn TypeRelation,
-    current: &mut Option<ResponsePath>,
-    visit: &mut dyn FnMut(&mut JsonValue, Option<&ResponsePath>),
+    trail: &mut Trail,
+    visit: &mut dyn FnMut(&mut JsonValue, &Trail),
 ) {
     fn each_item(
         items: &mut [JsonValue],
         path: &[FlattenNodePathSegment],
         types: &dyn TypeRelation,
-        current: &mut Option<ResponsePath>,
-        visit: &mut dyn FnMut(&mut JsonValue, Option<&ResponsePath>),
+        trail: &mut Trail,
+        visit: &mut dyn FnMut(&mut JsonValue, &Trail),
     ) {
         for (index, item) in items.iter_mut().enumerate() {
-            if let Some(at) = current.as_mut() {
-                at.push(PathSegment::Index(index));
-            }
-            walk(item, path, types, current, visit);
-            if let Some(at) = current.as_mut() {
-                at.pop();
-            }
+            trail.push(|| PathSegment::Index(index), index);
+            walk(item, path, types, trail, visit);
+            trail.pop();
         }
     }
     match path.split_first() {
         _ if value.is_null() => {}
         None => match value {
-            JsonValue::Array(items) => each_item(items, path, types, current, visit),
-            JsonValue::Object(_) => visit(value, current.as_ref()),
+            JsonValue::Array(items) => each_item(items, path, types, trail, visit),
+            JsonValue::Object(_) => visit(value, trail),
             _ => {}
         },
         Some((FlattenNodePathSegment::List, rest)) => {
             if let JsonValue::Array(items) = value {
-                each_item(items, rest, types, current, visit);
+                each_item(items, rest, types, trail, visit);
             }
         }
         Some((FlattenNodePathSegment::Field(key), rest)) => match value {
             JsonValue::Object(object) => {
-                if let Some(child) = object.get_mut(key.as_str()) {
-                    if let Some(at) = current.as_mut() {
-                        at.push(PathSegment::Key(key.clone()));
-                    }
-                    walk(child, rest, types, current, visit);
-                    if let Some(at) = current.as_mut() {
-                        at.pop();
-                    }
+                // Objects are small: a scan finds the entry and its index
+                // without hashing the key.
+                let found = object
+                    .iter_mut()
+                    .enumerate()
+                    .find(|(_, (name, _))| name.as_str() == key.as_str());
+                if let Some((index, (_, child))) = found {
+                    trail.push(|| PathSegment::Key(key.clone()), index);
+                    walk(child, rest, types, trail, visit);
+                    trail.pop();
                 }
             }
             // A list where the planner expected an object: fan out defensively.
-            JsonValue::Array(items) => each_item(items, path, types, current, visit),
+            JsonValue::Array(items) => each_item(items, path, types, trail, visit),
             _ => {}
         },
         Some((FlattenNodePathSegment::TypeCondition(names), rest)) => {
@@ -162,7 +244,7 @@ fn walk(
                 None => true,
             };
             if matches {
-                walk(value, rest, types, current, visit);
+                walk(value, rest, types, trail, visit);
             }
         }
     }
@@ -529,6 +611,8 @@ pub struct Representations {
     /// For every entity visited (in walk order): its index in `unique`, or `None`
     /// when it is not sent (no applicable `requires`, or no usable key).
     pub slots: Vec<Option<usize>>,
+    /// Where each visited entity sits, in the same order as `slots`.
+    pub positions: Positions,
     index: std::collections::HashMap<String, usize>,
 }
 
@@ -638,6 +722,54 @@ mod tests {
     }
 
     #[test]
+    fn positions_find_the_same_entities_after_the_tree_grows() {
+        let mut data = json(serde_json::json!({
+            "a": 1,
+            "users": [
+                {"id": "1", "posts": [{"id": "p1"}, null, {"id": "p2"}]},
+                null,
+                {"id": "2", "posts": [{"id": "p3"}]}
+            ]
+        }));
+        let path = vec![
+            FlattenNodePathSegment::Field("users".into()),
+            FlattenNodePathSegment::List,
+            FlattenNodePathSegment::Field("posts".into()),
+            FlattenNodePathSegment::List,
+        ];
+        let mut positions = Positions::default();
+        let mut first = Vec::new();
+        for_each_entity(&mut data, &path, &Exact, &mut positions, &mut |entity| {
+            first.push(entity.clone());
+        });
+        assert_eq!(positions.len(), 3);
+        // Parallel fetches add fields before and after the entities' own.
+        deep_merge(
+            &mut data,
+            json(serde_json::json!({"z": 2, "users": [{"name": "n1"}, null, {"name": "n2"}]})),
+        );
+        let mut again = Vec::new();
+        let missing = positions.for_each_mut(&mut data, &mut |ordinal, entity| {
+            again.push((ordinal, entity.clone()));
+            entity
+                .as_object_mut()
+                .expect("object")
+                .insert("seen", JsonValue::Bool(true));
+        });
+        assert_eq!(missing, 0);
+        assert_eq!(again, first.into_iter().enumerate().collect::<Vec<_>>());
+        assert_eq!(
+            serde_json::to_value(&data).expect("json")["users"][2]["posts"][0],
+            serde_json::json!({"id": "p3", "seen": true})
+        );
+        // An entity that is no longer there is counted, not guessed at.
+        data.as_object_mut()
+            .expect("object")
+            .insert("users", JsonValue::Array(Vec::new()));
+        assert_eq!(positions.for_each_mut(&mut data, &mut |_, _| {}), 3);
+    }
+
+    #[test]
     fn collects_entities_along_lists_and_type_conditions() {
         let data = json(serde_json::json!({
             "feed": [
@@ -655,7 +787,8 @@ mod tests {
         let mut data = data;
         let paths = collect_paths(&mut data, &path, &Exact);
         let mut visited = Vec::new();
-        for_each_entity(&mut data, &path, &Exact, &mut |entity| {
+        let mut positions = Positions::default();
+        for_each_entity(&mut data, &path, &Exact, &mut positions, &mut |entity| {
             visited.push(entity.clone());
         });
         assert_eq!(

@@ -27,7 +27,7 @@ use crate::validate::ValidOperation;
 use self::fetch::{FetchError, SubgraphClient, SubgraphResponse};
 use self::keys::EntityKeys;
 use self::merge::{
-    Representations, ResponsePath, TypeRelation, Written, apply_rewrites, collect_paths,
+    Positions, Representations, ResponsePath, TypeRelation, Written, apply_rewrites, collect_paths,
     deep_merge, for_each_entity, representation, write_representation,
 };
 use self::project::ProjectionSchema;
@@ -415,46 +415,60 @@ impl<'a> Run<'a> {
         let mut reprs = Representations::default();
         let mut buffer = Vec::new();
         let mut top = Vec::new();
+        let mut positions = Positions::default();
         for path in paths {
-            for_each_entity(&mut data, path, &self.types, &mut |entity| {
-                if input_rewrites.is_none() {
-                    // Straight to bytes unless a key repeats (values to merge).
-                    buffer.clear();
-                    top.clear();
-                    match write_representation(entity, requires, &self.types, &mut buffer, &mut top)
-                    {
-                        Written::NotApplicable => return reprs.push_serialized(None),
-                        Written::Done => {
-                            let typename = top
-                                .iter()
-                                .any(|(k, _)| *k == "__typename")
-                                .then(|| {
-                                    entity
-                                        .as_object()
-                                        .and_then(|o| o.get("__typename"))
-                                        .and_then(|t| t.as_str())
-                                })
-                                .flatten();
-                            let usable = self.keys.has_usable_key(subgraph, typename, |field| {
-                                top.iter().any(|(k, non_null)| *k == field && *non_null)
-                            });
-                            let serialized = std::str::from_utf8(&buffer).ok();
-                            return reprs.push_serialized(serialized.filter(|_| usable));
+            for_each_entity(
+                &mut data,
+                path,
+                &self.types,
+                &mut positions,
+                &mut |entity| {
+                    if input_rewrites.is_none() {
+                        // Straight to bytes unless a key repeats (values to merge).
+                        buffer.clear();
+                        top.clear();
+                        match write_representation(
+                            entity,
+                            requires,
+                            &self.types,
+                            &mut buffer,
+                            &mut top,
+                        ) {
+                            Written::NotApplicable => return reprs.push_serialized(None),
+                            Written::Done => {
+                                let typename = top
+                                    .iter()
+                                    .any(|(k, _)| *k == "__typename")
+                                    .then(|| {
+                                        entity
+                                            .as_object()
+                                            .and_then(|o| o.get("__typename"))
+                                            .and_then(|t| t.as_str())
+                                    })
+                                    .flatten();
+                                let usable =
+                                    self.keys.has_usable_key(subgraph, typename, |field| {
+                                        top.iter().any(|(k, non_null)| *k == field && *non_null)
+                                    });
+                                let serialized = std::str::from_utf8(&buffer).ok();
+                                return reprs.push_serialized(serialized.filter(|_| usable));
+                            }
+                            Written::NeedsMerge => {}
                         }
-                        Written::NeedsMerge => {}
                     }
-                }
-                let repr = representation(entity, requires, &self.types)
-                    .map(|mut repr| {
-                        if let Some(rewrites) = input_rewrites {
-                            apply_rewrites(&mut repr, rewrites, &self.types);
-                        }
-                        repr
-                    })
-                    .filter(|repr| self.keys.is_resolvable(subgraph, repr));
-                reprs.push(repr.as_ref());
-            });
+                    let repr = representation(entity, requires, &self.types)
+                        .map(|mut repr| {
+                            if let Some(rewrites) = input_rewrites {
+                                apply_rewrites(&mut repr, rewrites, &self.types);
+                            }
+                            repr
+                        })
+                        .filter(|repr| self.keys.is_resolvable(subgraph, repr));
+                    reprs.push(repr.as_ref());
+                },
+            );
         }
+        reprs.positions = positions;
         reprs
     }
 
@@ -475,13 +489,12 @@ impl<'a> Run<'a> {
             .collect()
     }
 
-    /// Merges `_entities` results into the entities they answer (found by walking
-    /// `paths` again, in the same order). Each result is moved into its last
-    /// entity and cloned only for duplicates.
+    /// Merges `_entities` results into the entities they answer (found again by
+    /// the positions the representations recorded). Each result is moved into
+    /// its last entity and cloned only for duplicates.
     fn merge_entities(
         &self,
         subgraph: &str,
-        paths: &[&[FlattenNodePathSegment]],
         reprs: &Representations,
         results: Option<JsonValue>,
         output_rewrites: Option<&Vec<crate::plan::FetchRewrite>>,
@@ -500,16 +513,12 @@ impl<'a> Run<'a> {
             return Err(shape("_entities has the wrong number of entities"));
         }
         let mut remaining = reprs.uses();
-        let mut slots = reprs.slots.iter();
         let mut data = lock(&self.data);
-        let mut outnumbered = false;
-        for path in paths {
-            for_each_entity(&mut data, path, &self.types, &mut |entity| {
-                let Some(slot) = slots.next() else {
-                    outnumbered = true;
-                    return;
-                };
-                let Some(index) = slot else {
+        // The entities the representations came from, found again by position.
+        let missing = reprs
+            .positions
+            .for_each_mut(&mut data, &mut |ordinal, entity| {
+                let Some(Some(index)) = reprs.slots.get(ordinal) else {
                     return;
                 };
                 let (Some(slot), Some(count)) =
@@ -531,11 +540,9 @@ impl<'a> Run<'a> {
                 }
                 deep_merge(entity, result);
             });
-        }
-        // The walk must meet the entities the representations came from. Lists
-        // are never replaced (see `deep_merge`), but a null filled in by a
-        // parallel fetch could still add one: say so rather than stay silent.
-        if outnumbered || slots.next().is_some() {
+        // Lists are never replaced (see `deep_merge`), so every entity should
+        // still be where it was; say so if one is not rather than stay silent.
+        if missing > 0 {
             return Err(shape(
                 "the entities under this fetch's path changed while it ran",
             ));
@@ -634,13 +641,9 @@ impl<'a> Run<'a> {
         if results.is_none() {
             lock(&self.explained).extend(all_paths());
         }
-        if let Err(error) = self.merge_entities(
-            subgraph,
-            &paths,
-            &reprs,
-            results,
-            fetch.output_rewrites.as_ref(),
-        ) {
+        if let Err(error) =
+            self.merge_entities(subgraph, &reprs, results, fetch.output_rewrites.as_ref())
+        {
             self.fail(
                 subgraph,
                 &error,
@@ -747,13 +750,9 @@ impl<'a> Run<'a> {
                 continue;
             }
             let results = data.remove(alias.alias.as_str());
-            if let Err(error) = self.merge_entities(
-                subgraph,
-                paths,
-                reprs,
-                results,
-                alias.output_rewrites.as_ref(),
-            ) {
+            if let Err(error) =
+                self.merge_entities(subgraph, reprs, results, alias.output_rewrites.as_ref())
+            {
                 let paths = self
                     .entity_paths(paths, reprs)
                     .into_iter()
