@@ -273,8 +273,7 @@ fn describe(error: &reqwest::Error) -> String {
 /// Parses a GraphQL response body: a JSON object with `data` (object or null)
 /// and/or `errors` (list).
 pub fn parse_response(bytes: &[u8]) -> Result<SubgraphResponse, String> {
-    let value: JsonValue =
-        serde_json::from_slice(bytes).map_err(|_| "the body is not JSON".to_string())?;
+    let value = super::json::parse_value(bytes).map_err(|_| "the body is not JSON".to_string())?;
     let JsonValue::Object(mut object) = value else {
         return Err("the body is not a JSON object".into());
     };

@@ -6,6 +6,7 @@
 //! and an error with a path and a `SUBGRAPH_*` code explains why.
 
 pub mod fetch;
+mod json;
 pub mod keys;
 pub mod merge;
 pub mod project;
