@@ -1,6 +1,7 @@
 //! Pure helpers over response JSON: deep merge, walking flatten paths, building
 //! entity representations from `requires` selections, and fetch rewrites.
 
+use apollo_compiler::response::serde_json_bytes::Entry;
 use apollo_compiler::response::{JsonMap, JsonValue};
 
 use crate::error::PathSegment;
@@ -23,11 +24,12 @@ pub trait TypeRelation {
 pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
     match (target, source) {
         (JsonValue::Object(target), JsonValue::Object(source)) => {
+            // One hash per key, whether it is new or merged into.
             for (key, value) in source {
-                match target.get_mut(&key) {
-                    Some(existing) => deep_merge(existing, value),
-                    None => {
-                        target.insert(key, value);
+                match target.entry(key) {
+                    Entry::Occupied(mut existing) => deep_merge(existing.get_mut(), value),
+                    Entry::Vacant(vacant) => {
+                        vacant.insert(value);
                     }
                 }
             }
