@@ -65,10 +65,22 @@ pub fn get_at_mut<'a>(root: &'a mut JsonValue, path: &[PathSegment]) -> Option<&
     })
 }
 
+/// `map.get(key)`, by a scan for the small objects responses are made of
+/// (cheaper than hashing the key and probing the table).
+pub fn lookup<'m>(map: &'m JsonMap, key: &str) -> Option<&'m JsonValue> {
+    if map.len() <= 12 {
+        map.iter()
+            .find(|(name, _)| name.as_str() == key)
+            .map(|(_, value)| value)
+    } else {
+        map.get(key)
+    }
+}
+
 fn typename(value: &JsonValue) -> Option<&str> {
     value
         .as_object()
-        .and_then(|o| o.get("__typename"))
+        .and_then(|o| lookup(o, "__typename"))
         .and_then(|t| t.as_str())
 }
 
@@ -295,7 +307,7 @@ fn select_into(
     for item in selections {
         match item {
             SelectionItem::Field(field) => {
-                let Some(value) = object.get(field.name.as_str()) else {
+                let Some(value) = lookup(object, field.name.as_str()) else {
                     continue;
                 };
                 let output_key = field.alias.as_deref().unwrap_or(&field.name).to_string();
@@ -312,7 +324,7 @@ fn select_into(
                 }
             }
             SelectionItem::InlineFragment(fragment) => {
-                let applies = match object.get("__typename").and_then(|t| t.as_str()) {
+                let applies = match lookup(object, "__typename").and_then(|t| t.as_str()) {
                     Some(t) => types.is_a(&fragment.type_condition, t),
                     None => true,
                 };
@@ -335,7 +347,7 @@ fn select_value(
             let mut out = JsonMap::new();
             // A nested object keeps its `__typename` (fetched for abstract types):
             // the subgraph needs it to read the object as its concrete type.
-            if let Some(typename) = object.get("__typename") {
+            if let Some(typename) = lookup(object, "__typename") {
                 out.insert("__typename", typename.clone());
             }
             select_into(object, &selections.items, types, &mut out);
@@ -437,7 +449,7 @@ fn write_fields<'a>(
     for item in selections {
         match item {
             SelectionItem::Field(field) => {
-                let Some(value) = object.get(field.name.as_str()) else {
+                let Some(value) = lookup(object, field.name.as_str()) else {
                     continue;
                 };
                 let key = field.alias.as_deref().unwrap_or(&field.name);
@@ -458,7 +470,7 @@ fn write_fields<'a>(
                 }
             }
             SelectionItem::InlineFragment(fragment) => {
-                let applies = match object.get("__typename").and_then(|t| t.as_str()) {
+                let applies = match lookup(object, "__typename").and_then(|t| t.as_str()) {
                     Some(t) => types.is_a(&fragment.type_condition, t),
                     None => true,
                 };
@@ -483,7 +495,7 @@ fn write_selected(
         JsonValue::Object(object) => {
             let mut written = Vec::new();
             out.push(b'{');
-            if let Some(typename) = object.get("__typename") {
+            if let Some(typename) = lookup(object, "__typename") {
                 write_key(out, true, "__typename");
                 write_json_value(out, typename);
                 written.push(("__typename", !typename.is_null()));
@@ -927,7 +939,7 @@ mod tests {
                 object.keys().map(|k| k.as_str()).collect::<Vec<_>>()
             );
             for (key, non_null) in &top {
-                assert_eq!(*non_null, object.get(*key).is_some_and(|v| !v.is_null()));
+                assert_eq!(*non_null, lookup(object, key).is_some_and(|v| !v.is_null()));
             }
         }
         // No applicable fragment: nothing written.
@@ -1002,7 +1014,7 @@ mod tests {
         apply_rewrites(&mut repr, &[setter], &Exact);
         assert_eq!(
             repr.as_object()
-                .and_then(|o| o.get("__typename"))
+                .and_then(|o| lookup(o, "__typename"))
                 .and_then(|t| t.as_str()),
             Some("Node")
         );

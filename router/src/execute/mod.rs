@@ -443,7 +443,7 @@ impl<'a> Run<'a> {
                                     .then(|| {
                                         entity
                                             .as_object()
-                                            .and_then(|o| o.get("__typename"))
+                                            .and_then(|o| merge::lookup(o, "__typename"))
                                             .and_then(|t| t.as_str())
                                     })
                                     .flatten();

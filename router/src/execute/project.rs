@@ -218,7 +218,12 @@ impl<'a> Projector<'a> {
             }
             self.path.push(Segment::Key(field.key));
             let start = self.out.len();
-            let result = self.complete(field.ty, field.named, map.get(field.key), &field.fields);
+            let result = self.complete(
+                field.ty,
+                field.named,
+                super::merge::lookup(map, field.key),
+                &field.fields,
+            );
             let result = self.nullify(field.def_ty, start, result);
             self.path.pop();
             result?;
@@ -712,7 +717,7 @@ fn concrete_type<'a>(
     map: &'a JsonMap,
     declared: &'a Name,
 ) -> &'a str {
-    let reported = map.get("__typename").and_then(|t| t.as_str());
+    let reported = super::merge::lookup(map, "__typename").and_then(|t| t.as_str());
     if let Some(t) = reported
         && schema.get_object(t).is_some()
     {
