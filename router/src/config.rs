@@ -49,6 +49,8 @@ pub struct RouterConfig {
     pub headers: HeadersConfig,
     /// Cross-origin requests from browsers.
     pub cors: CorsConfig,
+    /// Serve Prometheus metrics at `/metrics` (env `TESSERA_METRICS`).
+    pub metrics: bool,
 }
 
 impl Default for RouterConfig {
@@ -62,6 +64,7 @@ impl Default for RouterConfig {
             subgraphs: SubgraphsConfig::default(),
             headers: HeadersConfig::default(),
             cors: CorsConfig::default(),
+            metrics: true,
         }
     }
 }
@@ -219,7 +222,8 @@ impl RouterConfig {
         serde_yaml::from_str(text)
     }
 
-    /// Applies `TESSERA_LISTEN`, `TESSERA_INTROSPECTION`, `TESSERA_EXPOSE_QUERY_PLAN`.
+    /// Applies `TESSERA_LISTEN`, `TESSERA_INTROSPECTION`, `TESSERA_EXPOSE_QUERY_PLAN`,
+    /// `TESSERA_METRICS`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(value) = get("TESSERA_LISTEN") {
             self.listen =
@@ -234,6 +238,7 @@ impl RouterConfig {
         for (name, slot) in [
             ("TESSERA_INTROSPECTION", &mut self.introspection),
             ("TESSERA_EXPOSE_QUERY_PLAN", &mut self.expose_query_plan),
+            ("TESSERA_METRICS", &mut self.metrics),
         ] {
             if let Some(value) = get(name) {
                 *slot = parse_bool(&value).ok_or_else(|| ConfigError::Env {
@@ -284,11 +289,13 @@ mod tests {
             .apply_env(|name| match name {
                 "TESSERA_LISTEN" => Some("127.0.0.1:0".into()),
                 "TESSERA_INTROSPECTION" => Some("false".into()),
+                "TESSERA_METRICS" => Some("off".into()),
                 _ => None,
             })
             .expect("valid env");
         assert_eq!(config.listen.port(), 0);
         assert!(!config.introspection);
+        assert!(!config.metrics);
         let err = config
             .apply_env(|name| (name == "TESSERA_LISTEN").then(|| "nope".to_string()))
             .expect_err("bad address");

@@ -3,6 +3,7 @@
 //! A [`Gateway`] is built once per supergraph and shared by all requests.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use apollo_compiler::collections::HashMap;
 use apollo_compiler::response::{JsonMap, JsonValue};
@@ -17,6 +18,7 @@ use crate::execute::Executor;
 use crate::execute::fetch::SubgraphClient;
 use crate::execute::keys::EntityKeys;
 use crate::execute::project::{ProjectionSchema, interface_stand_ins};
+use crate::metrics::Metrics;
 use crate::plan::{PlanError, QueryPlanner};
 use crate::validate::{PreparedOperation, ValidOperation};
 
@@ -135,6 +137,9 @@ pub struct Gateway {
     operations: moka::future::Cache<(String, Option<String>), Arc<PreparedOperation>>,
     client: SubgraphClient,
     keys: EntityKeys,
+    metrics: Arc<Metrics>,
+    /// Cleared when the server starts draining (`/ready` then answers 503).
+    ready: AtomicBool,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -171,14 +176,17 @@ impl Gateway {
         let api_sdl = api_schema.to_string();
         let implementers = api_schema.implementers_map();
         let stand_ins = interface_stand_ins(&api_schema, &implementers);
-        let planner = QueryPlanner::new(supergraph.sdl(), &config.planner)?;
+        let metrics = Arc::new(Metrics::default());
+        let planner =
+            QueryPlanner::new(supergraph.sdl(), &config.planner)?.with_metrics(metrics.clone());
         let client = SubgraphClient::new(
             supergraph
                 .subgraphs()
                 .iter()
                 .map(|s| (s.name.clone(), s.url.clone())),
             &config.subgraphs,
-        )?;
+        )?
+        .with_metrics(metrics.clone());
         let keys = EntityKeys::new(&supergraph);
         // Bounded in count (`planner.cache_size`) and in size: each entry weighs its
         // query text in KiB, at most 16 KiB per entry on average.
@@ -201,7 +209,25 @@ impl Gateway {
             stand_ins,
             planner,
             client,
+            metrics,
+            ready: AtomicBool::new(true),
         })
+    }
+
+    /// The router's metrics (served at `/metrics`).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Whether the router takes new work (`/ready`).
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    /// Marks the router as draining: `/ready` answers 503 from now on, so load
+    /// balancers stop sending it requests while in-flight ones finish.
+    pub fn begin_draining(&self) {
+        self.ready.store(false, Ordering::Relaxed);
     }
 
     pub fn config(&self) -> &RouterConfig {

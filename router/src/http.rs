@@ -77,6 +77,8 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
     let router = Router::new()
         .route("/graphql", any(graphql))
         .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .merge(crate::playground::routes())
         .with_state(gateway);
     match cors {
@@ -129,7 +131,33 @@ async fn health() -> impl IntoResponse {
     )
 }
 
+/// 200 while the router takes new work; 503 once it drains for shutdown.
+async fn ready(State(gateway): State<Arc<Gateway>>) -> impl IntoResponse {
+    let (status, body) = if gateway.is_ready() {
+        (StatusCode::OK, r#"{"status":"ready"}"#)
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"draining"}"#)
+    };
+    (status, [(header::CONTENT_TYPE, "application/json")], body)
+}
+
+/// Prometheus text exposition; 404 when `metrics` is off in the config.
+async fn metrics(State(gateway): State<Arc<Gateway>>) -> Response {
+    if !gateway.config().metrics {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        gateway.metrics().render(),
+    )
+        .into_response()
+}
+
 async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let started = std::time::Instant::now();
     let negotiated = negotiate(request.headers());
     // A 406 body cannot be in a type the client accepts; use the default.
     let mode = negotiated.unwrap_or(ResponseMode::Json);
@@ -158,7 +186,11 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
         }
         Err(error) => GraphQLResponse::from_request_error(error.into()),
     };
-    render(&response, mode, is_get)
+    let rendered = render(&response, mode, is_get);
+    gateway
+        .metrics()
+        .request(rendered.status().as_u16(), started.elapsed());
+    rendered
 }
 
 /// The client headers named in `names` (config `headers.propagate`).

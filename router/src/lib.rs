@@ -25,6 +25,7 @@ pub mod error;
 pub mod execute;
 pub mod gateway;
 pub mod http;
+pub mod metrics;
 pub mod parse;
 pub mod plan;
 pub mod playground;

@@ -30,11 +30,25 @@ pub enum ServeError {
 
 /// Builds the axum application serving `supergraph_sdl` with `config`.
 pub fn build_app(config: RouterConfig, supergraph_sdl: &str) -> Result<axum::Router, ServeError> {
-    let gateway = Gateway::new(config, supergraph_sdl)?;
+    Ok(build(config, supergraph_sdl)?.1)
+}
+
+fn build(
+    config: RouterConfig,
+    supergraph_sdl: &str,
+) -> Result<(Arc<Gateway>, axum::Router), ServeError> {
+    let gateway = Arc::new(Gateway::new(config, supergraph_sdl)?);
     for (name, url) in gateway.subgraph_urls() {
         tracing::info!(subgraph = %name, %url, "subgraph");
     }
-    Ok(crate::http::app(Arc::new(gateway)))
+    Ok((gateway.clone(), crate::http::app(gateway)))
+}
+
+/// `shutdown`, then the gateway marked as draining (`/ready` answers 503
+/// while in-flight requests finish).
+async fn draining(gateway: Arc<Gateway>, shutdown: impl Future<Output = ()> + Send + 'static) {
+    shutdown.await;
+    gateway.begin_draining();
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests.
@@ -44,12 +58,12 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let app = build_app(config, supergraph_sdl)?;
+    let (gateway, app) = build(config, supergraph_sdl)?;
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "router listening; GraphQL at /graphql");
     }
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(draining(gateway, shutdown))
         .await?;
     Ok(())
 }
@@ -90,13 +104,13 @@ pub async fn start_on(
     supergraph_sdl: &str,
 ) -> Result<RunningRouter, ServeError> {
     let addr = listener.local_addr()?;
-    let app = build_app(config, supergraph_sdl)?;
+    let (gateway, app) = build(config, supergraph_sdl)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
+            .with_graceful_shutdown(draining(gateway, async move {
                 let _ = stopped.await;
-            })
+            }))
             .await
             .map_err(ServeError::from)
     });

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use apollo_compiler::response::JsonValue;
+
+use crate::metrics::{Metrics, Outcome};
 use axum::body::Bytes;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -79,6 +81,7 @@ pub struct SubgraphClient {
     /// Keyed by (subgraph, forwarded headers, body): requests of different
     /// callers (tokens) are never shared.
     in_flight: Mutex<HashMap<(String, String, Bytes), SharedFetch>>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl std::fmt::Debug for SubgraphClient {
@@ -134,7 +137,14 @@ impl SubgraphClient {
             deduplicate: config.deduplicate_requests,
             max_response_bytes: config.max_response_bytes,
             in_flight: Mutex::new(HashMap::new()),
+            metrics: None,
         })
+    }
+
+    /// Counts every HTTP call to a subgraph in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The URL used for `subgraph`.
@@ -167,6 +177,7 @@ impl SubgraphClient {
             body.clone(),
             headers.to_vec(),
             self.max_response_bytes,
+            self.metrics.clone(),
         );
         if !(shareable && self.deduplicate) {
             return call.await;
@@ -206,7 +217,9 @@ async fn send(
     body: Bytes,
     headers: Vec<(http::HeaderName, http::HeaderValue)>,
     max_bytes: usize,
+    metrics: Option<Arc<Metrics>>,
 ) -> Result<Arc<SubgraphResponse>, FetchError> {
+    let started = std::time::Instant::now();
     let request = async {
         let mut builder = http.post(&endpoint.url);
         for (name, value) in headers {
@@ -251,10 +264,19 @@ async fn send(
             }),
         }
     };
-    match tokio::time::timeout(endpoint.timeout, request).await {
+    let result = match tokio::time::timeout(endpoint.timeout, request).await {
         Ok(result) => result,
         Err(_) => Err(FetchError::Timeout(subgraph.clone())),
+    };
+    if let Some(metrics) = metrics {
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(FetchError::Timeout(_)) => Outcome::Timeout,
+            Err(_) => Outcome::Error,
+        };
+        metrics.subgraph_call(&subgraph, outcome, started.elapsed());
     }
+    result
 }
 
 /// A short, non-leaky description of a transport error.

@@ -28,6 +28,7 @@ pub use hive_router_query_planner::planner::plan_nodes::{
 };
 
 use crate::config::PlannerConfig;
+use crate::metrics::Metrics;
 
 mod union_members;
 
@@ -56,6 +57,7 @@ pub struct QueryPlanner {
     cache: moka::future::Cache<String, Arc<QueryPlan>>,
     timeout: Duration,
     overrides: ProgressiveOverrides,
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// A percentage as the planner stores it (scaled by [`PERCENTAGE_SCALE_FACTOR`]).
@@ -141,7 +143,14 @@ impl QueryPlanner {
             cache: moka::future::Cache::new(config.cache_size),
             timeout: Duration::from_millis(config.timeout_ms),
             overrides: ProgressiveOverrides::from_sdl(supergraph_sdl),
+            metrics: None,
         })
+    }
+
+    /// Counts and times every plan built (cache misses) in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Plans `source` (one printed operation), from the cache when possible.
@@ -162,10 +171,12 @@ impl QueryPlanner {
         };
         let planner = Arc::clone(&self.planner);
         let timeout = self.timeout;
+        let metrics = self.metrics.clone();
         self.cache
             .try_get_with(key, async move {
                 tokio::task::spawn_blocking(move || {
-                    catch_unwind(AssertUnwindSafe(|| {
+                    let started = std::time::Instant::now();
+                    let plan = catch_unwind(AssertUnwindSafe(|| {
                         plan_now(
                             &planner,
                             &source,
@@ -174,7 +185,11 @@ impl QueryPlanner {
                             timeout,
                         )
                     }))
-                    .unwrap_or(Err(PlanError::Panicked))
+                    .unwrap_or(Err(PlanError::Panicked));
+                    if let Some(metrics) = metrics {
+                        metrics.plan_built(started.elapsed());
+                    }
+                    plan
                 })
                 .await
                 .unwrap_or(Err(PlanError::Panicked))
