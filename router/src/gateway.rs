@@ -186,7 +186,7 @@ impl Gateway {
                 .map(|s| (s.name.clone(), s.url.clone())),
             &config.subgraphs,
         )?
-        .with_metrics(metrics.clone());
+        .with_metrics(&metrics);
         let keys = EntityKeys::new(&supergraph);
         // Bounded in count (`planner.cache_size`) and in size: each entry weighs its
         // query text in KiB, at most 16 KiB per entry on average.

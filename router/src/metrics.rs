@@ -57,6 +57,28 @@ impl Outcome {
     }
 }
 
+/// One subgraph's call counters and latency histogram.
+#[derive(Clone, Debug)]
+pub struct SubgraphMetrics {
+    ok: Counter,
+    error: Counter,
+    timeout: Counter,
+    seconds: Histogram,
+}
+
+impl SubgraphMetrics {
+    /// One HTTP call that ended with `outcome` after `elapsed`.
+    pub fn call(&self, outcome: Outcome, elapsed: Duration) {
+        match outcome {
+            Outcome::Ok => &self.ok,
+            Outcome::Error => &self.error,
+            Outcome::Timeout => &self.timeout,
+        }
+        .inc();
+        self.seconds.observe(elapsed.as_secs_f64());
+    }
+}
+
 /// The router's metrics; cheap to update from any task.
 pub struct Metrics {
     registry: Registry,
@@ -133,19 +155,28 @@ impl Metrics {
         self.request_seconds.observe(elapsed.as_secs_f64());
     }
 
-    /// One HTTP call to `subgraph`.
-    pub fn subgraph_call(&self, subgraph: &str, outcome: Outcome, elapsed: Duration) {
-        self.subgraph_requests
-            .get_or_create(&SubgraphLabels {
-                subgraph: subgraph.to_string(),
-                outcome: outcome.label(),
-            })
-            .inc();
-        self.subgraph_seconds
-            .get_or_create(&SubgraphName {
-                subgraph: subgraph.to_string(),
-            })
-            .observe(elapsed.as_secs_f64());
+    /// The series of one subgraph, resolved once (label lookups stay off the
+    /// request path).
+    pub fn subgraph(&self, subgraph: &str) -> SubgraphMetrics {
+        let calls = |outcome: Outcome| {
+            self.subgraph_requests
+                .get_or_create(&SubgraphLabels {
+                    subgraph: subgraph.to_string(),
+                    outcome: outcome.label(),
+                })
+                .clone()
+        };
+        SubgraphMetrics {
+            ok: calls(Outcome::Ok),
+            error: calls(Outcome::Error),
+            timeout: calls(Outcome::Timeout),
+            seconds: self
+                .subgraph_seconds
+                .get_or_create(&SubgraphName {
+                    subgraph: subgraph.to_string(),
+                })
+                .clone(),
+        }
     }
 
     /// One query plan built in `elapsed`.
@@ -173,8 +204,9 @@ mod tests {
         metrics.request(200, Duration::from_millis(3));
         metrics.request(200, Duration::from_millis(4));
         metrics.request(400, Duration::from_millis(1));
-        metrics.subgraph_call("users", Outcome::Ok, Duration::from_millis(2));
-        metrics.subgraph_call("users", Outcome::Timeout, Duration::from_secs(5));
+        let users = metrics.subgraph("users");
+        users.call(Outcome::Ok, Duration::from_millis(2));
+        users.call(Outcome::Timeout, Duration::from_secs(5));
         metrics.plan_built(Duration::from_micros(300));
         let text = metrics.render();
         for line in [

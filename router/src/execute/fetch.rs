@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use apollo_compiler::response::JsonValue;
 
-use crate::metrics::{Metrics, Outcome};
+use crate::metrics::{Metrics, Outcome, SubgraphMetrics};
 use axum::body::Bytes;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -58,6 +58,8 @@ pub struct SubgraphResponse {
 struct Endpoint {
     url: String,
     timeout: Duration,
+    /// Counts this subgraph's calls, once the client has metrics.
+    metrics: Option<SubgraphMetrics>,
     /// The pooled client for this subgraph (HTTP/1.1 + ALPN, or h2c).
     http: reqwest::Client,
 }
@@ -81,7 +83,6 @@ pub struct SubgraphClient {
     /// Keyed by (subgraph, forwarded headers, body): requests of different
     /// callers (tokens) are never shared.
     in_flight: Mutex<HashMap<(String, String, Bytes), SharedFetch>>,
-    metrics: Option<Arc<Metrics>>,
 }
 
 impl std::fmt::Debug for SubgraphClient {
@@ -123,6 +124,7 @@ impl SubgraphClient {
                     Endpoint {
                         url,
                         timeout: Duration::from_millis(timeout_ms),
+                        metrics: None,
                         http: if prior_knowledge {
                             h2c.clone()
                         } else {
@@ -137,13 +139,14 @@ impl SubgraphClient {
             deduplicate: config.deduplicate_requests,
             max_response_bytes: config.max_response_bytes,
             in_flight: Mutex::new(HashMap::new()),
-            metrics: None,
         })
     }
 
     /// Counts every HTTP call to a subgraph in `metrics`.
-    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
-        self.metrics = Some(metrics);
+    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
+        for (name, endpoint) in &mut self.endpoints {
+            endpoint.metrics = Some(metrics.subgraph(name));
+        }
         self
     }
 
@@ -177,7 +180,6 @@ impl SubgraphClient {
             body.clone(),
             headers.to_vec(),
             self.max_response_bytes,
-            self.metrics.clone(),
         );
         if !(shareable && self.deduplicate) {
             return call.await;
@@ -217,7 +219,6 @@ async fn send(
     body: Bytes,
     headers: Vec<(http::HeaderName, http::HeaderValue)>,
     max_bytes: usize,
-    metrics: Option<Arc<Metrics>>,
 ) -> Result<Arc<SubgraphResponse>, FetchError> {
     let started = std::time::Instant::now();
     let request = async {
@@ -268,13 +269,13 @@ async fn send(
         Ok(result) => result,
         Err(_) => Err(FetchError::Timeout(subgraph.clone())),
     };
-    if let Some(metrics) = metrics {
+    if let Some(metrics) = &endpoint.metrics {
         let outcome = match &result {
             Ok(_) => Outcome::Ok,
             Err(FetchError::Timeout(_)) => Outcome::Timeout,
             Err(_) => Outcome::Error,
         };
-        metrics.subgraph_call(&subgraph, outcome, started.elapsed());
+        metrics.call(outcome, started.elapsed());
     }
     result
 }
