@@ -199,15 +199,19 @@ impl<'a> Pass<'a> {
                 .variable_definitions
                 .get_or_insert_default();
             for name in &used {
-                if declared.iter().any(|d| &d.name == name) {
-                    continue;
-                }
                 let Some(definition) = self.variable(name) else {
                     // The client never declared it: validation would have
                     // refused the operation; keep the plan as it was.
                     return;
                 };
-                declared.push(definition.clone());
+                match declared.iter().find(|d| &d.name == name) {
+                    // Taken by the planner (`$representations`) for another type.
+                    Some(existing) if existing.variable_type != definition.variable_type => {
+                        return;
+                    }
+                    Some(_) => {}
+                    None => declared.push(definition.clone()),
+                }
             }
             variable_usages.get_or_insert_default().extend(used);
         }
@@ -409,13 +413,15 @@ impl<'a> Walk<'_, 'a> {
                     }
                 }
             }
-            let selections = SelectionSet { items };
+            let mut selections = SelectionSet { items };
             if selections.items.is_empty()
                 || !self.resolvable(&selections, member)
+                || !self.mergeable(&[(member, &selections)])
                 || !self.keys_fit(&selections, member, &mut keys)
             {
                 continue;
             }
+            self.add_typenames(&mut selections, member);
             collect_variables(&selections, &mut self.variables.borrow_mut());
             fetch
                 .items
@@ -428,6 +434,97 @@ impl<'a> Walk<'_, 'a> {
             changed = true;
         }
         changed
+    }
+
+    /// Whether the fields of `sets` (each on objects of its type) can be sent
+    /// together (GraphQL's "field selection merging", stricter): every response
+    /// key names one field with the same arguments, of one type as this
+    /// subgraph declares it, and the sub-selections merge in turn. Client
+    /// selections gathered from several positions must pass this before they
+    /// are joined into one fragment.
+    fn mergeable(&self, sets: &[(&str, &SelectionSet)]) -> bool {
+        struct Seen<'s> {
+            first: &'s FieldSelection,
+            ty: Option<TypeNode>,
+            children: Vec<(String, &'s SelectionSet)>,
+        }
+        let mut seen: HashMap<&str, Seen<'_>> = HashMap::new();
+        let mut stack: Vec<(&str, &SelectionSet)> = sets.to_vec();
+        while let Some((parent, set)) = stack.pop() {
+            for item in &set.items {
+                match item {
+                    SelectionItem::Field(field) => {
+                        let ty = self
+                            .pass
+                            .definition(parent)
+                            .and_then(|d| d.fields().get(&field.name))
+                            .map(|d| type_here(d, self.graph).clone());
+                        let entry = seen.entry(response_key(field)).or_insert_with(|| Seen {
+                            first: field,
+                            ty: ty.clone(),
+                            children: Vec::new(),
+                        });
+                        if entry.first.name != field.name
+                            || entry.first.arguments != field.arguments
+                            || entry.ty != ty
+                        {
+                            return false;
+                        }
+                        if let (false, Some(ty)) = (field.selections.items.is_empty(), &ty) {
+                            entry
+                                .children
+                                .push((ty.inner_type().to_string(), &field.selections));
+                        }
+                    }
+                    SelectionItem::InlineFragment(fragment) => {
+                        stack.push((&fragment.type_condition, &fragment.selections));
+                    }
+                    SelectionItem::FragmentSpread(_) => return false,
+                }
+            }
+        }
+        seen.into_values().all(|seen| {
+            let children: Vec<(&str, &SelectionSet)> = seen
+                .children
+                .iter()
+                .map(|(ty, set)| (ty.as_str(), *set))
+                .collect();
+            children.is_empty() || self.mergeable(&children)
+        })
+    }
+
+    /// Selects `__typename` in every abstract-typed selection set of a restored
+    /// fragment, as the planner does: projection needs it to tell the members
+    /// apart.
+    fn add_typenames(&self, set: &mut SelectionSet, parent: &str) {
+        for item in &mut set.items {
+            match item {
+                SelectionItem::Field(field) if !field.selections.items.is_empty() => {
+                    let Some(returns) = self.field_type_here(parent, &field.name) else {
+                        continue;
+                    };
+                    let abstract_type = matches!(
+                        self.pass.definition(returns),
+                        Some(SupergraphDefinition::Union(_) | SupergraphDefinition::Interface(_))
+                    );
+                    let has_typename = field.selections.items.iter().any(|item| {
+                        matches!(item, SelectionItem::Field(f) if f.name == "__typename" && f.alias.is_none())
+                    });
+                    if abstract_type && !has_typename {
+                        field
+                            .selections
+                            .items
+                            .insert(0, SelectionItem::Field(FieldSelection::new_typename()));
+                    }
+                    self.add_typenames(&mut field.selections, returns);
+                }
+                SelectionItem::InlineFragment(fragment) => {
+                    let condition = fragment.type_condition.clone();
+                    self.add_typenames(&mut fragment.selections, &condition);
+                }
+                _ => {}
+            }
+        }
     }
 
     /// The members the fetch already selects (at any depth of inline
@@ -511,7 +608,10 @@ impl<'a> Walk<'_, 'a> {
         let Some(definition) = self.pass.definition(parent) else {
             return false;
         };
-        if !definition.is_defined_in_subgraph(self.graph) {
+        // Unions may carry no @join__type; their members are checked one by
+        // one (`member_here`).
+        let union = matches!(definition, SupergraphDefinition::Union(_));
+        if !union && !definition.is_defined_in_subgraph(self.graph) {
             return false;
         }
         selections.items.iter().all(|item| match item {
@@ -543,6 +643,16 @@ impl<'a> Walk<'_, 'a> {
             || !declared
                 .resolvable_in_graphs(definition)
                 .contains(self.graph)
+        {
+            return false;
+        }
+        // An @interfaceObject here answers with the interface's name, not the
+        // object's: the planner resolves those through an entity call instead.
+        let returns = type_here(declared, self.graph).inner_type();
+        if self
+            .pass
+            .state
+            .is_interface_object_in_subgraph(returns, self.graph)
         {
             return false;
         }
@@ -680,6 +790,7 @@ mod tests {
               a(upper: Boolean): String
               size: Int @external
               sized: String @requires(fields: "size")
+              pick: Action
             }
             type Tagged { label: Int }
         "#;
@@ -786,6 +897,35 @@ mod tests {
         let field = if member.ends_with("OnlyA") { "a" } else { "b" };
         let copies = plan.lines().filter(|line| line.trim() == field).count();
         assert_eq!(copies, 1, "one copy for both paths: {plan}");
+    }
+
+    #[tokio::test]
+    async fn selections_from_several_positions_must_merge() {
+        let planner = planner();
+        for (first, second) in [("a(upper: true)", "a(upper: false)"), ("x: a", "x: id")] {
+            let query = format!(
+                "{{ first {{ wrapper {{ actions {{ __typename ... on OnlyA {{ {first} }} }} }} }} \
+                   second {{ wrapper {{ actions {{ __typename ... on OnlyA {{ {second} }} }} }} }} }}"
+            );
+            let plan = planner.plan(query, None).await.expect("plan").to_string();
+            assert!(plan.contains("BatchFetch"), "{plan}");
+            assert!(
+                !(plan.contains(first) && plan.contains(second)),
+                "fields that cannot merge were joined: {plan}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn abstract_fields_in_restored_members_select_their_typename() {
+        let planner = planner();
+        let plan = plan(&planner, "... on OnlyA { pick { ... on OnlyA { id } } }").await;
+        let lines: Vec<&str> = plan.lines().map(str::trim).collect();
+        let pick = lines
+            .iter()
+            .position(|line| *line == "pick {")
+            .unwrap_or_else(|| panic!("pick restored: {plan}"));
+        assert_eq!(lines.get(pick + 1), Some(&"__typename"), "{plan}");
     }
 
     #[tokio::test]
