@@ -175,6 +175,40 @@ impl Positions {
     }
 }
 
+impl Positions {
+    /// The response path of every recorded entity (`None` for one no longer
+    /// found), read off the recorded indices: the same entities the merge
+    /// reaches, named for error reporting.
+    pub fn paths(&self, root: &JsonValue) -> Vec<Option<ResponsePath>> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let steps = self.steps.get(start..end).unwrap_or_default();
+                start = end;
+                let mut path = Vec::with_capacity(steps.len());
+                let mut value = root;
+                for &step in steps {
+                    let step = step as usize;
+                    value = match value {
+                        JsonValue::Object(object) => {
+                            let (key, child) = object.iter().nth(step)?;
+                            path.push(PathSegment::Key(key.as_str().to_string()));
+                            child
+                        }
+                        JsonValue::Array(items) => {
+                            path.push(PathSegment::Index(step));
+                            items.get(step)?
+                        }
+                        _ => return None,
+                    };
+                }
+                Some(path)
+            })
+            .collect()
+    }
+}
+
 /// What a walk knows of where it is: the response path (only when asked for:
 /// it costs a key clone per step) and the entry/item indices.
 struct Trail {
@@ -757,6 +791,11 @@ mod tests {
             first.push(entity.clone());
         });
         assert_eq!(positions.len(), 3);
+        let walked = collect_paths(&mut data, &path, &Exact);
+        assert_eq!(
+            positions.paths(&data),
+            walked.into_iter().map(Some).collect::<Vec<_>>()
+        );
         // Parallel fetches add fields before and after the entities' own.
         deep_merge(
             &mut data,
@@ -781,6 +820,7 @@ mod tests {
             .expect("object")
             .insert("users", JsonValue::Array(Vec::new()));
         assert_eq!(positions.for_each_mut(&mut data, &mut |_, _| {}), 3);
+        assert_eq!(positions.paths(&data), vec![None, None, None]);
     }
 
     #[test]

@@ -28,8 +28,8 @@ use crate::validate::ValidOperation;
 use self::fetch::{FetchError, SubgraphClient, SubgraphResponse};
 use self::keys::EntityKeys;
 use self::merge::{
-    Positions, Representations, ResponsePath, TypeRelation, Written, apply_rewrites, collect_paths,
-    deep_merge, for_each_entity, representation, write_representation,
+    Positions, Representations, ResponsePath, TypeRelation, Written, apply_rewrites, deep_merge,
+    for_each_entity, representation, write_representation,
 };
 use self::project::ProjectionSchema;
 
@@ -473,20 +473,17 @@ impl<'a> Run<'a> {
         reprs
     }
 
-    /// The response path of every entity sent with `reprs` (walked again over
-    /// `paths`), with its representation's index. Only needed to report errors.
-    fn entity_paths(
-        &self,
-        paths: &[&[FlattenNodePathSegment]],
-        reprs: &Representations,
-    ) -> Vec<(ResponsePath, usize)> {
-        let mut data = lock(&self.data);
-        let visited = paths
-            .iter()
-            .flat_map(|path| collect_paths(&mut data, path, &self.types));
-        visited
+    /// The response path of every entity sent with `reprs` (from the positions
+    /// its representations recorded), with its representation's index. Only
+    /// needed to report errors.
+    fn entity_paths(&self, reprs: &Representations) -> Vec<(ResponsePath, usize)> {
+        let data = lock(&self.data);
+        reprs
+            .positions
+            .paths(&data)
+            .into_iter()
             .zip(&reprs.slots)
-            .filter_map(|(path, slot)| slot.map(|index| (path, index)))
+            .filter_map(|(path, slot)| Some((path?, (*slot)?)))
             .collect()
     }
 
@@ -600,7 +597,7 @@ impl<'a> Run<'a> {
             &[("representations", &reprs.unique)],
         );
         let all_paths = || {
-            self.entity_paths(&paths, &reprs)
+            self.entity_paths(&reprs)
                 .into_iter()
                 .map(|(p, _)| p)
                 .collect::<Vec<_>>()
@@ -619,7 +616,7 @@ impl<'a> Run<'a> {
             _ => None,
         };
         if !errors.is_empty() {
-            let entities = self.entity_paths(&paths, &reprs);
+            let entities = self.entity_paths(&reprs);
             for raw in &errors {
                 self.subgraph_error(subgraph, raw, &|p| {
                     Self::entity_error_paths(&entities, results.as_ref(), p)
@@ -683,7 +680,7 @@ impl<'a> Run<'a> {
         let all_paths = || {
             per_alias
                 .iter()
-                .flat_map(|(_, paths, reprs)| self.entity_paths(paths, reprs))
+                .flat_map(|(_, _, reprs)| self.entity_paths(reprs))
                 .map(|(p, _)| p)
                 .collect::<Vec<_>>()
         };
@@ -709,7 +706,7 @@ impl<'a> Run<'a> {
         if !errors.is_empty() {
             let entities: Vec<Vec<(ResponsePath, usize)>> = per_alias
                 .iter()
-                .map(|(_, paths, reprs)| self.entity_paths(paths, reprs))
+                .map(|(_, _, reprs)| self.entity_paths(reprs))
                 .collect();
             for raw in &errors {
                 self.subgraph_error(subgraph, raw, &|p| match p.first() {
@@ -746,7 +743,7 @@ impl<'a> Run<'a> {
             }
             return;
         };
-        for (alias, paths, reprs) in &per_alias {
+        for (alias, _, reprs) in &per_alias {
             if reprs.is_empty() {
                 continue;
             }
@@ -755,7 +752,7 @@ impl<'a> Run<'a> {
                 self.merge_entities(subgraph, reprs, results, alias.output_rewrites.as_ref())
             {
                 let paths = self
-                    .entity_paths(paths, reprs)
+                    .entity_paths(reprs)
                     .into_iter()
                     .map(|(p, _)| p)
                     .collect();
