@@ -52,6 +52,16 @@ Q=router/bench/query.graphql
 
 peak_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
+measure() { # pid query label: load the router just started as pid, then stop it
+  local pid=$1
+  PIDS+=($pid)
+  wait_http "http://127.0.0.1:$ROUTER_PORT/graphql"
+  local result
+  result=$("$T/examples/load" "http://127.0.0.1:$ROUTER_PORT/graphql" "$2" "$CONC" "$SECS" "$WARM")
+  echo "$3 $result peak_rss_kib=$(peak_kib "$pid")"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
 run_router() { # dedup(true|false) query label
   cat >"$W/router.yaml" <<YAML
 listen: 127.0.0.1:$ROUTER_PORT
@@ -59,13 +69,7 @@ subgraphs:
   deduplicate_requests: $1
 YAML
   "$T/tessera" serve --supergraph "$W/supergraph.graphql" --config "$W/router.yaml" >"$W/router.log" 2>&1 &
-  local pid=$!
-  PIDS+=($pid)
-  wait_http "http://127.0.0.1:$ROUTER_PORT/graphql"
-  local result
-  result=$("$T/examples/load" "http://127.0.0.1:$ROUTER_PORT/graphql" "$2" "$CONC" "$SECS" "$WARM")
-  echo "$3 $result peak_rss_kib=$(peak_kib "$pid")"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  measure $! "$2" "$3"
 }
 
 echo "# tessera router bench: concurrency=$CONC duration=${SECS}s warmup=${WARM}s cores=$(nproc)"
@@ -92,13 +96,7 @@ traffic_shaping:
     dedupe_enabled: $1
 YAML
     ROUTER_CONFIG_FILE_PATH="$W/hive.yaml" "$HIVE_ROUTER" >"$W/hive.log" 2>&1 &
-    local pid=$!
-    PIDS+=($pid)
-    wait_http "http://127.0.0.1:$ROUTER_PORT/graphql"
-    local result
-    result=$("$T/examples/load" "http://127.0.0.1:$ROUTER_PORT/graphql" "$2" "$CONC" "$SECS" "$WARM")
-    echo "$3 $result peak_rss_kib=$(peak_kib "$pid")"
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    measure $! "$2" "$3"
   }
   echo "# hive router: $HIVE_ROUTER"
   run_hive true "$Q" "hive-dedup-on   "

@@ -84,30 +84,11 @@ fn typename(value: &JsonValue) -> Option<&str> {
         .and_then(|t| t.as_str())
 }
 
-/// Every object reached by following a flatten `path` from `root`, in document order.
-/// Nulls and missing fields are skipped; `@` fans out over lists.
-pub fn collect_paths(
-    root: &mut JsonValue,
-    path: &[FlattenNodePathSegment],
-    types: &dyn TypeRelation,
-) -> Vec<ResponsePath> {
-    let mut out = Vec::new();
-    let mut trail = Trail {
-        path: Some(Vec::new()),
-        steps: Vec::new(),
-    };
-    walk(root, path, types, &mut trail, &mut |_, trail| {
-        if let Some(at) = &trail.path {
-            out.push(at.clone());
-        }
-    });
-    out
-}
-
 /// Calls `visit` on every object reached by following a flatten `path` from
-/// `root`, in the order [`collect_paths`] lists them, and records where each
-/// one sits in `positions` (so a later [`Positions::for_each_mut`] reaches the
-/// same entities without searching for them again).
+/// `root` (nulls and missing fields skipped, `@` fanning out over lists), in
+/// document order, and records where each one sits in `positions` (so a later
+/// [`Positions::for_each_mut`] reaches the same entities without searching for
+/// them again).
 pub fn for_each_entity(
     root: &mut JsonValue,
     path: &[FlattenNodePathSegment],
@@ -115,12 +96,8 @@ pub fn for_each_entity(
     positions: &mut Positions,
     visit: &mut dyn FnMut(&mut JsonValue),
 ) {
-    let mut trail = Trail {
-        path: None,
-        steps: Vec::new(),
-    };
-    walk(root, path, types, &mut trail, &mut |entity, trail| {
-        positions.steps.extend_from_slice(&trail.steps);
+    walk(root, path, types, &mut Vec::new(), &mut |entity, steps| {
+        positions.steps.extend_from_slice(steps);
         positions.ends.push(positions.steps.len());
         visit(entity)
     });
@@ -146,6 +123,14 @@ impl Positions {
         self.ends.is_empty()
     }
 
+    /// Each recorded entity's steps from the root, in walk order.
+    fn entities(&self) -> impl Iterator<Item = &[u32]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| self.steps.get(start..end).unwrap_or_default())
+    }
+
     /// Calls `visit(ordinal, entity)` for every recorded entity still found in
     /// `root` as an object; returns how many were not.
     pub fn for_each_mut(
@@ -154,10 +139,7 @@ impl Positions {
         visit: &mut dyn FnMut(usize, &mut JsonValue),
     ) -> usize {
         let mut missing = 0;
-        let mut start = 0;
-        for (ordinal, &end) in self.ends.iter().enumerate() {
-            let steps = self.steps.get(start..end).unwrap_or_default();
-            start = end;
+        for (ordinal, steps) in self.entities().enumerate() {
             let found = steps.iter().try_fold(&mut *root, |value, &step| {
                 let step = step as usize;
                 match value {
@@ -173,19 +155,13 @@ impl Positions {
         }
         missing
     }
-}
 
-impl Positions {
     /// The response path of every recorded entity (`None` for one no longer
     /// found), read off the recorded indices: the same entities the merge
     /// reaches, named for error reporting.
     pub fn paths(&self, root: &JsonValue) -> Vec<Option<ResponsePath>> {
-        let mut start = 0;
-        self.ends
-            .iter()
-            .map(|&end| {
-                let steps = self.steps.get(start..end).unwrap_or_default();
-                start = end;
+        self.entities()
+            .map(|steps| {
                 let mut path = Vec::with_capacity(steps.len());
                 let mut value = root;
                 for &step in steps {
@@ -209,60 +185,37 @@ impl Positions {
     }
 }
 
-/// What a walk knows of where it is: the response path (only when asked for:
-/// it costs a key clone per step) and the entry/item indices.
-struct Trail {
-    path: Option<ResponsePath>,
-    steps: Vec<u32>,
-}
-
-impl Trail {
-    fn push(&mut self, segment: impl FnOnce() -> PathSegment, index: usize) {
-        if let Some(at) = self.path.as_mut() {
-            at.push(segment());
-        }
-        self.steps.push(u32::try_from(index).unwrap_or(u32::MAX));
-    }
-
-    fn pop(&mut self) {
-        if let Some(at) = self.path.as_mut() {
-            at.pop();
-        }
-        self.steps.pop();
-    }
-}
-
-/// The one walk behind [`collect_paths`] and [`for_each_entity`].
+/// The walk behind [`for_each_entity`]; `steps` holds the indices taken so far.
 fn walk(
     value: &mut JsonValue,
     path: &[FlattenNodePathSegment],
     types: &dyn TypeRelation,
-    trail: &mut Trail,
-    visit: &mut dyn FnMut(&mut JsonValue, &Trail),
+    steps: &mut Vec<u32>,
+    visit: &mut dyn FnMut(&mut JsonValue, &[u32]),
 ) {
     fn each_item(
         items: &mut [JsonValue],
         path: &[FlattenNodePathSegment],
         types: &dyn TypeRelation,
-        trail: &mut Trail,
-        visit: &mut dyn FnMut(&mut JsonValue, &Trail),
+        steps: &mut Vec<u32>,
+        visit: &mut dyn FnMut(&mut JsonValue, &[u32]),
     ) {
         for (index, item) in items.iter_mut().enumerate() {
-            trail.push(|| PathSegment::Index(index), index);
-            walk(item, path, types, trail, visit);
-            trail.pop();
+            steps.push(step(index));
+            walk(item, path, types, steps, visit);
+            steps.pop();
         }
     }
     match path.split_first() {
         _ if value.is_null() => {}
         None => match value {
-            JsonValue::Array(items) => each_item(items, path, types, trail, visit),
-            JsonValue::Object(_) => visit(value, trail),
+            JsonValue::Array(items) => each_item(items, path, types, steps, visit),
+            JsonValue::Object(_) => visit(value, steps),
             _ => {}
         },
         Some((FlattenNodePathSegment::List, rest)) => {
             if let JsonValue::Array(items) = value {
-                each_item(items, rest, types, trail, visit);
+                each_item(items, rest, types, steps, visit);
             }
         }
         Some((FlattenNodePathSegment::Field(key), rest)) => match value {
@@ -274,13 +227,13 @@ fn walk(
                     .enumerate()
                     .find(|(_, (name, _))| name.as_str() == key.as_str());
                 if let Some((index, (_, child))) = found {
-                    trail.push(|| PathSegment::Key(key.clone()), index);
-                    walk(child, rest, types, trail, visit);
-                    trail.pop();
+                    steps.push(step(index));
+                    walk(child, rest, types, steps, visit);
+                    steps.pop();
                 }
             }
             // A list where the planner expected an object: fan out defensively.
-            JsonValue::Array(items) => each_item(items, path, types, trail, visit),
+            JsonValue::Array(items) => each_item(items, path, types, steps, visit),
             _ => {}
         },
         Some((FlattenNodePathSegment::TypeCondition(names), rest)) => {
@@ -292,10 +245,16 @@ fn walk(
                 None => true,
             };
             if matches {
-                walk(value, rest, types, trail, visit);
+                walk(value, rest, types, steps, visit);
             }
         }
     }
+}
+
+/// An index as a recorded step (indices past `u32::MAX` cannot be reached:
+/// responses are far smaller).
+fn step(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
 }
 
 /// Projects `entity` through a plan's `requires` selection (`... on T { __typename key }`)
@@ -791,11 +750,15 @@ mod tests {
             first.push(entity.clone());
         });
         assert_eq!(positions.len(), 3);
-        let walked = collect_paths(&mut data, &path, &Exact);
-        assert_eq!(
-            positions.paths(&data),
-            walked.into_iter().map(Some).collect::<Vec<_>>()
-        );
+        let at = |user: usize, post: usize| {
+            Some(vec![
+                PathSegment::Key("users".into()),
+                PathSegment::Index(user),
+                PathSegment::Key("posts".into()),
+                PathSegment::Index(post),
+            ])
+        };
+        assert_eq!(positions.paths(&data), vec![at(0, 0), at(0, 2), at(2, 0)]);
         // Parallel fetches add fields before and after the entities' own.
         deep_merge(
             &mut data,
@@ -839,12 +802,12 @@ mod tests {
             FlattenNodePathSegment::TypeCondition(["User".to_string()].into()),
         ];
         let mut data = data;
-        let paths = collect_paths(&mut data, &path, &Exact);
         let mut visited = Vec::new();
         let mut positions = Positions::default();
         for_each_entity(&mut data, &path, &Exact, &mut positions, &mut |entity| {
             visited.push(entity.clone());
         });
+        let paths: Vec<ResponsePath> = positions.paths(&data).into_iter().flatten().collect();
         assert_eq!(
             visited,
             paths

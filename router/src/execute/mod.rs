@@ -586,8 +586,8 @@ impl<'a> Run<'a> {
         let Some(requires) = fetch.requires.as_ref() else {
             return;
         };
-        let paths = [path];
-        let reprs = self.representations(subgraph, &paths, requires, fetch.input_rewrites.as_ref());
+        let reprs =
+            self.representations(subgraph, &[path], requires, fetch.input_rewrites.as_ref());
         if reprs.is_empty() {
             return;
         }
@@ -663,14 +663,14 @@ impl<'a> Run<'a> {
                 &alias.requires,
                 alias.input_rewrites.as_ref(),
             );
-            per_alias.push((alias, paths, reprs));
+            per_alias.push((alias, reprs));
         }
-        if per_alias.iter().all(|(_, _, r)| r.is_empty()) {
+        if per_alias.iter().all(|(_, r)| r.is_empty()) {
             return;
         }
         let extra: Vec<(&str, &[String])> = per_alias
             .iter()
-            .map(|(alias, _, reprs)| {
+            .map(|(alias, reprs)| {
                 (
                     alias.representations_variable_name.as_str(),
                     reprs.unique.as_slice(),
@@ -680,7 +680,7 @@ impl<'a> Run<'a> {
         let all_paths = || {
             per_alias
                 .iter()
-                .flat_map(|(_, _, reprs)| self.entity_paths(reprs))
+                .flat_map(|(_, reprs)| self.entity_paths(reprs))
                 .map(|(p, _)| p)
                 .collect::<Vec<_>>()
         };
@@ -706,14 +706,14 @@ impl<'a> Run<'a> {
         if !errors.is_empty() {
             let entities: Vec<Vec<(ResponsePath, usize)>> = per_alias
                 .iter()
-                .map(|(_, _, reprs)| self.entity_paths(reprs))
+                .map(|(_, reprs)| self.entity_paths(reprs))
                 .collect();
             for raw in &errors {
                 self.subgraph_error(subgraph, raw, &|p| match p.first() {
                     Some(PathSegment::Key(key)) => per_alias
                         .iter()
                         .zip(&entities)
-                        .find(|((alias, _, _), _)| alias.alias == *key)
+                        .find(|((alias, _), _)| alias.alias == *key)
                         .map(|(_, entities)| {
                             Self::entity_error_paths(
                                 entities,
@@ -743,7 +743,7 @@ impl<'a> Run<'a> {
             }
             return;
         };
-        for (alias, _, reprs) in &per_alias {
+        for (alias, reprs) in &per_alias {
             if reprs.is_empty() {
                 continue;
             }
