@@ -76,7 +76,8 @@ impl DevPlatform {
 }
 
 fn subgraph_config(options: &DevOptions, port: u16) -> SubgraphConfig {
-    let mut config = SubgraphConfig::with_port(port);
+    // The only start that accepts the development secrets shipped in the source.
+    let mut config = SubgraphConfig::development(port);
     config.listen = SocketAddr::new(options.host, port);
     config.data_dir = options.data_dir.clone();
     config

@@ -306,7 +306,7 @@ pub fn admin_token() -> String {
 
 /// Mints a token with the dev secret (tests only), e.g. for scopes sign-up does not grant.
 pub fn token_for(user_id: &str, scopes: &[&str]) -> String {
-    let issuer = JwtIssuer::from_config(&AuthConfig::default()).unwrap();
+    let issuer = JwtIssuer::from_config(&AuthConfig::development()).unwrap();
     let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
     issuer.issue(user_id, &scopes).unwrap().0
 }

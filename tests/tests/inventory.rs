@@ -277,3 +277,99 @@ async fn create_and_restock_need_the_scope() {
         p.shutdown().await;
     }
 }
+
+/// Regression (critical): the public development HS256 secret was accepted by
+/// every start, including one configured for RS256, so a forged admin token
+/// restocked a product. A production-shaped start (keys from the environment)
+/// refuses it, and refuses to start on the development secret.
+#[tokio::test]
+async fn a_production_start_refuses_the_development_secret() {
+    let dir = std::env::temp_dir().join(format!("tessera-prod-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_path = dir.join("key.pem");
+    std::fs::write(&key_path, include_str!("fixtures/rs256-test-key.pem")).unwrap();
+    // The JWKS a users subgraph with that key would publish.
+    let signer_config = tessera_kit::auth::AuthConfig {
+        rs256_private_key_file: Some(key_path.clone()),
+        ..tessera_kit::auth::AuthConfig::default()
+    };
+    let issuer = tessera_kit::auth::JwtIssuer::from_config(&signer_config).unwrap();
+    let jwks_path = dir.join("jwks.json");
+    std::fs::write(&jwks_path, serde_json::to_string(&issuer.jwks()).unwrap()).unwrap();
+
+    let env = |k: &str| match k {
+        "TESSERA_JWKS_FILE" => Some(jwks_path.display().to_string()),
+        "TESSERA_INVENTORY_DATABASE_URL" => Some(tessera_kit::db::SQLITE_MEMORY.to_owned()),
+        "TESSERA_INVENTORY_LISTEN" => Some("127.0.0.1:0".to_owned()),
+        _ => None,
+    };
+    let config = tessera_kit::config::SubgraphConfig::with_port(4003)
+        .apply_env("inventory", env)
+        .unwrap();
+    let db = tessera_inventory::connect(tessera_kit::db::SQLITE_MEMORY)
+        .await
+        .unwrap();
+    let product = tessera_inventory::service::create_product(
+        &db,
+        tessera_inventory::service::NewProduct {
+            sku: "FORGE-1".into(),
+            name: "Anvil".into(),
+            description: String::new(),
+            price_cents: 100,
+            weight_grams: 1000,
+            warehouse_zone: tessera_inventory::service::WAREHOUSE_ZONES[0].to_owned(),
+            stock: 1,
+        },
+    )
+    .await
+    .unwrap();
+    let server =
+        tessera_kit::http::spawn_app(&config, tessera_inventory::app(db, &config).unwrap())
+            .await
+            .unwrap();
+    let http = reqwest::Client::new();
+    let restock = "mutation($id: ID!) { restock(productId: $id, quantity: 1000) { stock } }";
+    // admin_token() is signed with the development secret.
+    let r = gql(
+        &http,
+        &server.graphql_url(),
+        restock,
+        json!({"id": product.id}),
+        Some(&admin_token()),
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_code(&r, "INVALID_TOKEN");
+    // The deployment's own keys still work.
+    let (token, _) = issuer
+        .issue(
+            &tessera_kit::demo::demo_id(1, 1),
+            &["inventory:write".into()],
+        )
+        .unwrap();
+    let r = gql(
+        &http,
+        &server.graphql_url(),
+        restock,
+        json!({"id": product.id}),
+        Some(&token),
+    )
+    .await;
+    assert_no_errors(&r);
+    assert_eq!(r.data()["restock"]["stock"], 1001);
+    server.stop().await.unwrap();
+
+    // Configuring the development secret explicitly stops the start.
+    let dev_env = |k: &str| {
+        (k == "TESSERA_JWT_SECRET").then(|| tessera_kit::auth::DEV_HS256_SECRET.to_owned())
+    };
+    let config = tessera_kit::config::SubgraphConfig::with_port(0)
+        .apply_env("inventory", dev_env)
+        .unwrap();
+    let db = tessera_inventory::connect(tessera_kit::db::SQLITE_MEMORY)
+        .await
+        .unwrap();
+    let err = tessera_inventory::app(db, &config).err().unwrap();
+    assert!(err.to_string().contains("development secret"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -339,7 +339,7 @@ async fn bad_tokens_are_rejected_before_execution() {
     let (_, id) = p.sign_up("T").await;
     let now = chrono::Utc::now().timestamp();
     let issuer =
-        tessera_kit::auth::JwtIssuer::from_config(&tessera_kit::auth::AuthConfig::default())
+        tessera_kit::auth::JwtIssuer::from_config(&tessera_kit::auth::AuthConfig::development())
             .unwrap();
     let expired = issuer
         .sign(&tessera_kit::auth::Claims {
@@ -352,7 +352,7 @@ async fn bad_tokens_are_rejected_before_execution() {
         })
         .unwrap();
     let forged = tessera_kit::auth::JwtIssuer::from_config(&tessera_kit::auth::AuthConfig {
-        hs256_secret: Some("not-the-secret".into()),
+        hs256_secret: Some("not-the-secret-not-the-secret-not-the-secret".into()),
         ..Default::default()
     })
     .unwrap()

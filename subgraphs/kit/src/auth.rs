@@ -2,9 +2,19 @@
 //!
 //! Every subgraph verifies the bearer token itself, so a direct call to a
 //! subgraph cannot bypass authorization. Keys:
-//! - HS256 with a shared secret (the development default), or
+//! - HS256 with a shared secret, only when one is configured explicitly, or
 //! - RS256/ES256 public keys from a JWKS document (file or the users subgraph's
 //!   own signing key), selected by the token's `kid`.
+//!
+//! The secrets that ship in this source ([`DEV_HS256_SECRET`],
+//! [`DEV_SERVICE_SECRET`]) are accepted only by a configuration built with
+//! [`AuthConfig::development`] (`tessera dev` and tests); every other start
+//! refuses them, and refuses to start without a key at all.
+//!
+//! Calls between services (orders → inventory's stock reservations) carry a
+//! second credential, a short-lived HS256 token signed with the service secret
+//! in the [`SERVICE_TOKEN_HEADER`] header, audience [`SERVICE_AUDIENCE`]: user
+//! tokens never have it, so a user cannot call an internal operation.
 //!
 //! Tokens whose header names an algorithm we were not configured for (including
 //! `alg: none`) are rejected before any signature check.
@@ -19,8 +29,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
 
-/// The development secret. Never use it outside a developer machine.
+/// The development user-token secret. It is public (it ships in the source):
+/// only [`AuthConfig::development`] configurations accept it.
 pub const DEV_HS256_SECRET: &str = "tessera-dev-secret-change-me";
+
+/// The development service-credential secret; public like [`DEV_HS256_SECRET`].
+pub const DEV_SERVICE_SECRET: &str = "tessera-dev-service-secret-change-me";
+
+/// Shortest HS256 secret accepted (RFC 7518 §3.2: a key at least as long as
+/// the hash output, 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Request header carrying a service credential.
+pub const SERVICE_TOKEN_HEADER: &str = "tessera-service-token";
+
+/// The `aud` of service credentials; user tokens never carry it.
+pub const SERVICE_AUDIENCE: &str = "tessera-services";
+
+/// Lifetime of a service credential, in seconds.
+const SERVICE_TOKEN_TTL_SECS: i64 = 60;
 
 /// Authentication settings shared by all subgraphs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,8 +57,9 @@ pub struct AuthConfig {
     pub issuer: String,
     /// Expected `aud` claim.
     pub audience: String,
-    /// Shared HS256 secret. Used to sign when no RSA key is configured, and
-    /// accepted for verification whenever set.
+    /// Shared HS256 secret (at least 32 bytes). Used to sign when no RSA key is
+    /// configured, and accepted for verification whenever set. Unset by
+    /// default: configuring only RS256/JWKS keys leaves HS256 off.
     pub hs256_secret: Option<String>,
     /// PEM file with an RSA private key; when set, the users subgraph signs
     /// RS256 tokens with it and serves its public half as JWKS.
@@ -40,18 +68,66 @@ pub struct AuthConfig {
     pub jwks_file: Option<PathBuf>,
     /// Lifetime of issued tokens, in seconds.
     pub token_ttl_secs: u64,
+    /// HS256 secret (at least 32 bytes, different from `hs256_secret`) for
+    /// service credentials: orders signs them, inventory requires them on its
+    /// internal stock mutations.
+    pub service_secret: Option<String>,
+    /// Whether the secrets that ship in the source are accepted. Only
+    /// [`AuthConfig::development`] sets it; no file or variable can.
+    #[serde(skip)]
+    pub development: bool,
 }
 
 impl Default for AuthConfig {
+    /// No keys at all: a production start must configure them.
     fn default() -> Self {
         Self {
             issuer: "tessera".into(),
             audience: "tessera".into(),
-            hs256_secret: Some(DEV_HS256_SECRET.into()),
+            hs256_secret: None,
             rs256_private_key_file: None,
             jwks_file: None,
             token_ttl_secs: 3600,
+            service_secret: None,
+            development: false,
         }
+    }
+}
+
+impl AuthConfig {
+    /// The development configuration (`tessera dev`, tests): the public
+    /// development secrets, accepted only here.
+    pub fn development() -> Self {
+        Self {
+            hs256_secret: Some(DEV_HS256_SECRET.into()),
+            service_secret: Some(DEV_SERVICE_SECRET.into()),
+            development: true,
+            ..Self::default()
+        }
+    }
+
+    /// Refuses the public development secrets outside development, secrets
+    /// too short to be keys, and one secret used for both purposes.
+    pub fn check(&self) -> Result<(), KeyError> {
+        for (name, secret, dev) in [
+            ("hs256_secret", &self.hs256_secret, DEV_HS256_SECRET),
+            ("service_secret", &self.service_secret, DEV_SERVICE_SECRET),
+        ] {
+            let Some(secret) = secret else { continue };
+            if self.development {
+                continue;
+            }
+            if secret == DEV_HS256_SECRET || secret == DEV_SERVICE_SECRET || secret == dev {
+                return Err(KeyError::DevelopmentSecret { name });
+            }
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(KeyError::WeakSecret { name });
+            }
+        }
+        if self.hs256_secret.is_some() && self.hs256_secret == self.service_secret {
+            return Err(KeyError::SharedServiceSecret);
+        }
+        Ok(())
     }
 }
 
@@ -65,8 +141,27 @@ pub enum KeyError {
     },
     #[error("invalid key material in {path}: {detail}")]
     Invalid { path: PathBuf, detail: String },
-    #[error("no signing key: set `hs256_secret` or `rs256_private_key_file`")]
+    #[error(
+        "no signing key: set TESSERA_JWT_SECRET (`hs256_secret`) or \
+         TESSERA_RS256_PRIVATE_KEY_FILE (`rs256_private_key_file`)"
+    )]
     NoSigningKey,
+    #[error(
+        "no verification key: set TESSERA_JWKS_FILE (`jwks_file`), \
+         TESSERA_RS256_PRIVATE_KEY_FILE or TESSERA_JWT_SECRET (`hs256_secret`)"
+    )]
+    NoVerificationKey,
+    #[error("no service secret: set TESSERA_SERVICE_SECRET (`service_secret`)")]
+    NoServiceSecret,
+    #[error(
+        "`{name}` is the development secret that ships in Tessera's source; \
+         only `tessera dev` accepts it: configure a secret of your own"
+    )]
+    DevelopmentSecret { name: &'static str },
+    #[error("`{name}` is shorter than {MIN_SECRET_BYTES} bytes")]
+    WeakSecret { name: &'static str },
+    #[error("`service_secret` must differ from `hs256_secret`")]
+    SharedServiceSecret,
 }
 
 /// The claims Tessera puts in (and requires of) its tokens.
@@ -95,12 +190,22 @@ pub struct Viewer {
     pub claims: Option<Claims>,
     /// The raw `Authorization` header, forwarded on service-to-service calls.
     pub authorization: Option<String>,
+    /// The calling service, when the request carries a valid service credential.
+    pub service: Option<String>,
 }
 
 impl Viewer {
     /// The signed-in user's id, or `UNAUTHENTICATED`.
     pub fn require_user(&self) -> Result<&Claims, ApiError> {
         self.claims.as_ref().ok_or_else(ApiError::unauthenticated)
+    }
+
+    /// The calling service's name, or `FORBIDDEN`: internal operations are for
+    /// services, never for users (whatever their scopes).
+    pub fn require_service(&self) -> Result<&str, ApiError> {
+        self.service
+            .as_deref()
+            .ok_or_else(|| ApiError::forbidden("this operation is internal to Tessera's services"))
     }
 
     /// The signed-in user, who must hold `scope`.
@@ -128,6 +233,8 @@ struct VerifierInner {
     hs256: Option<DecodingKey>,
     /// Public keys by `kid`, with their algorithm.
     keys: HashMap<String, (Algorithm, DecodingKey)>,
+    /// Verifies service credentials.
+    service: Option<DecodingKey>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -144,6 +251,7 @@ impl JwtVerifier {
     /// Builds a verifier from config: the HS256 secret, the JWKS file and, when
     /// set, the public half of the RSA signing key.
     pub fn from_config(config: &AuthConfig) -> Result<Self, KeyError> {
+        config.check()?;
         let mut jwks = JwkSet { keys: Vec::new() };
         if let Some(path) = &config.jwks_file {
             let text = read(path)?;
@@ -157,11 +265,16 @@ impl JwtVerifier {
             jwks.keys
                 .extend(JwtIssuer::from_config(config)?.jwks().keys);
         }
-        Self::new(config, &jwks)
+        let verifier = Self::new(config, &jwks)?;
+        if verifier.inner.hs256.is_none() && verifier.inner.keys.is_empty() {
+            return Err(KeyError::NoVerificationKey);
+        }
+        Ok(verifier)
     }
 
     /// Builds a verifier from config plus an explicit key set.
     pub fn new(config: &AuthConfig, jwks: &JwkSet) -> Result<Self, KeyError> {
+        config.check()?;
         let mut keys = HashMap::new();
         for jwk in &jwks.keys {
             let Some(alg) = jwk_algorithm(jwk) else {
@@ -183,6 +296,10 @@ impl JwtVerifier {
                     .as_deref()
                     .map(|s| DecodingKey::from_secret(s.as_bytes())),
                 keys,
+                service: config
+                    .service_secret
+                    .as_deref()
+                    .map(|s| DecodingKey::from_secret(s.as_bytes())),
             }),
         })
     }
@@ -258,6 +375,79 @@ impl JwtVerifier {
     }
 }
 
+impl JwtVerifier {
+    /// Verifies a service credential (the [`SERVICE_TOKEN_HEADER`] value) and
+    /// returns the calling service's name. Without a configured service secret
+    /// every credential is refused.
+    pub fn verify_service(&self, token: &str) -> Result<String, ApiError> {
+        let invalid = || ApiError::new(ErrorCode::InvalidToken, "invalid service credential");
+        let key = self.inner.service.as_ref().ok_or_else(invalid)?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[SERVICE_AUDIENCE]);
+        validation.set_issuer(&[SERVICE_AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.leeway = 5;
+        jsonwebtoken::decode::<ServiceClaims>(token, key, &validation)
+            .map(|data| data.claims.sub)
+            .map_err(|_| invalid())
+    }
+}
+
+/// The claims of a service credential.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ServiceClaims {
+    /// The calling service's name.
+    sub: String,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// Mints service credentials for one service's calls to another.
+#[derive(Clone)]
+pub struct ServiceSigner {
+    name: String,
+    key: Arc<EncodingKey>,
+}
+
+impl std::fmt::Debug for ServiceSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceSigner")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceSigner {
+    /// Signs as service `name` with the configured service secret.
+    pub fn from_config(name: &str, config: &AuthConfig) -> Result<Self, KeyError> {
+        config.check()?;
+        let secret = config
+            .service_secret
+            .as_deref()
+            .ok_or(KeyError::NoServiceSecret)?;
+        Ok(Self {
+            name: name.to_owned(),
+            key: Arc::new(EncodingKey::from_secret(secret.as_bytes())),
+        })
+    }
+
+    /// A fresh credential, valid for a minute.
+    pub fn token(&self) -> Result<String, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = ServiceClaims {
+            sub: self.name.clone(),
+            iss: SERVICE_AUDIENCE.to_owned(),
+            aud: SERVICE_AUDIENCE.to_owned(),
+            iat: now,
+            exp: now.saturating_add(SERVICE_TOKEN_TTL_SECS),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)
+            .map_err(ApiError::internal)
+    }
+}
+
 fn jwk_algorithm(jwk: &Jwk) -> Option<Algorithm> {
     use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, KeyAlgorithm};
     match jwk.common.key_algorithm {
@@ -305,6 +495,7 @@ struct IssuerInner {
 impl JwtIssuer {
     /// RS256 when an RSA private key is configured, HS256 with the secret otherwise.
     pub fn from_config(config: &AuthConfig) -> Result<Self, KeyError> {
+        config.check()?;
         let ttl_secs = i64::try_from(config.token_ttl_secs).unwrap_or(i64::MAX);
         if let Some(path) = &config.rs256_private_key_file {
             let pem = read(path)?;
@@ -384,8 +575,10 @@ mod tests {
     use super::*;
 
     fn config() -> AuthConfig {
-        AuthConfig::default()
+        AuthConfig::development()
     }
+
+    const PROD_SECRET: &str = "a-production-secret-of-32-bytes-or-more";
 
     #[test]
     fn hs256_round_trip_and_scopes() {
@@ -410,7 +603,7 @@ mod tests {
         );
         // signed with another secret
         let other = JwtIssuer::from_config(&AuthConfig {
-            hs256_secret: Some("another".into()),
+            hs256_secret: Some("another-secret-another-secret-another".into()),
             ..config()
         })
         .unwrap();
@@ -447,5 +640,107 @@ mod tests {
                 .code,
             ErrorCode::InvalidToken
         );
+    }
+
+    /// Regression: the development secret that ships in the source was
+    /// accepted by every start, so anyone could mint an admin token.
+    #[test]
+    fn the_development_secret_is_refused_outside_development() {
+        let dev_token = JwtIssuer::from_config(&config())
+            .unwrap()
+            .issue("admin", &["inventory:write".into()])
+            .unwrap()
+            .0;
+        // The production default has no key at all: no start without one.
+        assert!(matches!(
+            JwtVerifier::from_config(&AuthConfig::default()),
+            Err(KeyError::NoVerificationKey)
+        ));
+        assert!(matches!(
+            JwtIssuer::from_config(&AuthConfig::default()),
+            Err(KeyError::NoSigningKey)
+        ));
+        // Configuring the public secret explicitly is refused.
+        let explicit_dev = AuthConfig {
+            hs256_secret: Some(DEV_HS256_SECRET.into()),
+            ..AuthConfig::default()
+        };
+        assert!(matches!(
+            JwtVerifier::from_config(&explicit_dev),
+            Err(KeyError::DevelopmentSecret { .. })
+        ));
+        assert!(matches!(
+            JwtIssuer::from_config(&explicit_dev),
+            Err(KeyError::DevelopmentSecret { .. })
+        ));
+        let dev_service = AuthConfig {
+            hs256_secret: Some(PROD_SECRET.into()),
+            service_secret: Some(DEV_SERVICE_SECRET.into()),
+            ..AuthConfig::default()
+        };
+        assert!(matches!(
+            ServiceSigner::from_config("orders", &dev_service),
+            Err(KeyError::DevelopmentSecret { .. })
+        ));
+        // A weak secret, or one secret for both purposes, is refused too.
+        let weak = AuthConfig {
+            hs256_secret: Some("short".into()),
+            ..AuthConfig::default()
+        };
+        assert!(matches!(
+            JwtVerifier::from_config(&weak),
+            Err(KeyError::WeakSecret { .. })
+        ));
+        let shared = AuthConfig {
+            hs256_secret: Some(PROD_SECRET.into()),
+            service_secret: Some(PROD_SECRET.into()),
+            ..AuthConfig::default()
+        };
+        assert!(matches!(
+            JwtVerifier::from_config(&shared),
+            Err(KeyError::SharedServiceSecret)
+        ));
+        // An explicitly configured secret verifies its own tokens, not dev ones.
+        let prod = AuthConfig {
+            hs256_secret: Some(PROD_SECRET.into()),
+            ..AuthConfig::default()
+        };
+        let verifier = JwtVerifier::from_config(&prod).unwrap();
+        assert_eq!(
+            verifier.verify(&dev_token).unwrap_err().code,
+            ErrorCode::InvalidToken
+        );
+        let (own, _) = JwtIssuer::from_config(&prod)
+            .unwrap()
+            .issue("u1", &[])
+            .unwrap();
+        assert_eq!(verifier.verify(&own).unwrap().sub, "u1");
+    }
+
+    #[test]
+    fn service_credentials_are_not_user_tokens() {
+        let dev = config();
+        let verifier = JwtVerifier::from_config(&dev).unwrap();
+        let signer = ServiceSigner::from_config("orders", &dev).unwrap();
+        let service = signer.token().unwrap();
+        assert_eq!(verifier.verify_service(&service).unwrap(), "orders");
+        // A user token is no service credential, and the other way round.
+        let (user, _) = JwtIssuer::from_config(&dev)
+            .unwrap()
+            .issue("u1", &["inventory:write".into()])
+            .unwrap();
+        assert!(verifier.verify_service(&user).is_err());
+        assert!(verifier.verify(&service).is_err());
+        // A verifier without a service secret refuses every credential.
+        let no_service = AuthConfig {
+            service_secret: None,
+            ..config()
+        };
+        let verifier = JwtVerifier::from_config(&no_service).unwrap();
+        assert!(verifier.verify_service(&service).is_err());
+        assert!(matches!(
+            ServiceSigner::from_config("orders", &no_service),
+            Err(KeyError::NoServiceSecret)
+        ));
     }
 }

@@ -31,7 +31,8 @@ pub struct ConfigError {
 }
 
 impl SubgraphConfig {
-    /// Defaults: `127.0.0.1:<port>`, SQLite under `./data`, the dev HS256 secret.
+    /// Defaults: `127.0.0.1:<port>`, SQLite under `./data`, no keys (a
+    /// production start configures them; see [`SubgraphConfig::development`]).
     pub fn with_port(port: u16) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -41,11 +42,19 @@ impl SubgraphConfig {
         }
     }
 
-    /// For tests: port 0 and the given database URL.
+    /// `tessera dev`: the defaults with the development secrets.
+    pub fn development(port: u16) -> Self {
+        Self {
+            auth: AuthConfig::development(),
+            ..Self::with_port(port)
+        }
+    }
+
+    /// For tests: port 0, the given database URL and the development secrets.
     pub fn for_test(database_url: &str) -> Self {
         Self {
             database_url: Some(database_url.to_owned()),
-            ..Self::with_port(0)
+            ..Self::development(0)
         }
     }
 
@@ -68,7 +77,7 @@ impl SubgraphConfig {
     /// Defaults overridden by the environment:
     /// `TESSERA_<NAME>_LISTEN`, `TESSERA_<NAME>_DATABASE_URL`, `TESSERA_DATA_DIR`,
     /// `TESSERA_JWT_SECRET`, `TESSERA_JWKS_FILE`, `TESSERA_RS256_PRIVATE_KEY_FILE`,
-    /// `TESSERA_TOKEN_TTL_SECS`.
+    /// `TESSERA_TOKEN_TTL_SECS`, `TESSERA_SERVICE_SECRET`.
     pub fn from_env(name: &str, default_port: u16) -> Result<Self, ConfigError> {
         Self::with_port(default_port).apply_env(name, |k| std::env::var(k).ok())
     }
@@ -97,6 +106,9 @@ impl SubgraphConfig {
         }
         if let Some(v) = get("TESSERA_JWT_SECRET") {
             self.auth.hs256_secret = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = get("TESSERA_SERVICE_SECRET") {
+            self.auth.service_secret = (!v.is_empty()).then_some(v);
         }
         if let Some(v) = get("TESSERA_JWKS_FILE") {
             self.auth.jwks_file = Some(PathBuf::from(v));
@@ -140,6 +152,27 @@ mod tests {
             (k == "TESSERA_USERS_LISTEN").then(|| "nope".to_owned())
         });
         assert!(bad.is_err());
+    }
+
+    /// Regression: a deployment configured for RS256 accepted tokens signed
+    /// with the public development HS256 secret.
+    #[test]
+    fn an_rs256_deployment_accepts_no_development_tokens() {
+        let env = |k: &str| (k == "TESSERA_JWKS_FILE").then(|| "/etc/tessera/jwks.json".to_owned());
+        let c = SubgraphConfig::with_port(4003)
+            .apply_env("inventory", env)
+            .unwrap();
+        assert_eq!(c.auth.hs256_secret, None);
+        assert!(!c.auth.development);
+        let c = SubgraphConfig::with_port(4003)
+            .apply_env("inventory", |k| {
+                (k == "TESSERA_JWT_SECRET").then(|| crate::auth::DEV_HS256_SECRET.to_owned())
+            })
+            .unwrap();
+        assert!(matches!(
+            c.auth.check(),
+            Err(crate::auth::KeyError::DevelopmentSecret { .. })
+        ));
     }
 
     #[test]

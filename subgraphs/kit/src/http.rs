@@ -20,7 +20,7 @@ use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::auth::{JwtVerifier, Viewer};
+use crate::auth::{JwtVerifier, SERVICE_TOKEN_HEADER, Viewer};
 use crate::error::{ApiError, ErrorCode};
 
 /// Largest request body a subgraph accepts.
@@ -176,13 +176,25 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     ty == Some(OperationType::Mutation)
 }
 
-/// Reads and verifies the `Authorization` header.
+/// Reads and verifies the `Authorization` header and the service credential.
 pub fn viewer_from_headers(
     verifier: &JwtVerifier,
     headers: &HeaderMap,
 ) -> Result<Viewer, ApiError> {
+    let service = match headers.get(SERVICE_TOKEN_HEADER) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| ApiError::new(ErrorCode::InvalidToken, "invalid service credential"))
+                .and_then(|token| verifier.verify_service(token.trim()))?,
+        ),
+    };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Viewer::default());
+        return Ok(Viewer {
+            service,
+            ..Viewer::default()
+        });
     };
     let value = value.to_str().map_err(|_| {
         ApiError::new(
@@ -194,6 +206,7 @@ pub fn viewer_from_headers(
     Ok(Viewer {
         claims: Some(claims),
         authorization: Some(value.to_owned()),
+        service,
     })
 }
 
