@@ -419,3 +419,77 @@ async fn lost_reservation_answer_is_released() {
         p.shutdown().await;
     }
 }
+
+/// Regression: `reserveStock` / `releaseStock` were callable by any signed-in
+/// user straight on the inventory subgraph: a made-up order id reserved stock
+/// forever, and releasing one's own placed order let the same units sell twice.
+#[tokio::test]
+async fn users_cannot_call_the_internal_stock_mutations() {
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let lamp = p.create_product("LAMP-1", "Lamp", 4_000, 5).await;
+        let (token, _) = p.sign_up("Mallory").await;
+        // Even an admin token (every scope) is a user, not a service.
+        for caller in [token.clone(), tessera_tests::admin_token()] {
+            let r = gql(
+                &p.http,
+                &p.inventory.url(),
+                "mutation($o: ID!, $l: [ReservationLineInput!]!) { reserveStock(orderId: $o, lines: $l) { lines { quantity } } }",
+                json!({"o": "01900000-0000-7000-8000-00000000abcd", "l": [{"productId": lamp, "quantity": 5}]}),
+                Some(&caller),
+            )
+            .await;
+            assert_code(&r, "FORBIDDEN");
+        }
+        assert_eq!(stock(&p, &lamp).await, 5, "{}", backend.name());
+
+        // A placed order's reservation cannot be released by its buyer.
+        let r = gql(
+            &p.http,
+            &p.orders.url(),
+            PLACE,
+            json!({"i": {"lines": [{"productId": lamp, "quantity": 2}]}}),
+            Some(&token),
+        )
+        .await;
+        assert_no_errors(&r);
+        let order_id = r.data()["placeOrder"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(stock(&p, &lamp).await, 3);
+        let r = gql(
+            &p.http,
+            &p.inventory.url(),
+            "mutation($o: ID!) { releaseStock(orderId: $o) }",
+            json!({"o": order_id}),
+            Some(&token),
+        )
+        .await;
+        assert_code(&r, "FORBIDDEN");
+        assert_eq!(stock(&p, &lamp).await, 3, "{}", backend.name());
+
+        // A forged service credential is rejected whole.
+        let r = p
+            .http
+            .post(p.inventory.url())
+            .bearer_auth(&token)
+            .header(tessera_kit::auth::SERVICE_TOKEN_HEADER, token.as_str())
+            .json(&json!({"query": "mutation($o: ID!) { releaseStock(orderId: $o) }", "variables": {"o": order_id}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        assert_eq!(stock(&p, &lamp).await, 3);
+
+        // Cancelling through orders (which holds the credential) still releases.
+        let r = gql(
+            &p.http,
+            &p.orders.url(),
+            CANCEL,
+            json!({"id": order_id}),
+            Some(&token),
+        )
+        .await;
+        assert_no_errors(&r);
+        assert_eq!(stock(&p, &lamp).await, 5);
+        p.shutdown().await;
+    }
+}

@@ -360,8 +360,9 @@ impl Mutation {
         ))
     }
 
-    /// Reserves stock for an order, all lines or none (called by the orders
-    /// subgraph with the buyer's token; not part of the public API).
+    /// Reserves stock for an order, all lines or none. Internal: only a caller
+    /// with a service credential (the orders subgraph, on the buyer's behalf
+    /// and with the buyer's token) may call it; users get `FORBIDDEN`.
     #[graphql(inaccessible, directive = authenticated::apply())]
     async fn reserve_stock(
         &self,
@@ -369,6 +370,7 @@ impl Mutation {
         order_id: ID,
         lines: Vec<ReservationLineInput>,
     ) -> Result<Reservation> {
+        viewer(ctx).require_service()?;
         let claims = viewer(ctx).require_user()?;
         let lines: Vec<ReserveLine> = lines
             .into_iter()
@@ -393,8 +395,10 @@ impl Mutation {
     }
 
     /// Returns an order's reserved stock; `false` if nothing was reserved.
+    /// Internal, like `reserveStock`.
     #[graphql(inaccessible, directive = authenticated::apply())]
     async fn release_stock(&self, ctx: &Context<'_>, order_id: ID) -> Result<bool> {
+        viewer(ctx).require_service()?;
         let claims = viewer(ctx).require_user()?;
         Ok(service::release(db(ctx)?, &claims.sub, &order_id).await?)
     }

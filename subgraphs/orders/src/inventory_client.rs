@@ -1,11 +1,14 @@
 //! The orders subgraph's client for the inventory subgraph's (non-public)
 //! `reserveStock` / `releaseStock` mutations. Calls carry the buyer's own
-//! bearer token, so inventory authorizes them like any other request.
+//! bearer token (inventory records whose reservation it is) and a service
+//! credential that proves the call comes from the orders service: inventory
+//! refuses these mutations to any caller without one, users included.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
+use tessera_kit::auth::{SERVICE_TOKEN_HEADER, ServiceSigner};
 use tessera_kit::{ApiError, ApiResult, ErrorCode};
 
 /// A line to reserve.
@@ -29,6 +32,7 @@ pub struct ReservedLine {
 pub struct InventoryClient {
     http: reqwest::Client,
     url: String,
+    signer: ServiceSigner,
 }
 
 #[derive(Deserialize)]
@@ -69,7 +73,7 @@ const RESERVE: &str = "mutation Reserve($orderId: ID!, $lines: [ReservationLineI
 const RELEASE: &str = "mutation Release($orderId: ID!) { releaseStock(orderId: $orderId) }";
 
 impl InventoryClient {
-    pub fn new(url: impl Into<String>) -> Self {
+    pub fn new(url: impl Into<String>, signer: ServiceSigner) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(30))
@@ -78,6 +82,7 @@ impl InventoryClient {
         Self {
             http,
             url: url.into(),
+            signer,
         }
     }
 
@@ -121,6 +126,7 @@ impl InventoryClient {
             .http
             .post(&self.url)
             .header(reqwest::header::AUTHORIZATION, authorization)
+            .header(SERVICE_TOKEN_HEADER, self.signer.token()?)
             .json(&json!({"query": query, "variables": variables}))
             .send()
             .await

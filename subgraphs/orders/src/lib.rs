@@ -18,7 +18,7 @@ use async_graphql::EmptySubscription;
 use async_graphql::dataloader::DataLoader;
 use axum::Router;
 use sea_orm::DatabaseConnection;
-use tessera_kit::auth::JwtVerifier;
+use tessera_kit::auth::{JwtVerifier, ServiceSigner};
 use tessera_kit::config::SubgraphConfig;
 use tessera_kit::http::{RunningServer, graphql_router};
 pub use tessera_kit::start::StartError;
@@ -80,7 +80,8 @@ pub fn build_schema(db: DatabaseConnection, inventory: InventoryClient) -> Order
 /// The HTTP app: `/graphql` and `/health`.
 pub fn app(db: DatabaseConnection, config: &OrdersConfig) -> Result<Router, StartError> {
     let verifier = JwtVerifier::from_config(&config.subgraph.auth)?;
-    let inventory = InventoryClient::new(config.inventory_url.clone());
+    let signer = ServiceSigner::from_config(NAME, &config.subgraph.auth)?;
+    let inventory = InventoryClient::new(config.inventory_url.clone(), signer);
     Ok(graphql_router(
         build_schema(db.clone(), inventory),
         verifier,
