@@ -36,7 +36,9 @@ pub struct RouterConfig {
     pub listen: SocketAddr,
     /// Request limits.
     pub limits: LimitsConfig,
-    /// Answer `__schema` / `__type` from the API schema (env `TESSERA_INTROSPECTION`).
+    /// Answer `__schema` / `__type` from the API schema (env
+    /// `TESSERA_INTROSPECTION`). Off by default: a production router does not
+    /// hand out its schema; `tessera dev` turns it on for the playground.
     pub introspection: bool,
     /// Return the query plan in `extensions.queryPlan` when a request carries the
     /// header `tessera-include-query-plan: true` (env `TESSERA_EXPOSE_QUERY_PLAN`).
@@ -51,6 +53,48 @@ pub struct RouterConfig {
     pub cors: CorsConfig,
     /// Serve Prometheus metrics at `/metrics` (env `TESSERA_METRICS`).
     pub metrics: bool,
+    /// Demand control: the static cost of each operation.
+    pub demand_control: DemandControlConfig,
+}
+
+/// What the router does with an operation's estimated cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandControlMode {
+    /// Refuse operations over `max_cost` with `COST_ESTIMATED_TOO_EXPENSIVE`
+    /// before anything is planned or fetched.
+    Enforce,
+    /// Run everything; report the cost in `extensions.cost`.
+    Measure,
+    /// Compute nothing.
+    Off,
+}
+
+/// Demand control by the `@cost` / `@listSize` directives (IBM GraphQL cost
+/// specification; see `router::cost` for the rules).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemandControlConfig {
+    /// `enforce` (the default), `measure` or `off`.
+    pub mode: DemandControlMode,
+    /// Largest estimated cost an operation may have in `enforce` mode.
+    pub max_cost: u64,
+    /// Size assumed for a list field without `@listSize` or slicing argument.
+    pub list_size: u64,
+    /// Arguments that size a field without `@listSize` (a list directly, or a
+    /// connection's `edges` / `nodes`).
+    pub slicing_arguments: Vec<String>,
+}
+
+impl Default for DemandControlConfig {
+    fn default() -> Self {
+        Self {
+            mode: DemandControlMode::Enforce,
+            max_cost: 5_000,
+            list_size: 10,
+            slicing_arguments: vec!["first".to_owned(), "last".to_owned()],
+        }
+    }
 }
 
 impl Default for RouterConfig {
@@ -58,13 +102,14 @@ impl Default for RouterConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
             limits: LimitsConfig::default(),
-            introspection: true,
+            introspection: false,
             expose_query_plan: false,
             planner: PlannerConfig::default(),
             subgraphs: SubgraphsConfig::default(),
             headers: HeadersConfig::default(),
             cors: CorsConfig::default(),
             metrics: true,
+            demand_control: DemandControlConfig::default(),
         }
     }
 }
@@ -112,8 +157,16 @@ pub struct LimitsConfig {
     pub max_aliases: usize,
     /// Maximum number of root fields in the executed operation.
     pub max_root_fields: usize,
+    /// Maximum number of fields in the executed operation once every fragment
+    /// spread is expanded (what the planner and the executor work through), so
+    /// a small document whose fragments spread each other many times is
+    /// refused before planning.
+    pub max_fields: usize,
     /// Maximum number of lexical tokens in a document.
     pub max_tokens: usize,
+    /// Maximum total size, in bytes, of the client headers passed on to
+    /// subgraphs (`headers.propagate`); larger requests get 431.
+    pub max_forwarded_header_bytes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -123,7 +176,9 @@ impl Default for LimitsConfig {
             max_depth: 100,
             max_aliases: 200,
             max_root_fields: 64,
+            max_fields: 2_000,
             max_tokens: 15_000,
+            max_forwarded_header_bytes: 8 * 1024,
         }
     }
 }
@@ -282,19 +337,31 @@ mod tests {
         assert!(RouterConfig::from_yaml("").is_ok());
     }
 
+    /// Regression: introspection was on by default in `serve` (production).
+    #[test]
+    fn production_defaults_are_secure() {
+        let config = RouterConfig::default();
+        assert!(!config.introspection);
+        assert_eq!(config.demand_control.mode, DemandControlMode::Enforce);
+        let config = RouterConfig::from_yaml("demand_control:\n  mode: measure\n  max_cost: 7")
+            .expect("valid");
+        assert_eq!(config.demand_control.mode, DemandControlMode::Measure);
+        assert_eq!(config.demand_control.max_cost, 7);
+    }
+
     #[test]
     fn env_overrides_apply_and_reject_garbage() {
         let mut config = RouterConfig::default();
         config
             .apply_env(|name| match name {
                 "TESSERA_LISTEN" => Some("127.0.0.1:0".into()),
-                "TESSERA_INTROSPECTION" => Some("false".into()),
+                "TESSERA_INTROSPECTION" => Some("true".into()),
                 "TESSERA_METRICS" => Some("off".into()),
                 _ => None,
             })
             .expect("valid env");
         assert_eq!(config.listen.port(), 0);
-        assert!(!config.introspection);
+        assert!(config.introspection);
         assert!(!config.metrics);
         let err = config
             .apply_env(|name| (name == "TESSERA_LISTEN").then(|| "nope".to_string()))

@@ -32,6 +32,13 @@ pub enum ErrorCode {
     MaxAliasesExceeded,
     /// More root fields than `limits.max_root_fields`.
     MaxRootFieldsExceeded,
+    /// More fields, fragments expanded, than `limits.max_fields`.
+    MaxFieldsExceeded,
+    /// The operation's estimated cost is over `demand_control.max_cost`.
+    CostEstimatedTooExpensive,
+    /// The headers to pass on to subgraphs exceed
+    /// `limits.max_forwarded_header_bytes`.
+    RequestHeadersTooLarge,
     /// More tokens than `limits.max_tokens`.
     MaxTokensExceeded,
     /// Automatic persisted queries are not supported yet.
@@ -70,6 +77,9 @@ impl ErrorCode {
             ErrorCode::MaxDepthExceeded => "MAX_DEPTH_EXCEEDED",
             ErrorCode::MaxAliasesExceeded => "MAX_ALIASES_EXCEEDED",
             ErrorCode::MaxRootFieldsExceeded => "MAX_ROOT_FIELDS_EXCEEDED",
+            ErrorCode::MaxFieldsExceeded => "MAX_FIELDS_EXCEEDED",
+            ErrorCode::CostEstimatedTooExpensive => "COST_ESTIMATED_TOO_EXPENSIVE",
+            ErrorCode::RequestHeadersTooLarge => "REQUEST_HEADERS_TOO_LARGE",
             ErrorCode::MaxTokensExceeded => "MAX_TOKENS_EXCEEDED",
             ErrorCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
             ErrorCode::IntrospectionDisabled => "INTROSPECTION_DISABLED",
@@ -128,6 +138,7 @@ pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
         // GraphQL over HTTP §"Body": 406 is the RECOMMENDED answer to an `Accept`
         // without a supported media type.
         ErrorCode::NotAcceptable => S::NOT_ACCEPTABLE,
+        ErrorCode::RequestHeadersTooLarge => S::REQUEST_HEADER_FIELDS_TOO_LARGE,
         ErrorCode::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
         ErrorCode::QueryPlanningFailed | ErrorCode::InternalServerError => S::INTERNAL_SERVER_ERROR,
         // Request errors on a well-formed request: 4xx only for the new media type.
@@ -138,6 +149,8 @@ pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
         | ErrorCode::MaxDepthExceeded
         | ErrorCode::MaxAliasesExceeded
         | ErrorCode::MaxRootFieldsExceeded
+        | ErrorCode::MaxFieldsExceeded
+        | ErrorCode::CostEstimatedTooExpensive
         | ErrorCode::MaxTokensExceeded
         | ErrorCode::IntrospectionDisabled
         | ErrorCode::SubscriptionNotSupported => match mode {
@@ -172,6 +185,28 @@ pub struct Location {
     pub column: usize,
 }
 
+/// Longest error message sent, in bytes: messages that quote client input (a
+/// huge id, a long string) are cut here, so the input is never echoed whole.
+pub const MAX_MESSAGE_BYTES: usize = 512;
+
+/// Most errors one rejected request lists; the rest are summarized in one
+/// more error, so a document with thousands of faults gets a small answer.
+pub const MAX_REQUEST_ERRORS: usize = 100;
+
+/// `message` cut to [`MAX_MESSAGE_BYTES`] at a character boundary, with `…`.
+pub fn clip(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut clipped = message[..end].to_string();
+    clipped.push('…');
+    clipped
+}
+
 /// A GraphQL error as sent to clients (spec §7.1.2 "Errors").
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GraphQLError {
@@ -190,7 +225,7 @@ impl GraphQLError {
         let mut extensions = JsonMap::new();
         extensions.insert("code", JsonValue::from(code.as_str()));
         GraphQLError {
-            message: message.into(),
+            message: clip(message.into()),
             locations: Vec::new(),
             path: None,
             extensions,
@@ -232,11 +267,43 @@ impl RequestError {
             errors: vec![GraphQLError::new(message, code)],
         }
     }
+
+    /// A request error listing `errors`, at most [`MAX_REQUEST_ERRORS`] of them.
+    pub fn with_errors(code: ErrorCode, mut errors: Vec<GraphQLError>) -> Self {
+        if errors.len() > MAX_REQUEST_ERRORS {
+            let omitted = errors.len() - MAX_REQUEST_ERRORS;
+            errors.truncate(MAX_REQUEST_ERRORS);
+            errors.push(GraphQLError::new(
+                format!("{omitted} more errors omitted"),
+                code,
+            ));
+        }
+        RequestError { code, errors }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: a 100 KB id came back whole in an error message, and 3,000
+    /// unknown directives gave a 448 KB error list.
+    #[test]
+    fn errors_are_clipped_and_capped() {
+        let long = format!("unknown id \"{}\"", "é".repeat(50_000));
+        let error = GraphQLError::new(long, ErrorCode::ValidationFailed);
+        assert!(error.message.len() <= MAX_MESSAGE_BYTES + '…'.len_utf8());
+        assert!(error.message.ends_with('…'));
+        let many = (0..3_000)
+            .map(|i| GraphQLError::new(format!("e{i}"), ErrorCode::ValidationFailed))
+            .collect();
+        let request = RequestError::with_errors(ErrorCode::ValidationFailed, many);
+        assert_eq!(request.errors.len(), MAX_REQUEST_ERRORS + 1);
+        assert_eq!(
+            request.errors[MAX_REQUEST_ERRORS].message,
+            "2900 more errors omitted"
+        );
+    }
 
     #[test]
     fn request_errors_are_4xx_only_for_the_graphql_response_media_type() {
@@ -277,6 +344,9 @@ mod tests {
             MaxDepthExceeded,
             MaxAliasesExceeded,
             MaxRootFieldsExceeded,
+            MaxFieldsExceeded,
+            CostEstimatedTooExpensive,
+            RequestHeadersTooLarge,
             MaxTokensExceeded,
             PersistedQueryNotSupported,
             IntrospectionDisabled,

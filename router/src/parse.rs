@@ -23,10 +23,7 @@ pub enum ParseError {
 impl From<ParseError> for RequestError {
     fn from(error: ParseError) -> Self {
         match error {
-            ParseError::Syntax(errors) => RequestError {
-                code: ErrorCode::ParseFailed,
-                errors,
-            },
+            ParseError::Syntax(errors) => RequestError::with_errors(ErrorCode::ParseFailed, errors),
             ParseError::TooDeep => RequestError::new(
                 ErrorCode::MaxDepthExceeded,
                 "the operation is nested more deeply than allowed",

@@ -2,7 +2,7 @@
 //! variables. The output, [`ValidOperation`], is the only thing the planner and the
 //! executor accept.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use apollo_compiler::executable::{self, ExecutableDocument, OperationType, Selection};
@@ -28,6 +28,8 @@ pub enum ValidateError {
     TooManyAliases { found: usize, limit: usize },
     #[error("the operation has {found} root fields, more than the limit of {limit}")]
     TooManyRootFields { found: usize, limit: usize },
+    #[error("the operation selects more than {limit} fields once its fragments are expanded")]
+    TooManyFields { limit: usize },
     #[error("introspection is disabled")]
     IntrospectionDisabled,
     #[error("subscriptions are not supported")]
@@ -40,10 +42,7 @@ impl From<ValidateError> for RequestError {
     fn from(error: ValidateError) -> Self {
         let code = match &error {
             ValidateError::Invalid(errors) => {
-                return RequestError {
-                    code: ErrorCode::ValidationFailed,
-                    errors: errors.clone(),
-                };
+                return RequestError::with_errors(ErrorCode::ValidationFailed, errors.clone());
             }
             ValidateError::OperationNotFound(_) => ErrorCode::OperationNotFound,
             ValidateError::Variables(_) => ErrorCode::BadUserInput,
@@ -52,6 +51,7 @@ impl From<ValidateError> for RequestError {
             }
             ValidateError::TooManyAliases { .. } => ErrorCode::MaxAliasesExceeded,
             ValidateError::TooManyRootFields { .. } => ErrorCode::MaxRootFieldsExceeded,
+            ValidateError::TooManyFields { .. } => ErrorCode::MaxFieldsExceeded,
             ValidateError::IntrospectionDisabled => ErrorCode::IntrospectionDisabled,
             ValidateError::SubscriptionNotSupported => ErrorCode::SubscriptionNotSupported,
         };
@@ -202,7 +202,17 @@ pub fn prepare(
         return Err(ValidateError::SubscriptionNotSupported);
     }
 
-    let depth = max_depth(&document, &operation.selection_set, 0, limits.max_depth);
+    // What the operation costs expanded (the planner and the executor inline
+    // every fragment spread), counted per fragment once so that a chain of
+    // fragments spreading each other costs linear time to measure.
+    let mut measure = Measure::new(&document);
+    let expanded = measure.selection_set(&operation.selection_set);
+    if expanded.fields > limits.max_fields as u64 {
+        return Err(ValidateError::TooManyFields {
+            limit: limits.max_fields,
+        });
+    }
+    let depth = usize::try_from(expanded.depth).unwrap_or(usize::MAX);
     if depth > limits.max_depth {
         return Err(ValidateError::TooDeep {
             found: depth,
@@ -255,42 +265,65 @@ pub fn prepare(
     })
 }
 
-/// The deepest field nesting under `selection_set`, fragments inlined. Stops
-/// descending once past `limit`, so recursion is bounded by `limit` field levels
-/// (fragment cycles are already rejected by validation).
-fn max_depth(
-    document: &ExecutableDocument,
-    selection_set: &executable::SelectionSet,
-    current: usize,
-    limit: usize,
-) -> usize {
-    let mut deepest = current;
-    for selection in &selection_set.selections {
-        let depth = match selection {
-            Selection::Field(field) => {
-                let depth = current + 1;
-                if depth > limit || field.selection_set.selections.is_empty() {
-                    depth
-                } else {
-                    max_depth(document, &field.selection_set, depth, limit)
-                }
-            }
-            Selection::InlineFragment(fragment) => {
-                max_depth(document, &fragment.selection_set, current, limit)
-            }
-            Selection::FragmentSpread(spread) => {
-                match document.fragments.get(&spread.fragment_name) {
-                    Some(fragment) => max_depth(document, &fragment.selection_set, current, limit),
-                    None => current,
-                }
-            }
-        };
-        deepest = deepest.max(depth);
-        if deepest > limit {
-            break;
+/// The size of a selection set with its fragments expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Expanded {
+    /// Fields selected, counting every copy a spread makes (saturating).
+    fields: u64,
+    /// The deepest field nesting.
+    depth: u64,
+}
+
+/// Measures selection sets as the planner will see them (every spread
+/// inlined) without expanding anything: each fragment's size is computed once
+/// and reused, so the work is linear in the document whatever its expansion.
+/// Validation has rejected fragment cycles and unknown fragments already.
+struct Measure<'a> {
+    document: &'a ExecutableDocument,
+    fragments: HashMap<&'a str, Expanded>,
+}
+
+impl<'a> Measure<'a> {
+    fn new(document: &'a ExecutableDocument) -> Self {
+        Measure {
+            document,
+            fragments: HashMap::new(),
         }
     }
-    deepest
+
+    fn selection_set(&mut self, selection_set: &'a executable::SelectionSet) -> Expanded {
+        let mut total = Expanded::default();
+        for selection in &selection_set.selections {
+            let part = match selection {
+                Selection::Field(field) => {
+                    let inner = self.selection_set(&field.selection_set);
+                    Expanded {
+                        fields: inner.fields.saturating_add(1),
+                        depth: inner.depth.saturating_add(1),
+                    }
+                }
+                Selection::InlineFragment(fragment) => self.selection_set(&fragment.selection_set),
+                Selection::FragmentSpread(spread) => self.fragment(spread.fragment_name.as_str()),
+            };
+            total.fields = total.fields.saturating_add(part.fields);
+            total.depth = total.depth.max(part.depth);
+        }
+        total
+    }
+
+    fn fragment(&mut self, name: &'a str) -> Expanded {
+        if let Some(known) = self.fragments.get(name) {
+            return *known;
+        }
+        // Marked first, so a cycle (already a validation error) ends here.
+        self.fragments.insert(name, Expanded::default());
+        let measured = match self.document.fragments.get(name) {
+            Some(fragment) => self.selection_set(&fragment.selection_set),
+            None => Expanded::default(),
+        };
+        self.fragments.insert(name, measured);
+        measured
+    }
 }
 
 /// Aliased fields in the operation and the fragments it uses, each definition

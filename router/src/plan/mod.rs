@@ -49,12 +49,18 @@ pub enum PlanError {
     Plan(String),
     #[error("the planner crashed on this operation")]
     Panicked,
+    #[error("planning took longer than {0:?}")]
+    TimedOut(Duration),
 }
+
+/// A planning outcome as cached: failures are cached too, so an operation
+/// that cannot be planned (or took too long) costs nothing when resent.
+type Planned = Result<Arc<QueryPlan>, PlanError>;
 
 /// Plans operations against one supergraph, with a bounded cache.
 pub struct QueryPlanner {
     planner: Arc<Planner>,
-    cache: moka::future::Cache<String, Arc<QueryPlan>>,
+    cache: moka::future::Cache<String, Planned>,
     timeout: Duration,
     overrides: ProgressiveOverrides,
     metrics: Option<Arc<Metrics>>,
@@ -154,7 +160,9 @@ impl QueryPlanner {
     }
 
     /// Plans `source` (one printed operation), from the cache when possible.
-    /// Planning runs on a blocking thread and panics are contained.
+    /// Planning runs on a blocking thread and panics are contained; a request
+    /// waits at most the planner timeout (the planner's own cancellation stops
+    /// the search; this bounds what it does not cover). Failures are cached.
     pub async fn plan(
         &self,
         source: String,
@@ -173,8 +181,8 @@ impl QueryPlanner {
         let timeout = self.timeout;
         let metrics = self.metrics.clone();
         self.cache
-            .try_get_with(key, async move {
-                tokio::task::spawn_blocking(move || {
+            .get_with(key, async move {
+                let planning = tokio::task::spawn_blocking(move || {
                     let started = std::time::Instant::now();
                     let plan = catch_unwind(AssertUnwindSafe(|| {
                         plan_now(
@@ -190,13 +198,13 @@ impl QueryPlanner {
                         metrics.plan_built(started.elapsed());
                     }
                     plan
-                })
-                .await
-                .unwrap_or(Err(PlanError::Panicked))
-                .map(Arc::new)
+                });
+                match tokio::time::timeout(timeout, planning).await {
+                    Ok(joined) => joined.unwrap_or(Err(PlanError::Panicked)).map(Arc::new),
+                    Err(_) => Err(PlanError::TimedOut(timeout)),
+                }
             })
             .await
-            .map_err(|e| (*e).clone())
     }
 }
 
@@ -292,5 +300,21 @@ mod tests {
                 .is_err()
         );
         assert!(QueryPlanner::new("type Query {", &PlannerConfig::default()).is_err());
+    }
+
+    /// Regression: a failed plan was recomputed on every resend.
+    #[tokio::test]
+    async fn failed_plans_are_cached() {
+        let planner = QueryPlanner::new(SUPERGRAPH, &PlannerConfig::default()).expect("planner");
+        for _ in 0..3 {
+            assert!(
+                planner
+                    .plan("query A { me { id } }".into(), Some("B".into()))
+                    .await
+                    .is_err()
+            );
+        }
+        planner.cache.run_pending_tasks().await;
+        assert_eq!(planner.cache.entry_count(), 1);
     }
 }

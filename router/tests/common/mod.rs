@@ -104,6 +104,7 @@ pub fn test_config() -> RouterConfig {
     RouterConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         expose_query_plan: true,
+        introspection: true,
         ..RouterConfig::default()
     }
 }

@@ -685,6 +685,14 @@ impl Scenario {
     /// Starts `subgraphs` (each from [`Subgraph::federated`]), composes them with
     /// our composition (`tessera_schema::compose`), then starts the router.
     pub async fn compose(subgraphs: Vec<Subgraph>) -> Scenario {
+        Scenario::compose_with(subgraphs, |_| {}).await
+    }
+
+    /// [`Scenario::compose`] with a router config changed by `adjust`.
+    pub async fn compose_with(
+        subgraphs: Vec<Subgraph>,
+        adjust: impl FnOnce(&mut tessera_router::RouterConfig),
+    ) -> Scenario {
         let mut running = Vec::new();
         let mut sdls = Vec::new();
         for def in subgraphs {
@@ -706,16 +714,27 @@ impl Scenario {
         if std::env::var_os("SHOW_SUPERGRAPH").is_some() {
             eprintln!("{sdl}");
         }
-        Scenario::serve(running, sdl).await
+        Scenario::serve_with(running, sdl, adjust).await
     }
 
     /// The router over `sdl` in front of the `running` subgraphs.
     pub async fn serve(running: Vec<Running>, sdl: String) -> Scenario {
-        let config = tessera_router::RouterConfig {
+        Scenario::serve_with(running, sdl, |_| {}).await
+    }
+
+    /// [`Scenario::serve`] with a router config changed by `adjust`.
+    pub async fn serve_with(
+        running: Vec<Running>,
+        sdl: String,
+        adjust: impl FnOnce(&mut tessera_router::RouterConfig),
+    ) -> Scenario {
+        let mut config = tessera_router::RouterConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             expose_query_plan: true,
+            introspection: true,
             ..tessera_router::RouterConfig::default()
         };
+        adjust(&mut config);
         let router = tessera_router::start(config, &sdl)
             .await
             .unwrap_or_else(|e| panic!("router starts: {e:#}"));

@@ -1,0 +1,195 @@
+//! Regression tests for the defects a probe of the platform found: requests
+//! that cost the router far more than they look, and answers that leak or
+//! echo too much. Each test failed before its fix.
+
+mod federation_kit;
+
+use federation_kit::{Scenario, Subgraph};
+use serde_json::{Value, json};
+
+fn shop() -> Subgraph {
+    Subgraph::federated(
+        "shop",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { product(id: ID!): Product, products(first: Int = 10): [Product!]! }
+        type Product @key(fields: "id") { id: ID! name: String related(first: Int = 10): [Product!]! }
+        "#,
+    )
+    .query(json!({
+        "product": {"id": "1", "name": "Table", "related": []},
+        "products": [{"id": "1", "name": "Table", "related": []}]
+    }))
+}
+
+fn code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// A chain of fragments that each spread the next four times: 1.6 KB of
+/// document, 4^20 fields once expanded. It used to be expanded (and planned)
+/// for minutes; now it is measured without expanding and refused.
+#[tokio::test]
+async fn fragment_chains_are_refused_before_planning() {
+    let s = Scenario::compose(vec![shop()]).await;
+    let depth = 20;
+    let mut query = String::from("query Bomb { ...F0 }\n");
+    for i in 0..depth {
+        let next = format!("...F{} ", i + 1);
+        query.push_str(&format!(
+            "fragment F{i} on Query {{ {} }}\n",
+            next.repeat(4)
+        ));
+    }
+    query.push_str(&format!(
+        "fragment F{depth} on Query {{ product(id: \"1\") {{ name }} }}\n"
+    ));
+    assert!(query.len() < 2_000, "{}", query.len());
+    for _ in 0..3 {
+        let (status, body) = s.post(&query, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(code(&body), Some("MAX_FIELDS_EXCEEDED"), "{body}");
+        assert!(body.get("data").is_none(), "{body}");
+    }
+    assert!(s.subgraph("shop").received().is_empty());
+    // The same shape within the limit still runs.
+    let small = "query { ...A } fragment A on Query { ...B ...B } fragment B on Query { product(id: \"1\") { name } }";
+    let body = s.query(small).await;
+    assert_eq!(
+        body["data"],
+        json!({"product": {"name": "Table"}}),
+        "{body}"
+    );
+}
+
+/// The field limit counts what expansion makes, and is configurable.
+#[tokio::test]
+async fn the_expanded_field_limit_is_configurable() {
+    let s = Scenario::compose_with(vec![shop()], |c| c.limits.max_fields = 3).await;
+    let (_, body) = s
+        .post(
+            "{ ...P ...P } fragment P on Query { product(id: \"1\") { id name } }",
+            json!({}),
+        )
+        .await;
+    // 2 copies × 3 fields = 6 > 3, although the document spells 3 fields.
+    assert_eq!(code(&body), Some("MAX_FIELDS_EXCEEDED"), "{body}");
+    let body = s.query("{ product(id: \"1\") { id name } }").await;
+    assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
+}
+
+async fn raw(s: &Scenario, query: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(s.router.graphql_url())
+        .json(&json!({"query": query}))
+        .send()
+        .await
+        .expect("router reachable");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json"))
+}
+
+const FAN_OUT: &str =
+    "{ products(first: 100) { related(first: 100) { related(first: 100) { id } } } }";
+
+/// Regression: nothing bounded what an operation multiplies (a page of orders,
+/// each with its buyer's page of orders, ...: 280k orders from one request).
+/// Demand control refuses it before any subgraph is called.
+#[tokio::test]
+async fn operations_over_the_cost_limit_are_refused_before_any_fetch() {
+    let s = Scenario::compose(vec![shop()]).await;
+    let (status, body) = raw(&s, FAN_OUT).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(code(&body), Some("COST_ESTIMATED_TOO_EXPENSIVE"), "{body}");
+    // products: 100 × (1 + related 100 × (1 + related 100 × 1)) = 1,010,100.
+    assert_eq!(
+        body["errors"][0]["extensions"]["cost"],
+        json!({"estimated": 1_010_100, "max": 5_000})
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    // Aliases multiply too.
+    let aliased = "{ a: products(first: 50) { related(first: 50) { id } } b: products(first: 50) { related(first: 50) { id } } }";
+    let (_, body) = raw(&s, aliased).await;
+    assert_eq!(code(&body), Some("COST_ESTIMATED_TOO_EXPENSIVE"), "{body}");
+    assert!(s.subgraph("shop").received().is_empty());
+    // Small pages run.
+    let (_, body) = raw(&s, "{ products(first: 5) { related(first: 5) { id } } }").await;
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn measure_mode_reports_the_cost_and_runs() {
+    let s = Scenario::compose_with(vec![shop()], |c| {
+        c.demand_control.mode = tessera_router::config::DemandControlMode::Measure;
+    })
+    .await;
+    let (_, body) = raw(&s, FAN_OUT).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["extensions"]["cost"], json!({"estimated": 1_010_100}));
+    assert_eq!(body["data"]["products"][0]["related"], json!([]));
+}
+
+/// Regression: 3,000 unknown directives gave a 448 KB error list, and a
+/// 100 KB id was echoed back whole.
+#[tokio::test]
+async fn rejections_stay_small_and_echo_little() {
+    let s = Scenario::compose(vec![shop()]).await;
+    let directives = "@nope ".repeat(3_000);
+    let (_, body) = raw(
+        &s,
+        &format!("{{ product(id: \"1\") {directives} {{ name }} }}"),
+    )
+    .await;
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(errors.len() <= 101, "{}", errors.len());
+    assert!(
+        body.to_string().len() < 64 * 1024,
+        "{}",
+        body.to_string().len()
+    );
+
+    let id = "x".repeat(100_000);
+    let (_, body) = raw(&s, &format!("{{ product(id: {id}) {{ name }} }}")).await;
+    assert!(body.get("errors").is_some(), "{body}");
+    assert!(
+        body.to_string().len() < 4 * 1024,
+        "{}",
+        body.to_string().len()
+    );
+    let (_, body) = raw(&s, &format!("{{ product(id: \"1\", {id}: 1) {{ name }} }}")).await;
+    assert!(
+        body.to_string().len() < 4 * 1024,
+        "{}",
+        body.to_string().len()
+    );
+}
+
+/// Regression: an `authorization` header over 64 KB broke the router's shared
+/// HTTP/2 connection to a subgraph and failed other clients' requests. It is
+/// refused at the router (431) and never forwarded.
+#[tokio::test]
+async fn oversized_forwarded_headers_are_refused_at_the_router() {
+    let s =
+        Scenario::compose_with(vec![shop()], |c| c.subgraphs.http2_prior_knowledge = true).await;
+    let response = reqwest::Client::new()
+        .post(s.router.graphql_url())
+        .header("authorization", format!("Bearer {}", "a".repeat(64 * 1024)))
+        .json(&json!({"query": "{ product(id: \"1\") { name } }"}))
+        .send()
+        .await
+        .expect("router reachable");
+    assert_eq!(response.status().as_u16(), 431);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(code(&body), Some("REQUEST_HEADERS_TOO_LARGE"), "{body}");
+    assert!(s.subgraph("shop").received().is_empty());
+    // Others (and the same client with a sane header) are served.
+    let response = reqwest::Client::new()
+        .post(s.router.graphql_url())
+        .header("authorization", "Bearer ok")
+        .json(&json!({"query": "{ product(id: \"1\") { name } }"}))
+        .send()
+        .await
+        .expect("router reachable");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
+}
