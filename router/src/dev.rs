@@ -132,6 +132,8 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
     let composed = tessera_schema::compose::compose(&subgraphs)?;
     let mut config = crate::RouterConfig {
         listen: SocketAddr::new(options.host, options.router_port),
+        // The playground needs the schema; a production router keeps it off.
+        introspection: true,
         // Local frontends (e.g. a Next.js dev server on another port) may call it.
         cors: crate::config::CorsConfig {
             allow_origins: vec!["*".to_owned()],

@@ -12,7 +12,8 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 use tessera_schema::{ApiSchemaError, Supergraph, SupergraphError};
 
-use crate::config::RouterConfig;
+use crate::config::{DemandControlMode, RouterConfig};
+use crate::cost::CostModel;
 use crate::error::{ErrorCode, GraphQLError, RequestError};
 use crate::execute::Executor;
 use crate::execute::fetch::SubgraphClient;
@@ -137,6 +138,8 @@ pub struct Gateway {
     operations: moka::future::Cache<(String, Option<String>), Arc<PreparedOperation>>,
     client: SubgraphClient,
     keys: EntityKeys,
+    /// Demand control (`None` when off).
+    cost: Option<CostModel>,
     metrics: Arc<Metrics>,
     /// Cleared when the server starts draining (`/ready` then answers 503).
     ready: AtomicBool,
@@ -188,6 +191,14 @@ impl Gateway {
         )?
         .with_metrics(&metrics);
         let keys = EntityKeys::new(&supergraph);
+        let demand = &config.demand_control;
+        let cost = (demand.mode != DemandControlMode::Off).then(|| {
+            CostModel::new(
+                &supergraph,
+                demand.list_size,
+                demand.slicing_arguments.clone(),
+            )
+        });
         // Bounded in count (`planner.cache_size`) and in size: each entry weighs its
         // query text in KiB, at most 16 KiB per entry on average.
         let operations = moka::future::Cache::builder()
@@ -200,6 +211,7 @@ impl Gateway {
             .build();
         Ok(Gateway {
             keys,
+            cost,
             operations,
             config,
             supergraph,
@@ -253,9 +265,53 @@ impl Gateway {
 
     /// Runs one request through the pipeline. Never panics on client input.
     pub async fn handle(&self, request: GraphQLRequest, ctx: RequestContext) -> GraphQLResponse {
-        match self.prepare(request, &ctx).await {
-            Ok(operation) => self.run(operation, &ctx).await,
-            Err(error) => GraphQLResponse::from_request_error(error),
+        let operation = match self.prepare(request, &ctx).await {
+            Ok(operation) => operation,
+            Err(error) => return GraphQLResponse::from_request_error(error),
+        };
+        let cost = match self.demand_control(&operation) {
+            Ok(cost) => cost,
+            Err(error) => return GraphQLResponse::from_request_error(error),
+        };
+        let mut response = self.run(operation, &ctx).await;
+        if let Some(cost) = cost {
+            response
+                .extensions
+                .insert("cost", cost_extension(cost, None));
+        }
+        response
+    }
+
+    /// The operation's estimated cost: an error over the limit in `enforce`
+    /// mode, the figure to report in `measure` mode, nothing otherwise.
+    fn demand_control(&self, operation: &ValidOperation) -> Result<Option<u64>, RequestError> {
+        let (Some(model), Some(selected)) = (&self.cost, operation.operation()) else {
+            return Ok(None);
+        };
+        let estimated = model.estimate(
+            self.supergraph.schema(),
+            &operation.document,
+            selected,
+            &operation.variables,
+        );
+        let config = &self.config.demand_control;
+        match config.mode {
+            DemandControlMode::Enforce if estimated > config.max_cost => {
+                let mut error = RequestError::new(
+                    ErrorCode::CostEstimatedTooExpensive,
+                    format!(
+                        "the operation's estimated cost is {estimated}, more than the limit of {}",
+                        config.max_cost
+                    ),
+                );
+                for e in &mut error.errors {
+                    e.extensions
+                        .insert("cost", cost_extension(estimated, Some(config.max_cost)));
+                }
+                Err(error)
+            }
+            DemandControlMode::Measure => Ok(Some(estimated)),
+            _ => Ok(None),
         }
     }
 
@@ -368,6 +424,16 @@ impl Gateway {
             request_error: None,
         }
     }
+}
+
+/// `{"estimated": n}`, with `"max"` when a limit applies.
+fn cost_extension(estimated: u64, max: Option<u64>) -> JsonValue {
+    let mut map = JsonMap::new();
+    map.insert("estimated", JsonValue::from(estimated));
+    if let Some(max) = max {
+        map.insert("max", JsonValue::from(max));
+    }
+    JsonValue::Object(map)
 }
 
 /// Whether the operation `GetOperation()` (GraphQL spec §6.1) would pick from

@@ -51,6 +51,8 @@ pub enum HttpError {
     Body,
     #[error("invalid query string: {0}")]
     QueryString(String),
+    #[error("the headers passed on to subgraphs are larger than {0} bytes")]
+    HeadersTooLarge(usize),
 }
 
 impl From<HttpError> for RequestError {
@@ -66,6 +68,7 @@ impl From<HttpError> for RequestError {
             | HttpError::UnsupportedCharset => ErrorCode::UnsupportedMediaType,
             HttpError::NotAcceptable => ErrorCode::NotAcceptable,
             HttpError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            HttpError::HeadersTooLarge(_) => ErrorCode::RequestHeadersTooLarge,
         };
         RequestError::new(code, error.to_string())
     }
@@ -169,7 +172,16 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
     let is_get = request.method() == Method::GET;
     let forward_headers = forwarded(request.headers(), &gateway.config().headers.propagate);
     let max_body = gateway.config().limits.max_body_bytes;
+    // One client's oversized header must not reach a connection that other
+    // clients' requests share (a subgraph may answer it by resetting the whole
+    // HTTP/2 connection): refuse it here.
+    let max_headers = gateway.config().limits.max_forwarded_header_bytes;
+    let forwarded_bytes: usize = forward_headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
     let parsed = match *request.method() {
+        _ if forwarded_bytes > max_headers => Err(HttpError::HeadersTooLarge(max_headers)),
         Method::GET | Method::POST if negotiated.is_none() => Err(HttpError::NotAcceptable),
         Method::GET => from_query_string(request.uri()),
         Method::POST => from_post(request, max_body).await,

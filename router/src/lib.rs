@@ -20,6 +20,7 @@ pub mod check_cmd;
 pub mod cli;
 pub mod compose_cmd;
 pub mod config;
+mod cost;
 pub mod dev;
 pub mod error;
 pub mod execute;
