@@ -582,3 +582,76 @@ async fn get_is_for_queries_and_post_must_be_json() {
     assert_code(&r, "INVALID_CREDENTIALS");
     p.shutdown().await;
 }
+
+/// Regression: 64 aliased `logIn`s in one request tried 64 passwords (150 in
+/// a batch straight to the subgraph), and nothing limited attempts per account.
+#[tokio::test]
+async fn log_in_guessing_is_limited() {
+    let p = Platform::start(&backends()[0]).await;
+    let url = p.users.url();
+    let r = gql(
+        &p.http,
+        &url,
+        SIGN_UP,
+        json!({"i": {"email": "victim@example.com", "password": "correct horse", "name": "V"}}),
+        None,
+    )
+    .await;
+    assert_no_errors(&r);
+    // Many guesses in one operation: only the first is tried.
+    let mut many = String::from("mutation {");
+    for i in 0..8 {
+        many.push_str(&format!(
+            " g{i}: logIn(input: {{email: \"victim@example.com\", password: \"guess {i}\"}}) {{ token }}"
+        ));
+    }
+    many.push_str(" }");
+    let r = gql(&p.http, &url, &many, json!({}), None).await;
+    let errors = r.body["errors"].as_array().unwrap();
+    let codes: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == "INVALID_CREDENTIALS")
+            .count(),
+        1,
+        "{}",
+        r.body
+    );
+    assert_eq!(codes.iter().filter(|c| **c == "BAD_USER_INPUT").count(), 7);
+    // Batches are refused whole.
+    let batch: Vec<_> = (0..3)
+        .map(|i| json!({"query": format!("mutation {{ logIn(input: {{email: \"victim@example.com\", password: \"b{i}\"}}) {{ token }} }}")}))
+        .collect();
+    let r = p.http.post(&url).json(&batch).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    // After the allowed failures the account is locked, even for the right password.
+    let log_in = "mutation($p: String!) { logIn(input: {email: \"victim@example.com\", password: $p}) { token } }";
+    for i in 0..4 {
+        let r = gql(
+            &p.http,
+            &url,
+            log_in,
+            json!({"p": format!("wrong {i}")}),
+            None,
+        )
+        .await;
+        assert_code(&r, "INVALID_CREDENTIALS");
+    }
+    let r = gql(&p.http, &url, log_in, json!({"p": "correct horse"}), None).await;
+    assert_code(&r, "TOO_MANY_ATTEMPTS");
+    // Another account is unaffected.
+    let r = gql(
+        &p.http,
+        &url,
+        "mutation { logIn(input: {email: \"nobody@example.com\", password: \"x\"}) { token } }",
+        json!({}),
+        None,
+    )
+    .await;
+    assert_code(&r, "INVALID_CREDENTIALS");
+    p.shutdown().await;
+}

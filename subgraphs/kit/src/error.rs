@@ -38,6 +38,8 @@ pub enum ErrorCode {
     InvalidOrderState,
     /// A service this subgraph depends on did not answer correctly.
     ServiceUnavailable,
+    /// Too many attempts (e.g. failed log-ins for one account); try later.
+    TooManyAttempts,
     /// Anything else; details are only in the logs.
     Internal,
 }
@@ -57,6 +59,7 @@ impl ErrorCode {
             Self::InsufficientStock => "INSUFFICIENT_STOCK",
             Self::InvalidOrderState => "INVALID_ORDER_STATE",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::TooManyAttempts => "TOO_MANY_ATTEMPTS",
             Self::Internal => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -73,13 +76,14 @@ impl ErrorCode {
             Self::InvalidCredentials => 401,
             Self::InsufficientStock => 409,
             Self::ServiceUnavailable => 503,
+            Self::TooManyAttempts => 429,
             Self::Internal => 500,
         }
     }
 
     /// Parses a code string back (used by clients of other subgraphs, e.g. orders → inventory).
     pub fn from_code(code: &str) -> Option<Self> {
-        const ALL: [ErrorCode; 13] = [
+        const ALL: [ErrorCode; 14] = [
             ErrorCode::BadUserInput,
             ErrorCode::Unauthenticated,
             ErrorCode::InvalidToken,
@@ -92,6 +96,7 @@ impl ErrorCode {
             ErrorCode::InsufficientStock,
             ErrorCode::InvalidOrderState,
             ErrorCode::ServiceUnavailable,
+            ErrorCode::TooManyAttempts,
             ErrorCode::Internal,
         ];
         ALL.into_iter().find(|c| c.as_str() == code)

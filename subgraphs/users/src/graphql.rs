@@ -220,8 +220,26 @@ impl Mutation {
 
     /// Signs in with email and password.
     async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> Result<AuthPayload> {
-        let user = service::log_in(db(ctx)?, &input.email, &input.password).await?;
-        issue(ctx, user)
+        // One password guess per request (64 aliased logIns used to try 64),
+        // and a lock on accounts that failed too often.
+        if !tessera_kit::context::once_per_request(ctx, "logIn") {
+            return Err(ApiError::bad_input("only one `logIn` per request").into());
+        }
+        let throttle = ctx.data::<crate::throttle::LoginThrottle>()?;
+        let account = service::normalize_email(&input.email).unwrap_or_default();
+        throttle.check(&account)?;
+        match service::log_in(db(ctx)?, &input.email, &input.password).await {
+            Ok(user) => {
+                throttle.succeeded(&account);
+                issue(ctx, user)
+            }
+            Err(e) => {
+                if e.code == ErrorCode::InvalidCredentials {
+                    throttle.failed(&account);
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// Saves a product to the signed-in user's wishlist.

@@ -9,6 +9,7 @@ mod entity;
 pub mod graphql;
 pub mod seed;
 pub mod service;
+pub mod throttle;
 
 use async_graphql::EmptySubscription;
 use async_graphql::dataloader::DataLoader;
@@ -45,6 +46,7 @@ pub fn build_schema(db: DatabaseConnection, issuer: JwtIssuer) -> UsersSchema {
                 tokio::spawn,
             ))
             .data(issuer)
+            .data(throttle::LoginThrottle::default())
             .data(db);
     tessera_kit::configure_schema(builder).finish()
 }
