@@ -357,6 +357,36 @@ async fn a_production_start_refuses_the_development_secret() {
     .await;
     assert_no_errors(&r);
     assert_eq!(r.data()["restock"]["stock"], 1001);
+    // Regression: subgraphs always answered introspection. A production start
+    // does not; the router's `_service { sdl }` still works.
+    let r = gql(
+        &http,
+        &server.graphql_url(),
+        "{ __schema { queryType { name } } }",
+        json!({}),
+        None,
+    )
+    .await;
+    // async-graphql answers disabled introspection with nulls, not the schema.
+    assert!(r.data()["__schema"].is_null(), "{}", r.body);
+    let r = gql(
+        &http,
+        &server.graphql_url(),
+        "{ __type(name: \"Product\") { fields { name } } }",
+        json!({}),
+        None,
+    )
+    .await;
+    assert!(r.data()["__type"].is_null(), "{}", r.body);
+    let r = gql(
+        &http,
+        &server.graphql_url(),
+        "{ _service { sdl } }",
+        json!({}),
+        None,
+    )
+    .await;
+    assert_no_errors(&r);
     server.stop().await.unwrap();
 
     // Configuring the development secret explicitly stops the start.

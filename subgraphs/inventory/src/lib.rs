@@ -50,7 +50,12 @@ pub fn build_schema(db: DatabaseConnection) -> InventorySchema {
 /// The HTTP app: `/graphql` and `/health`.
 pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, StartError> {
     let verifier = JwtVerifier::from_config(&config.auth)?;
-    Ok(graphql_router(build_schema(db.clone()), verifier, db))
+    Ok(graphql_router(
+        build_schema(db.clone()),
+        verifier,
+        db,
+        config.introspection,
+    ))
 }
 
 /// Starts the subgraph in the background on `config.listen`.

@@ -20,6 +20,10 @@ pub struct SubgraphConfig {
     pub data_dir: PathBuf,
     /// JWT verification (and, for users, issuing).
     pub auth: AuthConfig,
+    /// Answer `__schema` / `__type` (env `TESSERA_INTROSPECTION`). Off by
+    /// default: the router reads `_service { sdl }`, not introspection.
+    #[serde(default)]
+    pub introspection: bool,
 }
 
 /// A malformed environment variable.
@@ -39,6 +43,7 @@ impl SubgraphConfig {
             database_url: None,
             data_dir: PathBuf::from("data"),
             auth: AuthConfig::default(),
+            introspection: false,
         }
     }
 
@@ -46,6 +51,7 @@ impl SubgraphConfig {
     pub fn development(port: u16) -> Self {
         Self {
             auth: AuthConfig::development(),
+            introspection: true,
             ..Self::with_port(port)
         }
     }
@@ -106,6 +112,9 @@ impl SubgraphConfig {
         }
         if let Some(v) = get("TESSERA_JWT_SECRET") {
             self.auth.hs256_secret = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = get("TESSERA_INTROSPECTION") {
+            self.introspection = matches!(v.trim(), "1" | "true" | "on" | "yes");
         }
         if let Some(v) = get("TESSERA_SERVICE_SECRET") {
             self.auth.service_secret = (!v.is_empty()).then_some(v);

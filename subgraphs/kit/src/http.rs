@@ -30,6 +30,7 @@ struct AppState<Q, M, S> {
     schema: Schema<Q, M, S>,
     verifier: JwtVerifier,
     db: DatabaseConnection,
+    introspection: bool,
 }
 
 impl<Q, M, S> Clone for AppState<Q, M, S> {
@@ -38,15 +39,18 @@ impl<Q, M, S> Clone for AppState<Q, M, S> {
             schema: self.schema.clone(),
             verifier: self.verifier.clone(),
             db: self.db.clone(),
+            introspection: self.introspection,
         }
     }
 }
 
-/// The axum router for a subgraph schema: `/graphql` and `/health`.
+/// The axum router for a subgraph schema: `/graphql` and `/health`;
+/// `introspection` answers `__schema` / `__type` (`_service` always works).
 pub fn graphql_router<Q, M, S>(
     schema: Schema<Q, M, S>,
     verifier: JwtVerifier,
     db: DatabaseConnection,
+    introspection: bool,
 ) -> Router
 where
     Q: ObjectType + 'static,
@@ -57,6 +61,7 @@ where
         schema,
         verifier,
         db,
+        introspection,
     };
     Router::new()
         .route("/graphql", get(graphql::<Q, M, S>).post(graphql::<Q, M, S>))
@@ -143,9 +148,12 @@ where
             return error_response(status, &e);
         }
     };
-    let request = request
+    let mut request = request
         .data(viewer)
         .data(crate::context::PerRequest::default());
+    if !state.introspection {
+        request = request.disable_introspection();
+    }
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 

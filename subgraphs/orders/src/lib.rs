@@ -86,6 +86,7 @@ pub fn app(db: DatabaseConnection, config: &OrdersConfig) -> Result<Router, Star
         build_schema(db.clone(), inventory),
         verifier,
         db,
+        config.subgraph.introspection,
     ))
 }
 

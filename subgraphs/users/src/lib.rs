@@ -57,13 +57,15 @@ pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, St
     let verifier = JwtVerifier::from_config(&config.auth)?;
     let jwks = issuer.jwks();
     let schema = build_schema(db.clone(), issuer);
-    Ok(graphql_router(schema, verifier, db).route(
-        "/.well-known/jwks.json",
-        get(move || {
-            let jwks = jwks.clone();
-            async move { axum::Json(jwks) }
-        }),
-    ))
+    Ok(
+        graphql_router(schema, verifier, db, config.introspection).route(
+            "/.well-known/jwks.json",
+            get(move || {
+                let jwks = jwks.clone();
+                async move { axum::Json(jwks) }
+            }),
+        ),
+    )
 }
 
 /// Starts the subgraph in the background on `config.listen`.
