@@ -96,7 +96,7 @@ impl CostModel {
 
 /// A list size handed to the child fields a `@listSize(sizedFields:)` names.
 #[derive(Clone, Copy)]
-struct Sized<'s> {
+struct SizedLists<'s> {
     fields: &'s [String],
     size: u64,
 }
@@ -115,7 +115,7 @@ impl<'a> Walk<'a> {
         &mut self,
         parent: &str,
         set: &'a SelectionSet,
-        sized: Option<Sized<'_>>,
+        sized: Option<SizedLists<'_>>,
         root_mutation: bool,
     ) -> u64 {
         let mut total = 0u64;
@@ -163,7 +163,7 @@ impl<'a> Walk<'a> {
         &mut self,
         parent: &str,
         field: &'a executable::Field,
-        sized: Option<Sized<'_>>,
+        sized: Option<SizedLists<'_>>,
         root_mutation: bool,
     ) -> u64 {
         if field.name.starts_with("__") {
@@ -208,7 +208,7 @@ impl<'a> Walk<'a> {
             Some((fields, size)) => self.selection_set(
                 type_name.as_str(),
                 &field.selection_set,
-                Some(Sized {
+                Some(SizedLists {
                     fields,
                     size: *size,
                 }),

@@ -104,11 +104,12 @@ async fn operations_over_the_cost_limit_are_refused_before_any_fetch() {
     // products: 100 × (1 + related 100 × (1 + related 100 × 1)) = 1,010,100.
     assert_eq!(
         body["errors"][0]["extensions"]["cost"],
-        json!({"estimated": 1_010_100, "max": 5_000})
+        json!({"estimated": 1_010_100, "max": 50_000})
     );
     assert!(body.get("data").is_none(), "{body}");
     // Aliases multiply too.
-    let aliased = "{ a: products(first: 50) { related(first: 50) { id } } b: products(first: 50) { related(first: 50) { id } } }";
+    // Each alias: 100 × (1 + 150 × 1) = 15,100; four of them: 60,400.
+    let aliased = "{ a: products(first: 100) { related(first: 150) { id } } b: products(first: 100) { related(first: 150) { id } } c: products(first: 100) { related(first: 150) { id } } d: products(first: 100) { related(first: 150) { id } } }";
     let (_, body) = raw(&s, aliased).await;
     assert_eq!(code(&body), Some("COST_ESTIMATED_TOO_EXPENSIVE"), "{body}");
     assert!(s.subgraph("shop").received().is_empty());

@@ -109,15 +109,15 @@ impl AuthConfig {
     /// Refuses the public development secrets outside development, secrets
     /// too short to be keys, and one secret used for both purposes.
     pub fn check(&self) -> Result<(), KeyError> {
-        for (name, secret, dev) in [
-            ("hs256_secret", &self.hs256_secret, DEV_HS256_SECRET),
-            ("service_secret", &self.service_secret, DEV_SERVICE_SECRET),
-        ] {
-            let Some(secret) = secret else { continue };
-            if self.development {
+        let secrets = [
+            ("hs256_secret", &self.hs256_secret),
+            ("service_secret", &self.service_secret),
+        ];
+        for (name, secret) in secrets {
+            let Some(secret) = secret.as_deref().filter(|_| !self.development) else {
                 continue;
-            }
-            if secret == DEV_HS256_SECRET || secret == DEV_SERVICE_SECRET || secret == dev {
+            };
+            if [DEV_HS256_SECRET, DEV_SERVICE_SECRET].contains(&secret) {
                 return Err(KeyError::DevelopmentSecret { name });
             }
             if secret.len() < MIN_SECRET_BYTES {
