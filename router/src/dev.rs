@@ -90,7 +90,11 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         tessera_inventory::spawn(&subgraph_config(options, options.inventory_port))
             .await
             .map_err(failed(tessera_inventory::NAME))?;
-    let (users, users_db) = tessera_users::spawn(&subgraph_config(options, options.users_port))
+    let users_config = tessera_users::UsersConfig::new(
+        subgraph_config(options, options.users_port),
+        inventory.graphql_url(),
+    );
+    let (users, users_db) = tessera_users::spawn(&users_config)
         .await
         .map_err(failed(tessera_users::NAME))?;
     let orders_config = tessera_orders::OrdersConfig {

@@ -183,12 +183,14 @@ impl Platform {
         };
 
         let users_db = TestDb::create(backend).await;
-        let config = test_config(&users_db.url);
+        let config = tessera_users::UsersConfig::new(test_config(&users_db.url), inventory.url());
         let mut db = tessera_users::connect(&users_db.url).await.unwrap();
         counters.users.attach(&mut db);
         let app = tessera_users::app(db.clone(), &config).unwrap();
         let users = Subgraph {
-            server: tessera_kit::http::spawn_app(&config, app).await.unwrap(),
+            server: tessera_kit::http::spawn_app(&config.subgraph, app)
+                .await
+                .unwrap(),
             db,
             test_db: users_db,
         };

@@ -8,34 +8,39 @@ use serde_json::json;
 use tessera_router::config::SubgraphOverride;
 use tessera_tests::{Platform, assert_no_errors, backends, gql};
 
+/// The router over the checked-in supergraph, in front of `p`'s subgraphs.
+async fn router_over(p: &Platform) -> tessera_router::RunningRouter {
+    let sdl = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/supergraph.graphql"
+    ))
+    .unwrap();
+    let mut config = tessera_router::RouterConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
+    for (name, url) in [
+        ("users", p.users.url()),
+        ("orders", p.orders.url()),
+        ("inventory", p.inventory.url()),
+    ] {
+        config.subgraphs.overrides.insert(
+            name.to_owned(),
+            SubgraphOverride {
+                url: Some(url),
+                ..Default::default()
+            },
+        );
+    }
+    tessera_router::start(config, &sdl).await.unwrap()
+}
+
 #[tokio::test]
 async fn checked_in_supergraph_serves_the_platform() {
     for backend in backends() {
         let p = Platform::start(&backend).await;
         p.seed_demo().await;
-        let sdl = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../schema/supergraph.graphql"
-        ))
-        .unwrap();
-        let mut config = tessera_router::RouterConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            ..Default::default()
-        };
-        for (name, url) in [
-            ("users", p.users.url()),
-            ("orders", p.orders.url()),
-            ("inventory", p.inventory.url()),
-        ] {
-            config.subgraphs.overrides.insert(
-                name.to_owned(),
-                SubgraphOverride {
-                    url: Some(url),
-                    ..Default::default()
-                },
-            );
-        }
-        let router = tessera_router::start(config, &sdl).await.unwrap();
+        let router = router_over(&p).await;
         let url = router.graphql_url();
 
         // Sign up and order through the router, then read it all back in one request.
@@ -93,6 +98,62 @@ async fn checked_in_supergraph_serves_the_platform() {
         )
         .await;
         assert_eq!(r.code(), Some("GRAPHQL_VALIDATION_FAILED"), "{}", r.body);
+        router.shutdown().await.unwrap();
+        p.shutdown().await;
+    }
+}
+
+/// Regression: one wishlist entry whose product the catalogue does not have
+/// made `wishlist` (a list of non-null products) null-propagate to the root,
+/// so every caller who saw it got `data: null`. The entry now reads null on
+/// its own, with an error at its path, and the rest of the answer is served.
+#[tokio::test]
+async fn a_dangling_wishlist_entry_degrades_to_a_partial_answer() {
+    use sea_orm::ConnectionTrait;
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let router = router_over(&p).await;
+        let url = router.graphql_url();
+        let lamp = p.create_product("LAMP-9", "Lamp", 4_000, 3).await;
+        let (token, user_id) = p.sign_up("Wisher").await;
+        let r = gql(
+            &p.http,
+            &url,
+            "mutation($p: ID!) { addToWishlist(productId: $p) { id } }",
+            json!({"p": lamp}),
+            Some(&token),
+        )
+        .await;
+        assert_no_errors(&r);
+        // A product that vanished from the catalogue after it was saved.
+        let gone = tessera_kit::ids::new_id();
+        p.users
+            .db
+            .execute_unprepared(&format!(
+                "INSERT INTO wishlist_items (user_id, product_id, added_at) VALUES ('{user_id}', '{gone}', CURRENT_TIMESTAMP)"
+            ))
+            .await
+            .unwrap();
+        let r = gql(
+            &p.http,
+            &url,
+            "{ me { name wishlist { name } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+        assert_eq!(
+            r.data()["me"]["name"],
+            "Wisher",
+            "{}: {}",
+            backend.name(),
+            r.body
+        );
+        let wishlist = r.data()["me"]["wishlist"].as_array().unwrap();
+        assert_eq!(wishlist.len(), 2, "{}", r.body);
+        assert!(wishlist.contains(&json!({"name": "Lamp"})), "{}", r.body);
+        assert!(wishlist.contains(&serde_json::Value::Null), "{}", r.body);
+        assert!(r.body["errors"].is_array(), "{}", r.body);
         router.shutdown().await.unwrap();
         p.shutdown().await;
     }

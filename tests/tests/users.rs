@@ -305,8 +305,13 @@ async fn wishlist_requires_a_user_and_is_idempotent() {
     let p = Platform::start(&backends()[0]).await;
     let url = p.users.url();
     let (token, _) = p.sign_up("W").await;
-    let product = tessera_kit::ids::new_id();
+    let product = p.create_product("WISH-1", "Lamp", 4_000, 1).await;
     let add = "mutation($p: ID!) { addToWishlist(productId: $p) { wishlist { id } } }";
+    // Regression: a product id that does not exist was accepted, and the
+    // dangling entry then nulled every response that showed the wishlist.
+    let missing = tessera_kit::ids::new_id();
+    let r = gql(&p.http, &url, add, json!({"p": missing}), Some(&token)).await;
+    assert_code(&r, "NOT_FOUND");
     for _ in 0..2 {
         let r = gql(&p.http, &url, add, json!({"p": product}), Some(&token)).await;
         assert_no_errors(&r);
@@ -457,9 +462,13 @@ async fn rs256_tokens_and_jwks() {
     let db = tessera_users::connect(tessera_kit::db::SQLITE_MEMORY)
         .await
         .unwrap();
-    let server = tessera_kit::http::spawn_app(&config, tessera_users::app(db, &config).unwrap())
-        .await
-        .unwrap();
+    // No catalogue behind it: this test adds nothing to a wishlist.
+    let users_config =
+        tessera_users::UsersConfig::new(config.clone(), "http://127.0.0.1:9/graphql");
+    let server =
+        tessera_kit::http::spawn_app(&config, tessera_users::app(db, &users_config).unwrap())
+            .await
+            .unwrap();
     let http = reqwest::Client::new();
     let url = server.graphql_url();
     let r = gql(

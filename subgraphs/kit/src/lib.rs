@@ -8,6 +8,7 @@
 //! router.
 
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod context;
 pub mod db;

@@ -4,12 +4,11 @@
 //! credential that proves the call comes from the orders service: inventory
 //! refuses these mutations to any caller without one, users included.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 use serde_json::json;
+use tessera_kit::ApiResult;
 use tessera_kit::auth::{SERVICE_TOKEN_HEADER, ServiceSigner};
-use tessera_kit::{ApiError, ApiResult, ErrorCode};
+use tessera_kit::client::GraphQLClient;
 
 /// A line to reserve.
 #[derive(Debug, Clone)]
@@ -30,23 +29,8 @@ pub struct ReservedLine {
 
 #[derive(Clone)]
 pub struct InventoryClient {
-    http: reqwest::Client,
-    url: String,
+    client: GraphQLClient,
     signer: ServiceSigner,
-}
-
-#[derive(Deserialize)]
-struct GqlResponse<T> {
-    data: Option<T>,
-    #[serde(default)]
-    errors: Vec<GqlError>,
-}
-
-#[derive(Deserialize)]
-struct GqlError {
-    message: String,
-    #[serde(default)]
-    extensions: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -74,14 +58,8 @@ const RELEASE: &str = "mutation Release($orderId: ID!) { releaseStock(orderId: $
 
 impl InventoryClient {
     pub fn new(url: impl Into<String>, signer: ServiceSigner) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .unwrap_or_default();
         Self {
-            http,
-            url: url.into(),
+            client: GraphQLClient::new("inventory", url),
             signer,
         }
     }
@@ -105,66 +83,36 @@ impl InventoryClient {
             .await?;
         data.reserve_stock
             .map(|r| r.lines)
-            .ok_or_else(|| unavailable("inventory returned no reservation"))
+            .ok_or_else(|| self.client.unavailable("inventory returned no reservation"))
     }
 
     pub async fn release(&self, authorization: &str, order_id: &str) -> ApiResult<bool> {
         let data: ReleaseData = self
             .call(authorization, RELEASE, json!({"orderId": order_id}))
             .await?;
-        data.release_stock
-            .ok_or_else(|| unavailable("inventory returned no release result"))
+        data.release_stock.ok_or_else(|| {
+            self.client
+                .unavailable("inventory returned no release result")
+        })
     }
 
+    /// Calls inventory as the buyer (their token) and as the orders service.
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
         authorization: &str,
         query: &str,
         variables: serde_json::Value,
     ) -> ApiResult<T> {
-        let response = self
-            .http
-            .post(&self.url)
-            .header(reqwest::header::AUTHORIZATION, authorization)
-            .header(SERVICE_TOKEN_HEADER, self.signer.token()?)
-            .json(&json!({"query": query, "variables": variables}))
-            .send()
+        let service = self.signer.token()?;
+        self.client
+            .call(
+                query,
+                variables,
+                &[
+                    ("authorization", authorization),
+                    (SERVICE_TOKEN_HEADER, service.as_str()),
+                ],
+            )
             .await
-            .map_err(|e| unavailable(format!("inventory request failed: {e}")))?;
-        let body: GqlResponse<T> = response
-            .json()
-            .await
-            .map_err(|e| unavailable(format!("inventory sent an unreadable response: {e}")))?;
-        if let Some(error) = body.errors.into_iter().next() {
-            let code = error
-                .extensions
-                .as_ref()
-                .and_then(|e| e.get("code"))
-                .and_then(|c| c.as_str())
-                .and_then(ErrorCode::from_code);
-            return Err(match code {
-                // Errors about the caller's own input pass through unchanged.
-                Some(
-                    code @ (ErrorCode::BadUserInput
-                    | ErrorCode::NotFound
-                    | ErrorCode::InsufficientStock
-                    | ErrorCode::Unauthenticated
-                    | ErrorCode::InvalidToken
-                    | ErrorCode::TokenExpired
-                    | ErrorCode::Forbidden),
-                ) => ApiError::new(code, error.message),
-                _ => unavailable(format!("inventory error: {}", error.message)),
-            });
-        }
-        body.data
-            .ok_or_else(|| unavailable("inventory returned no data"))
     }
-}
-
-fn unavailable(detail: impl std::fmt::Display) -> ApiError {
-    tracing::warn!(error = %detail, "inventory call failed");
-    ApiError::new(
-        ErrorCode::ServiceUnavailable,
-        "the inventory service is unavailable; try again",
-    )
 }

@@ -89,15 +89,20 @@ impl User {
         self.user.created_at
     }
 
-    /// Products the user saved for later, oldest first.
-    async fn wishlist(&self, ctx: &Context<'_>) -> Result<Vec<Product>> {
+    /// Products the user saved for later, oldest first. An entry whose
+    /// product the catalogue no longer has reads `null` (with an error at its
+    /// path) instead of nulling everything around it.
+    async fn wishlist(&self, ctx: &Context<'_>) -> Result<Vec<Option<Product>>> {
         let ids = ctx
             .data::<DataLoader<WishlistLoader>>()?
             .load_one(self.user.id.clone())
             .await
             .map_err(loader_error)?
             .unwrap_or_default();
-        Ok(ids.into_iter().map(|id| Product { id: ID(id) }).collect())
+        Ok(ids
+            .into_iter()
+            .map(|id| Some(Product { id: ID(id) }))
+            .collect())
     }
 }
 
@@ -246,7 +251,8 @@ impl Mutation {
     #[graphql(directive = authenticated::apply())]
     async fn add_to_wishlist(&self, ctx: &Context<'_>, product_id: ID) -> Result<User> {
         let claims = viewer(ctx).require_user()?;
-        service::add_to_wishlist(db(ctx)?, &claims.sub, &product_id).await?;
+        let catalogue = ctx.data::<crate::catalogue::Catalogue>()?;
+        service::add_to_wishlist(db(ctx)?, catalogue, &claims.sub, &product_id).await?;
         fresh_user(ctx, &claims.sub).await
     }
 

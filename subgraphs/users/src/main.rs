@@ -3,8 +3,6 @@
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tessera_kit::telemetry::init();
-    let config =
-        tessera_kit::config::SubgraphConfig::from_env("users", tessera_users::DEFAULT_PORT)?;
-    tessera_users::run(config).await?;
+    tessera_users::run(tessera_users::UsersConfig::from_env()?).await?;
     Ok(())
 }

@@ -251,11 +251,17 @@ pub async fn wishlists(
 /// Adds a product to a user's wishlist (idempotent).
 pub async fn add_to_wishlist(
     db: &DatabaseConnection,
+    catalogue: &crate::catalogue::Catalogue,
     user_id: &str,
     product_id: &str,
 ) -> ApiResult<()> {
     let product_id = parse_id(product_id)
         .ok_or_else(|| ApiError::bad_input("`productId` is not a valid product id"))?;
+    // The reference is checked where it is written: a dangling one would read
+    // null for every caller who sees this wishlist.
+    if !catalogue.has_product(&product_id).await? {
+        return Err(ApiError::not_found("product", &product_id));
+    }
     let current = wishlists(db, &[user_id.to_owned()]).await?;
     let items = current.get(user_id).map(Vec::len).unwrap_or(0);
     if items >= MAX_WISHLIST {
