@@ -170,6 +170,17 @@ pub struct LimitsConfig {
     /// Maximum total size, in bytes, of the client headers passed on to
     /// subgraphs (`headers.propagate`); larger requests get 431.
     pub max_forwarded_header_bytes: usize,
+    /// An HTTP/1 connection that has not sent a complete request head within
+    /// this many milliseconds is closed (idle and half-open connections
+    /// cannot pile up).
+    pub header_read_timeout_ms: u64,
+}
+
+impl LimitsConfig {
+    /// `header_read_timeout_ms` as a duration (at least 1 ms).
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.header_read_timeout_ms.max(1))
+    }
 }
 
 impl Default for LimitsConfig {
@@ -182,6 +193,7 @@ impl Default for LimitsConfig {
             max_fields: 2_000,
             max_tokens: 15_000,
             max_forwarded_header_bytes: 8 * 1024,
+            header_read_timeout_ms: 10_000,
         }
     }
 }

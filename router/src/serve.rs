@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -62,9 +63,8 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "router listening; GraphQL at /graphql");
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(draining(gateway, shutdown))
-        .await?;
+    let timeout = gateway.config().limits.header_read_timeout();
+    serve_connections(listener, app, timeout, draining(gateway, shutdown)).await?;
     Ok(())
 }
 
@@ -106,11 +106,12 @@ pub async fn start_on(
     let addr = listener.local_addr()?;
     let (gateway, app) = build(config, supergraph_sdl)?;
     let (stop, stopped) = oneshot::channel::<()>();
+    let timeout = gateway.config().limits.header_read_timeout();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(draining(gateway, async move {
-                let _ = stopped.await;
-            }))
+        let shutdown = draining(gateway, async move {
+            let _ = stopped.await;
+        });
+        serve_connections(listener, app, timeout, shutdown)
             .await
             .map_err(ServeError::from)
     });
@@ -131,4 +132,77 @@ pub async fn start(
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
     start_on(listener, config, supergraph_sdl).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then waits for the
+/// open connections to finish their requests.
+///
+/// In place of `axum::serve`, which gives hyper no timer: without one,
+/// hyper's header-read timeout never fires and a client that opens
+/// connections and sends nothing (or half a request head) holds them forever.
+/// Here every HTTP/1 connection must deliver a request head within
+/// `header_read_timeout`, and HTTP/2 connections are pinged so dead peers are
+/// dropped.
+async fn serve_connections(
+    listener: TcpListener,
+    app: axum::Router,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(Duration::from_secs(20));
+    let builder = Arc::new(builder);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        tracing::warn!(%error, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let builder = Arc::clone(&builder);
+                let service = TowerToHyperService::new(app.clone());
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    // Telling HTTP/1 from HTTP/2 waits for the first bytes, with
+                    // no timeout of hyper's: a connection that sends nothing is
+                    // dropped here.
+                    let mut first = [0u8; 1];
+                    match tokio::time::timeout(header_read_timeout, stream.peek(&mut first)).await {
+                        Ok(Ok(n)) if n > 0 => {}
+                        _ => return,
+                    }
+                    let connection = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    // A client that hung up or timed out: nothing to report.
+                    let _ = watcher.watch(connection).await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

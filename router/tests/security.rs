@@ -194,3 +194,32 @@ async fn oversized_forwarded_headers_are_refused_at_the_router() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
 }
+
+/// Regression: connections that sent nothing, or half a request head, were
+/// held forever (hyper got no timer, so its header-read timeout never fired).
+#[tokio::test]
+async fn idle_and_half_open_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Scenario::compose_with(vec![shop()], |c| c.limits.header_read_timeout_ms = 300).await;
+    let addr = s.router.local_addr();
+    for opening in [&b""[..], b"POST /graphql HTTP/1.1\r\nhost: x\r\n"] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(opening).await.expect("write");
+        let mut buffer = Vec::new();
+        // Closed by the router (possibly after a 408): read reaches the end.
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut buffer),
+        )
+        .await;
+        assert!(read.is_ok(), "connection still open after 10 s");
+        let answer = String::from_utf8_lossy(&buffer);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{answer}"
+        );
+    }
+    // A prompt client is served as before.
+    let (_, body) = raw(&s, "{ product(id: \"1\") { name } }").await;
+    assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
+}
