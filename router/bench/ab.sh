@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Interleaved A/B of several `tessera` binaries on the nested bench query,
+# with subgraph-request sharing on and off: each round runs every binary once
+# per setting, so slow drifts of a shared 2-core machine hit all of them alike.
+# Prints requests/s and the router's CPU per request (utime+stime from /proc
+# over warm-up and measurement, divided by the requests of both).
+#
+#   cargo build --release -p tessera-router --bin tessera --example bench_subgraphs --example load
+#   cp target/release/tessera /tmp/tessera-a    # ... check out / build the other side ...
+#   bash router/bench/ab.sh a=/tmp/tessera-a b=/tmp/tessera-b   # ROUNDS=3 SECS=10 WARM=3 CONC=32
+#
+# Loopback only; every process it starts is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ $# -ge 1 ] || { echo "usage: $0 name=/path/to/tessera ..." >&2; exit 2; }
+T=target/release/examples
+BASE=${BASE:-4301}; PORT=${ROUTER_PORT:-4300}
+CONC=${CONC:-32}; SECS=${SECS:-10}; WARM=${WARM:-3}; ROUNDS=${ROUNDS:-3}
+W=$(mktemp -d); PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
+trap cleanup EXIT
+wait_http() {
+  for _ in $(seq 1 100); do
+    curl -sf -o /dev/null -X POST -H 'content-type: application/json' -d '{"query":"{__typename}"}' "$1" && return 0
+    sleep 0.1
+  done
+  echo "timed out waiting for $1" >&2; return 1
+}
+"$T/bench_subgraphs" "$BASE" >"$W/subgraphs.log" 2>&1 &
+PIDS+=($!)
+for i in 0 1 2 3; do wait_http "http://127.0.0.1:$((BASE + i))/graphql"; done
+first=${1#*=}
+"$first" compose \
+  --subgraph "accounts=http://127.0.0.1:$BASE/graphql" \
+  --subgraph "inventory=http://127.0.0.1:$((BASE + 1))/graphql" \
+  --subgraph "products=http://127.0.0.1:$((BASE + 2))/graphql" \
+  --subgraph "reviews=http://127.0.0.1:$((BASE + 3))/graphql" \
+  --out "$W/supergraph.graphql" >/dev/null 2>&1
+echo "# interleaved A/B: rounds=$ROUNDS concurrency=$CONC duration=${SECS}s warmup=${WARM}s cores=$(nproc)"
+for round in $(seq 1 "$ROUNDS"); do
+  for pair in "$@"; do
+    name=${pair%%=*}; bin=${pair#*=}
+    for dedup in true false; do
+      printf 'listen: 127.0.0.1:%s\nsubgraphs:\n  deduplicate_requests: %s\n' "$PORT" "$dedup" >"$W/router.yaml"
+      "$bin" serve --supergraph "$W/supergraph.graphql" --config "$W/router.yaml" >"$W/router.log" 2>&1 &
+      pid=$!
+      PIDS+=($pid)
+      wait_http "http://127.0.0.1:$PORT/graphql"
+      result=$("$T/load" "http://127.0.0.1:$PORT/graphql" router/bench/query.graphql "$CONC" "$SECS" "$WARM")
+      ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+      requests=$(echo "$result" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+      rps=$(echo "$result" | sed 's/.*"rps":\([0-9.]*\).*/\1/')
+      errors=$(echo "$result" | sed 's/.*"errors":\([0-9]*\).*/\1/')
+      cpu=$(awk -v t="$ticks" -v n="$requests" -v s="$SECS" -v w="$WARM" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.3f", t * 1000 / hz / (n * (s + w) / s) }')
+      echo "round=$round $name dedup=$dedup rps=$rps errors=$errors cpu_ms_per_request=$cpu"
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+    done
+  done
+done
