@@ -55,6 +55,36 @@ pub struct RouterConfig {
     pub metrics: bool,
     /// Demand control: the static cost of each operation.
     pub demand_control: DemandControlConfig,
+    /// Who the caller is: JWT verification (off unless configured).
+    pub authentication: crate::auth::AuthenticationConfig,
+    /// `@authenticated` / `@requiresScopes` / `@policy` enforcement.
+    pub authorization: crate::auth::directives::AuthorizationConfig,
+    /// Trusted documents (a manifest) and safelisting.
+    pub persisted_documents: crate::persisted::PersistedDocumentsConfig,
+    /// Automatic persisted queries.
+    pub apq: crate::persisted::ApqConfig,
+    /// Redis for the APQ store and the rate-limit counters (env
+    /// `TESSERA_REDIS_URL`).
+    pub redis: crate::redis_store::RedisConfig,
+    /// Per-client rate limiting.
+    pub rate_limit: crate::rate_limit::RateLimitConfig,
+    /// Cross-site request forgery protection.
+    pub csrf: CsrfConfig,
+}
+
+/// CSRF protection for browser requests.
+///
+/// Always on: POSTs must be `application/json` (a type browsers cannot send
+/// cross-site without a CORS preflight) and mutations are refused over GET.
+/// `required_headers` adds Apollo Router's rule for GET: a GET request must
+/// carry one of these headers (any value), which a cross-site page cannot set
+/// without a preflight. Off by default, so plain GET stays GraphQL-over-HTTP
+/// conformant; turn it on when browsers with cookies call the router.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsrfConfig {
+    /// e.g. `[x-apollo-operation-name, apollo-require-preflight]`; empty: off.
+    pub required_headers: Vec<String>,
 }
 
 /// What the router does with an operation's estimated cost.
@@ -113,6 +143,13 @@ impl Default for RouterConfig {
             cors: CorsConfig::default(),
             metrics: true,
             demand_control: DemandControlConfig::default(),
+            authentication: crate::auth::AuthenticationConfig::default(),
+            authorization: crate::auth::directives::AuthorizationConfig::default(),
+            persisted_documents: crate::persisted::PersistedDocumentsConfig::default(),
+            apq: crate::persisted::ApqConfig::default(),
+            redis: crate::redis_store::RedisConfig::default(),
+            rate_limit: crate::rate_limit::RateLimitConfig::default(),
+            csrf: CsrfConfig::default(),
         }
     }
 }
@@ -293,7 +330,7 @@ impl RouterConfig {
     }
 
     /// Applies `TESSERA_LISTEN`, `TESSERA_INTROSPECTION`, `TESSERA_EXPOSE_QUERY_PLAN`,
-    /// `TESSERA_METRICS`.
+    /// `TESSERA_METRICS`, `TESSERA_REDIS_URL`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(value) = get("TESSERA_LISTEN") {
             self.listen =
@@ -304,6 +341,9 @@ impl RouterConfig {
                         value: value.clone(),
                         reason: e.to_string(),
                     })?;
+        }
+        if let Some(url) = get("TESSERA_REDIS_URL").filter(|u| !u.trim().is_empty()) {
+            self.redis.url = Some(url);
         }
         for (name, slot) in [
             ("TESSERA_INTROSPECTION", &mut self.introspection),
@@ -362,6 +402,36 @@ mod tests {
             .expect("valid");
         assert_eq!(config.demand_control.mode, DemandControlMode::Measure);
         assert_eq!(config.demand_control.max_cost, 7);
+    }
+
+    /// The example file in the README parses (and so stays true).
+    #[test]
+    fn the_example_config_parses() {
+        let config = RouterConfig::from_yaml(include_str!("../router.example.yaml"))
+            .expect("router.example.yaml is valid");
+        assert!(config.authentication.jwt.is_some());
+        assert!(config.rate_limit.enabled);
+        assert_eq!(
+            config.rate_limit.key,
+            crate::rate_limit::ClientKey::Claim("sub".into())
+        );
+        assert_eq!(config.csrf.required_headers.len(), 2);
+        for (yaml, key) in [
+            (
+                "rate_limit:\n  key: peer",
+                crate::rate_limit::ClientKey::Peer,
+            ),
+            (
+                "rate_limit:\n  key: {header: x-api-key}",
+                crate::rate_limit::ClientKey::Header("x-api-key".into()),
+            ),
+        ] {
+            assert_eq!(
+                RouterConfig::from_yaml(yaml).expect(yaml).rate_limit.key,
+                key
+            );
+        }
+        assert!(RouterConfig::from_yaml("rate_limit:\n  key: everyone").is_err());
     }
 
     #[test]

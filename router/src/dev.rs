@@ -147,6 +147,9 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
     };
     // Our subgraphs (axum) speak HTTP/2 without TLS: one multiplexed connection each.
     config.subgraphs.http2_prior_knowledge = true;
+    // Guarded at the router as a production platform would be: the router
+    // verifies the tokens the users subgraph issues, with the same keys.
+    config.authentication.jwt = Some(router_jwt(&users_config.subgraph.auth));
     let router = crate::start(config, &composed.supergraph_sdl).await?;
     Ok(DevPlatform {
         users,
@@ -155,6 +158,33 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         router,
         supergraph_sdl: composed.supergraph_sdl,
     })
+}
+
+/// The router's JWT settings for tokens signed per `auth` (the users
+/// subgraph's): its issuer and audience, and its HS256 secret or RS256 keys.
+pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> crate::auth::jwt::JwtConfig {
+    use jsonwebtoken::Algorithm;
+    let mut algorithms = Vec::new();
+    if auth.hs256_secret.is_some() {
+        algorithms.push(Algorithm::HS256);
+    }
+    if auth.jwks_file.is_some() {
+        algorithms.extend([Algorithm::RS256, Algorithm::ES256]);
+    }
+    crate::auth::jwt::JwtConfig {
+        issuers: vec![crate::auth::jwt::JwtIssuerConfig {
+            issuer: auth.issuer.clone(),
+            audiences: vec![auth.audience.clone()],
+            algorithms,
+            secret: auth.hs256_secret.clone(),
+            jwks_file: auth.jwks_file.clone(),
+            jwks_url: None,
+            refresh_interval_secs: 300,
+            min_refetch_interval_secs: 10,
+            development: auth.development,
+        }],
+        ..crate::auth::jwt::JwtConfig::default()
+    }
 }
 
 /// `{ _service { sdl } }` of a running subgraph.

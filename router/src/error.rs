@@ -41,8 +41,15 @@ pub enum ErrorCode {
     RequestHeadersTooLarge,
     /// More tokens than `limits.max_tokens`.
     MaxTokensExceeded,
-    /// Automatic persisted queries are not supported yet.
+    /// A persisted query by hash or id while neither APQ nor a manifest is
+    /// configured.
     PersistedQueryNotSupported,
+    /// APQ: the hash is not registered (yet); send the query with it.
+    PersistedQueryNotFound,
+    /// Safelisting: the document (or id) is not in the trusted manifest.
+    PersistedQueryNotInList,
+    /// APQ: the query sent does not hash to `sha256Hash`.
+    PersistedQueryHashMismatch,
     /// `__schema` / `__type` while introspection is off.
     IntrospectionDisabled,
     /// Subscriptions are not supported yet.
@@ -57,6 +64,15 @@ pub enum ErrorCode {
     SubgraphHttpError,
     /// A subgraph answered with something that is not a GraphQL response.
     SubgraphInvalidResponse,
+    /// No token where one is required, or a token that does not verify.
+    Unauthenticated,
+    /// A field or type the caller may not select (`@authenticated`,
+    /// `@requiresScopes`, `@policy`).
+    UnauthorizedFieldOrType,
+    /// The client used up its rate limit; `Retry-After` says when to return.
+    RateLimited,
+    /// A GET without any of `csrf.required_headers`.
+    CsrfPreventionRequired,
     /// A bug in the router; details are only logged.
     InternalServerError,
 }
@@ -82,6 +98,9 @@ impl ErrorCode {
             ErrorCode::RequestHeadersTooLarge => "REQUEST_HEADERS_TOO_LARGE",
             ErrorCode::MaxTokensExceeded => "MAX_TOKENS_EXCEEDED",
             ErrorCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
+            ErrorCode::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
             ErrorCode::IntrospectionDisabled => "INTROSPECTION_DISABLED",
             ErrorCode::SubscriptionNotSupported => "SUBSCRIPTION_NOT_SUPPORTED",
             ErrorCode::QueryPlanningFailed => "QUERY_PLANNING_FAILED",
@@ -89,6 +108,10 @@ impl ErrorCode {
             ErrorCode::SubgraphTimeout => "SUBGRAPH_TIMEOUT",
             ErrorCode::SubgraphHttpError => "SUBGRAPH_HTTP_ERROR",
             ErrorCode::SubgraphInvalidResponse => "SUBGRAPH_INVALID_RESPONSE",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::UnauthorizedFieldOrType => "UNAUTHORIZED_FIELD_OR_TYPE",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::CsrfPreventionRequired => "CSRF_PREVENTION_REQUIRED",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -132,7 +155,9 @@ pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
     match code {
         // Not a well-formed GraphQL request at all: 400 whatever the media type
         // (GraphQL over HTTP §"JSON parsing failure").
-        ErrorCode::InvalidRequest | ErrorCode::PersistedQueryNotSupported => S::BAD_REQUEST,
+        ErrorCode::InvalidRequest
+        | ErrorCode::PersistedQueryNotSupported
+        | ErrorCode::PersistedQueryHashMismatch => S::BAD_REQUEST,
         ErrorCode::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
         ErrorCode::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
         // GraphQL over HTTP §"Body": 406 is the RECOMMENDED answer to an `Accept`
@@ -140,6 +165,12 @@ pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
         ErrorCode::NotAcceptable => S::NOT_ACCEPTABLE,
         ErrorCode::RequestHeadersTooLarge => S::REQUEST_HEADER_FIELDS_TOO_LARGE,
         ErrorCode::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
+        // RFC 9110 §15.5.2: the client must (re)authenticate, whatever the media type.
+        ErrorCode::Unauthenticated => S::UNAUTHORIZED,
+        // `authorization.reject_unauthorized`: the whole request is refused.
+        ErrorCode::UnauthorizedFieldOrType => S::FORBIDDEN,
+        ErrorCode::RateLimited => S::TOO_MANY_REQUESTS,
+        ErrorCode::CsrfPreventionRequired => S::BAD_REQUEST,
         ErrorCode::QueryPlanningFailed | ErrorCode::InternalServerError => S::INTERNAL_SERVER_ERROR,
         // Request errors on a well-formed request: 4xx only for the new media type.
         ErrorCode::ParseFailed
@@ -151,6 +182,9 @@ pub fn http_status(code: ErrorCode, mode: ResponseMode) -> http::StatusCode {
         | ErrorCode::MaxRootFieldsExceeded
         | ErrorCode::MaxFieldsExceeded
         | ErrorCode::CostEstimatedTooExpensive
+        // APQ clients read the code from the body whatever the status.
+        | ErrorCode::PersistedQueryNotFound
+        | ErrorCode::PersistedQueryNotInList
         | ErrorCode::MaxTokensExceeded
         | ErrorCode::IntrospectionDisabled
         | ErrorCode::SubscriptionNotSupported => match mode {

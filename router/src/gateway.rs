@@ -12,6 +12,9 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 use tessera_schema::{ApiSchemaError, Supergraph, SupergraphError};
 
+use crate::auth::Claims;
+use crate::auth::directives::{AuthorizationModel, Caller, Decision};
+use crate::auth::jwt::{Authenticator, JwtConfigError};
 use crate::config::{DemandControlMode, RouterConfig};
 use crate::cost::CostModel;
 use crate::error::{ErrorCode, GraphQLError, RequestError};
@@ -20,7 +23,10 @@ use crate::execute::fetch::SubgraphClient;
 use crate::execute::keys::EntityKeys;
 use crate::execute::project::{ProjectionSchema, interface_stand_ins};
 use crate::metrics::Metrics;
+use crate::persisted::{Manifest, PersistedMode};
 use crate::plan::{PlanError, QueryPlanner};
+use crate::rate_limit::RateLimiter;
+use crate::redis_store::{Purpose, RedisStore};
 use crate::validate::{PreparedOperation, ValidOperation};
 
 /// Why a gateway could not be built from a supergraph and a config.
@@ -36,12 +42,20 @@ pub enum GatewayError {
     Client(#[from] reqwest::Error),
     #[error("config overrides unknown subgraph {0:?}")]
     UnknownSubgraphOverride(String),
+    #[error("authentication.jwt: {0}")]
+    Jwt(#[from] JwtConfigError),
+    #[error(transparent)]
+    Manifest(#[from] crate::persisted::ManifestError),
+    #[error("invalid redis.url: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 /// A GraphQL request, whichever way it came in.
 #[derive(Debug, Clone, Default)]
 pub struct GraphQLRequest {
     pub query: Option<String>,
+    /// A trusted document's id (top-level `documentId`).
+    pub document_id: Option<String>,
     pub operation_name: Option<String>,
     pub variables: JsonMap,
     pub extensions: JsonMap,
@@ -57,6 +71,8 @@ pub struct RequestContext {
     /// Client headers to pass on to every subgraph request (see
     /// [`crate::config::HeadersConfig`]).
     pub forward_headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// The verified token's claims (`None`: anonymous).
+    pub claims: Option<Arc<Claims>>,
 }
 
 /// A GraphQL response. `data: None` + `request_error: Some` means no `data` key.
@@ -140,6 +156,18 @@ pub struct Gateway {
     keys: EntityKeys,
     /// Demand control (`None` when off).
     cost: Option<CostModel>,
+    /// JWT verification (`None` when not configured).
+    authenticator: Option<Authenticator>,
+    /// The supergraph's auth directives (`None`: none used, or enforcement off).
+    authorization: Option<AuthorizationModel>,
+    /// Trusted documents (`None`: no manifest configured).
+    manifest: Option<Manifest>,
+    /// APQ registrations (`None`: APQ off).
+    apq: Option<moka::future::Cache<String, Arc<str>>>,
+    /// Shared caches and counters (`None`: no `redis.url`).
+    redis: Option<RedisStore>,
+    /// Per-client request limit (`None`: off).
+    rate_limiter: Option<RateLimiter>,
     metrics: Arc<Metrics>,
     /// Cleared when the server starts draining (`/ready` then answers 503).
     ready: AtomicBool,
@@ -160,6 +188,10 @@ const UNDERSTOOD_FEATURES: &[&str] = &[
     "https://specs.apollo.dev/join",
     "https://specs.apollo.dev/inaccessible",
     "https://specs.apollo.dev/tag",
+    "https://specs.apollo.dev/authenticated",
+    "https://specs.apollo.dev/requiresScopes",
+    "https://specs.apollo.dev/policy",
+    "https://specs.apollo.dev/cost",
 ];
 
 impl Gateway {
@@ -180,6 +212,11 @@ impl Gateway {
         let implementers = api_schema.implementers_map();
         let stand_ins = interface_stand_ins(&api_schema, &implementers);
         let metrics = Arc::new(Metrics::default());
+        let redis = RedisStore::new(&config.redis, metrics.clone())?;
+        let rate_limiter = config
+            .rate_limit
+            .enabled
+            .then(|| RateLimiter::new(config.rate_limit.clone(), redis.clone()));
         let planner =
             QueryPlanner::new(supergraph.sdl(), &config.planner)?.with_metrics(metrics.clone());
         let client = SubgraphClient::new(
@@ -191,6 +228,41 @@ impl Gateway {
         )?
         .with_metrics(&metrics);
         let keys = EntityKeys::new(&supergraph);
+        let authenticator = match &config.authentication.jwt {
+            Some(jwt) => Some(Authenticator::new(jwt.clone())?),
+            None => None,
+        };
+        let authorization = if config.authorization.enabled {
+            AuthorizationModel::new(&supergraph).filter(|model| !model.is_empty())
+        } else {
+            None
+        };
+        if authorization.is_some() && authenticator.is_none() {
+            tracing::warn!(
+                "the supergraph uses @authenticated/@requiresScopes/@policy but authentication.jwt is not configured: every caller is anonymous to the router, so those fields are never served"
+            );
+        }
+        if let Some(model) = &authorization {
+            for policy in model.policies() {
+                if !config.authorization.policies.contains_key(policy) {
+                    tracing::warn!(%policy, "the supergraph uses a @policy with no rule in authorization.policies; it is never granted");
+                }
+            }
+        }
+        let manifest = match &config.persisted_documents.manifest {
+            Some(path) => {
+                let manifest = Manifest::load(path)?;
+                tracing::info!(documents = manifest.len(), path = %path.display(), mode = ?config.persisted_documents.mode, "trusted documents loaded");
+                Some(manifest)
+            }
+            None => None,
+        };
+        let apq = config.apq.enabled.then(|| {
+            moka::future::Cache::builder()
+                .max_capacity(config.apq.cache_size)
+                .time_to_live(config.apq.ttl())
+                .build()
+        });
         let demand = &config.demand_control;
         let cost = (demand.mode != DemandControlMode::Off).then(|| {
             CostModel::new(
@@ -212,6 +284,12 @@ impl Gateway {
         Ok(Gateway {
             keys,
             cost,
+            authenticator,
+            authorization,
+            manifest,
+            apq,
+            redis,
+            rate_limiter,
             operations,
             config,
             supergraph,
@@ -263,6 +341,80 @@ impl Gateway {
             .collect()
     }
 
+    /// Fetches what start-up needs from the network (JWKS URLs), so the first
+    /// requests do not wait for it.
+    pub async fn warm_up(&self) {
+        if let Some(authenticator) = &self.authenticator {
+            authenticator.warm_up().await;
+        }
+    }
+
+    /// The caller's verified claims: `None` when anonymous (or when no JWT
+    /// authentication is configured), `UNAUTHENTICATED` for a token that does
+    /// not verify or a missing one where one is required.
+    pub async fn authenticate(
+        &self,
+        headers: &http::HeaderMap,
+    ) -> Result<Option<Arc<Claims>>, RequestError> {
+        let Some(authenticator) = &self.authenticator else {
+            return Ok(None);
+        };
+        match authenticator.authenticate(headers).await {
+            Ok(claims) => Ok(claims.map(Arc::new)),
+            Err(error) => Err(RequestError::new(
+                ErrorCode::Unauthenticated,
+                error.to_string(),
+            )),
+        }
+    }
+
+    /// Counts the request against its client's rate limit: `RATE_LIMITED`
+    /// (429, with `extensions.retryAfter` in seconds) once it is used up.
+    pub async fn rate_limit(
+        &self,
+        headers: &http::HeaderMap,
+        claims: Option<&Claims>,
+        peer: Option<std::net::SocketAddr>,
+    ) -> Result<(), RequestError> {
+        let Some(limiter) = &self.rate_limiter else {
+            return Ok(());
+        };
+        let client = limiter.client(headers, claims, peer);
+        limiter.check(&client).await.map_err(|limited| {
+            self.metrics.rate_limited();
+            let mut error = RequestError::new(
+                ErrorCode::RateLimited,
+                format!("too many requests; retry in {} s", limited.retry_after_secs),
+            );
+            for e in &mut error.errors {
+                e.extensions
+                    .insert("retryAfter", JsonValue::from(limited.retry_after_secs));
+            }
+            error
+        })
+    }
+
+    /// Puts the verified claims in `authentication.jwt.forward_claims_header`
+    /// (dropping any client-sent header of that name first).
+    pub fn forward_claims(
+        &self,
+        headers: &mut Vec<(http::HeaderName, http::HeaderValue)>,
+        claims: Option<&Claims>,
+    ) {
+        let Some(name) = self
+            .authenticator
+            .as_ref()
+            .and_then(|a| a.config().forward_claims_header.as_deref())
+            .and_then(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
+        else {
+            return;
+        };
+        headers.retain(|(header, _)| *header != name);
+        if let Some(value) = claims.and_then(crate::auth::claims_header_value) {
+            headers.push((name, value));
+        }
+    }
+
     /// Runs one request through the pipeline. Never panics on client input.
     pub async fn handle(&self, request: GraphQLRequest, ctx: RequestContext) -> GraphQLResponse {
         let operation = match self.prepare(request, &ctx).await {
@@ -273,7 +425,11 @@ impl Gateway {
             Ok(cost) => cost,
             Err(error) => return GraphQLResponse::from_request_error(error),
         };
-        let mut response = self.run(operation, &ctx).await;
+        let decision = match self.authorize(&operation, &ctx) {
+            Ok(decision) => decision,
+            Err(error) => return GraphQLResponse::from_request_error(error),
+        };
+        let mut response = self.run(operation, &ctx, decision).await;
         if let Some(cost) = cost {
             response
                 .extensions
@@ -315,31 +471,134 @@ impl Gateway {
         }
     }
 
+    /// What the auth directives deny this caller in this operation (`None`:
+    /// nothing); the whole request fails in `reject_unauthorized` mode.
+    fn authorize(
+        &self,
+        operation: &ValidOperation,
+        ctx: &RequestContext,
+    ) -> Result<Option<Decision>, RequestError> {
+        let (Some(model), Some(selected)) = (&self.authorization, operation.operation()) else {
+            return Ok(None);
+        };
+        let caller = Caller::new(ctx.claims.as_deref(), &self.config.authorization);
+        let decision = model.decide(
+            self.supergraph.schema(),
+            &operation.document,
+            selected,
+            &caller,
+        );
+        if decision.is_empty() {
+            return Ok(None);
+        }
+        if self.config.authorization.reject_unauthorized {
+            return Err(RequestError::with_errors(
+                ErrorCode::UnauthorizedFieldOrType,
+                decision.errors,
+            ));
+        }
+        Ok(Some(decision))
+    }
+
+    /// The document a request runs: its `query`, a trusted document by id,
+    /// or an APQ registration by hash; checked against the safelist, and
+    /// registered when it comes with an APQ hash.
+    async fn document(&self, request: &GraphQLRequest) -> Result<Arc<str>, RequestError> {
+        let invalid = |message: &str| RequestError::new(ErrorCode::InvalidRequest, message);
+        let hash = crate::persisted::requested_hash(&request.extensions).map_err(invalid)?;
+        let mode = self.config.persisted_documents.mode;
+        let safelist = mode == PersistedMode::Safelist && self.manifest.is_some();
+        let not_in_list = || {
+            RequestError::new(
+                ErrorCode::PersistedQueryNotInList,
+                "this operation is not in the router's list of trusted documents",
+            )
+        };
+        if let Some(query) = &request.query {
+            if let Some(hash) = &hash
+                && !crate::persisted::sha256_hex(query).eq_ignore_ascii_case(hash)
+            {
+                return Err(RequestError::new(
+                    ErrorCode::PersistedQueryHashMismatch,
+                    "the query does not hash to `extensions.persistedQuery.sha256Hash`",
+                ));
+            }
+            if let Some(manifest) = &self.manifest
+                && mode != PersistedMode::AllowAny
+                && !manifest.contains_text(query)
+            {
+                if safelist {
+                    return Err(not_in_list());
+                }
+                tracing::warn!(operation = ?request.operation_name, "a document not in the trusted manifest ran");
+                self.metrics.unknown_document();
+            }
+            let query: Arc<str> = Arc::from(query.as_str());
+            if let (Some(apq), Some(hash), false) = (&self.apq, &hash, safelist) {
+                let hash = hash.to_ascii_lowercase();
+                if apq.get(&hash).await.is_none() {
+                    if let Some(redis) = &self.redis {
+                        redis
+                            .set(Purpose::Apq, &hash, query.as_bytes(), self.config.apq.ttl())
+                            .await;
+                    }
+                    apq.insert(hash, query.clone()).await;
+                }
+            }
+            return Ok(query);
+        }
+        let Some(id) = request.document_id.as_ref().or(hash.as_ref()) else {
+            return Err(invalid("the request has no `query`"));
+        };
+        if let Some(document) = self.manifest.as_ref().and_then(|m| m.get(id)) {
+            return Ok(Arc::from(document));
+        }
+        if let (Some(apq), Some(hash), false) = (&self.apq, &hash, safelist) {
+            if !crate::persisted::is_sha256_hex(hash) {
+                return Err(invalid("`sha256Hash` is not a SHA-256 in hex"));
+            }
+            let hash = hash.to_ascii_lowercase();
+            if let Some(document) = apq.get(&hash).await {
+                return Ok(document);
+            }
+            // Registered with another router instance sharing this Redis.
+            if let Some(redis) = &self.redis
+                && let Some(bytes) = redis.get(Purpose::Apq, &hash).await
+                && let Ok(text) = String::from_utf8(bytes)
+                && crate::persisted::sha256_hex(&text) == hash
+            {
+                let document: Arc<str> = Arc::from(text);
+                apq.insert(hash, document.clone()).await;
+                return Ok(document);
+            }
+            return Err(RequestError::new(
+                ErrorCode::PersistedQueryNotFound,
+                "PersistedQueryNotFound",
+            ));
+        }
+        if self.manifest.is_some() {
+            return Err(not_in_list());
+        }
+        Err(RequestError::new(
+            ErrorCode::PersistedQueryNotSupported,
+            "persisted queries are not enabled on this router; send the full query",
+        ))
+    }
+
     async fn prepare(
         &self,
         request: GraphQLRequest,
         ctx: &RequestContext,
     ) -> Result<ValidOperation, RequestError> {
         let limits = &self.config.limits;
-        let Some(query) = request.query else {
-            if request.extensions.contains_key("persistedQuery") {
-                return Err(RequestError::new(
-                    ErrorCode::PersistedQueryNotSupported,
-                    "persisted queries are not supported; send the full query",
-                ));
-            }
-            return Err(RequestError::new(
-                ErrorCode::InvalidRequest,
-                "the request has no `query`",
-            ));
-        };
+        let query = self.document(&request).await?;
         let method_not_allowed = || {
             RequestError::new(
                 ErrorCode::MethodNotAllowed,
                 "only queries may be sent over GET; use POST for mutations",
             )
         };
-        let key = (query, request.operation_name);
+        let key = (query.to_string(), request.operation_name);
         let prepared = match self.operations.get(&key).await {
             Some(prepared) => {
                 if ctx.is_get && prepared.operation_type.is_mutation() {
@@ -368,15 +627,30 @@ impl Gateway {
         Ok(prepared.bind(&self.api_schema, &request.variables)?)
     }
 
-    async fn run(&self, operation: ValidOperation, ctx: &RequestContext) -> GraphQLResponse {
+    async fn run(
+        &self,
+        operation: ValidOperation,
+        ctx: &RequestContext,
+        decision: Option<Decision>,
+    ) -> GraphQLResponse {
         let mut extensions = JsonMap::new();
-        let plan = if operation.has_concrete_fields {
+        // Denied fields are taken out of what the planner sees: no subgraph is
+        // asked for them.
+        let (planner_source, has_concrete_fields) = match &decision {
+            None => (
+                operation.planner_source.clone(),
+                operation.has_concrete_fields,
+            ),
+            Some(decision) => crate::validate::planner_source_without(
+                &self.api_schema,
+                &operation,
+                &decision.denied,
+            ),
+        };
+        let plan = if has_concrete_fields {
             match self
                 .planner
-                .plan(
-                    operation.planner_source.clone(),
-                    operation.operation_name.clone(),
-                )
+                .plan(planner_source, operation.operation_name.clone())
                 .await
             {
                 Ok(plan) => Some(plan),
@@ -415,11 +689,14 @@ impl Gateway {
             introspection: self.config.introspection,
             headers: &ctx.forward_headers,
             keys: &self.keys,
+            denied: decision.as_ref().map(|d| &d.denied),
         };
         let result = executor.execute(plan.as_deref(), &operation).await;
+        let mut errors = decision.map(|d| d.errors).unwrap_or_default();
+        errors.extend(result.errors);
         GraphQLResponse {
             data: Some(result.data),
-            errors: result.errors,
+            errors,
             extensions,
             request_error: None,
         }

@@ -170,39 +170,102 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let is_get = request.method() == Method::GET;
-    let forward_headers = forwarded(request.headers(), &gateway.config().headers.propagate);
+    let mut forward_headers = forwarded(request.headers(), &gateway.config().headers.propagate);
     let max_body = gateway.config().limits.max_body_bytes;
     // One client's oversized header must not reach a connection that other
     // clients' requests share (a subgraph may answer it by resetting the whole
     // HTTP/2 connection): refuse it here.
     let max_headers = gateway.config().limits.max_forwarded_header_bytes;
-    let forwarded_bytes: usize = forward_headers
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    let parsed = match *request.method() {
-        _ if forwarded_bytes > max_headers => Err(HttpError::HeadersTooLarge(max_headers)),
-        Method::GET | Method::POST if negotiated.is_none() => Err(HttpError::NotAcceptable),
-        Method::GET => from_query_string(request.uri()),
-        Method::POST => from_post(request, max_body).await,
-        _ => Err(HttpError::MethodNotAllowed),
+    let header_bytes = |headers: &[(http::HeaderName, HeaderValue)]| -> usize {
+        headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum()
+    };
+    let checked = match *request.method() {
+        _ if header_bytes(&forward_headers) > max_headers => {
+            Err(HttpError::HeadersTooLarge(max_headers).into())
+        }
+        Method::GET | Method::POST if negotiated.is_none() => Err(HttpError::NotAcceptable.into()),
+        Method::GET | Method::POST => Ok(()),
+        _ => Err(HttpError::MethodNotAllowed.into()),
+    };
+    // A token is verified before the body is even read: a bad one costs the
+    // client a 401 and the router nothing more.
+    let claims = match checked {
+        Ok(()) => gateway.authenticate(request.headers()).await,
+        Err(error) => Err(error),
+    };
+    let claims = claims.and_then(|claims| {
+        gateway.forward_claims(&mut forward_headers, claims.as_deref());
+        if header_bytes(&forward_headers) > max_headers {
+            return Err(HttpError::HeadersTooLarge(max_headers).into());
+        }
+        if is_get {
+            check_csrf(request.headers(), &gateway.config().csrf.required_headers)?;
+        }
+        Ok(claims)
+    });
+    let claims = match claims {
+        Ok(claims) => {
+            let peer = request.extensions().get::<PeerAddr>().map(|p| p.0);
+            gateway
+                .rate_limit(request.headers(), claims.as_deref(), peer)
+                .await
+                .map(|()| claims)
+        }
+        Err(error) => Err(error),
+    };
+    let parsed: Result<(GraphQLRequest, _), RequestError> = match claims {
+        Err(error) => Err(error),
+        Ok(claims) if is_get => from_query_string(request.uri())
+            .map(|r| (r, claims))
+            .map_err(Into::into),
+        Ok(claims) => from_post(request, max_body)
+            .await
+            .map(|r| (r, claims))
+            .map_err(Into::into),
     };
     let response = match parsed {
-        Ok(graphql_request) => {
+        Ok((graphql_request, claims)) => {
             let ctx = RequestContext {
                 is_get,
                 include_plan,
                 forward_headers,
+                claims,
             };
             gateway.handle(graphql_request, ctx).await
         }
-        Err(error) => GraphQLResponse::from_request_error(error.into()),
+        Err(error) => GraphQLResponse::from_request_error(error),
     };
     let rendered = render(&response, mode, is_get);
     gateway
         .metrics()
         .request(rendered.status().as_u16(), started.elapsed());
     rendered
+}
+
+/// The TCP peer of a request, set per connection by the router's accept loop.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
+/// `csrf.required_headers`: a GET must carry one of them (a page on another
+/// origin cannot set any without a CORS preflight).
+fn check_csrf(headers: &HeaderMap, required: &[String]) -> Result<(), RequestError> {
+    if required.is_empty()
+        || required
+            .iter()
+            .any(|name| headers.contains_key(name.as_str()))
+    {
+        return Ok(());
+    }
+    Err(RequestError::new(
+        ErrorCode::CsrfPreventionRequired,
+        format!(
+            "this GET request must carry one of these headers (CSRF prevention): {}",
+            required.join(", ")
+        ),
+    ))
 }
 
 /// The client headers named in `names` (config `headers.propagate`).
@@ -338,6 +401,19 @@ fn render(response: &GraphQLResponse, mode: ResponseMode, is_get: bool) -> Respo
     );
     // The body's media type depends on `Accept` (caches must key on it).
     headers.append(header::VARY, HeaderValue::from_static("accept"));
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 6750 §3: which scheme the client must authenticate with.
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS
+        && let Some(seconds) = response
+            .errors
+            .first()
+            .and_then(|e| e.extensions.get("retryAfter"))
+            .and_then(|v| v.as_u64())
+    {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     if status == StatusCode::METHOD_NOT_ALLOWED {
         let allow = if is_get { "POST" } else { "GET, POST" };
         headers.insert(header::ALLOW, HeaderValue::from_static(allow));
@@ -363,6 +439,10 @@ fn from_query_string(uri: &http::Uri) -> Result<GraphQLRequest, HttpError> {
         }
     };
     Ok(GraphQLRequest {
+        document_id: params
+            .get("documentId")
+            .filter(|id| !id.is_empty())
+            .cloned(),
         query: params.get("query").cloned(),
         operation_name: params
             .get("operationName")
@@ -452,10 +532,16 @@ pub fn parse_body(bytes: &[u8]) -> Result<GraphQLRequest, HttpError> {
     };
     let variables = object_field("variables")?;
     let extensions = object_field("extensions")?;
-    if query.is_none() && extensions.is_empty() {
+    let document_id = match object.remove("documentId") {
+        None | Some(JsonValue::Null) => None,
+        Some(JsonValue::String(id)) => Some(id.as_str().to_string()),
+        Some(_) => return Err(HttpError::NotGraphQL("`documentId` must be a string")),
+    };
+    if query.is_none() && document_id.is_none() && extensions.is_empty() {
         return Err(HttpError::NotGraphQL("missing `query`"));
     }
     Ok(GraphQLRequest {
+        document_id,
         query,
         operation_name,
         variables,

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 pub mod check_cmd;
 pub mod cli;
 pub mod compose_cmd;
@@ -28,8 +29,11 @@ pub mod gateway;
 pub mod http;
 pub mod metrics;
 pub mod parse;
+pub mod persisted;
 pub mod plan;
 pub mod playground;
+pub mod rate_limit;
+pub mod redis_store;
 pub mod serve;
 pub mod validate;
 

@@ -88,6 +88,15 @@ pub struct Metrics {
     subgraph_seconds: Family<SubgraphName, Histogram, fn() -> Histogram>,
     plans: Counter,
     planning_seconds: Histogram,
+    unknown_documents: Counter,
+    redis_failures: Family<RedisLabels, Counter>,
+    rate_limited: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RedisLabels {
+    /// What Redis was asked for: `apq`, `rate_limit`.
+    purpose: &'static str,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -136,7 +145,28 @@ impl Default for Metrics {
             "Time to build a query plan",
             planning_seconds.clone(),
         );
+        let unknown_documents = Counter::default();
+        registry.register(
+            "unknown_documents",
+            "Documents not in the trusted manifest that ran (persisted_documents.mode: log_unknown)",
+            unknown_documents.clone(),
+        );
+        let redis_failures = Family::<RedisLabels, Counter>::default();
+        registry.register(
+            "redis_failures",
+            "Redis calls that failed or timed out (the router fell back to memory), by purpose",
+            redis_failures.clone(),
+        );
+        let rate_limited = Counter::default();
+        registry.register(
+            "rate_limited_requests",
+            "Requests refused by the rate limit (429)",
+            rate_limited.clone(),
+        );
         Metrics {
+            unknown_documents,
+            redis_failures,
+            rate_limited,
             registry,
             requests,
             request_seconds,
@@ -149,6 +179,23 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// A document outside the trusted manifest ran.
+    pub fn unknown_document(&self) {
+        self.unknown_documents.inc();
+    }
+
+    /// A Redis call for `purpose` failed or timed out.
+    pub fn redis_failure(&self, purpose: &'static str) {
+        self.redis_failures
+            .get_or_create(&RedisLabels { purpose })
+            .inc();
+    }
+
+    /// A request was refused by the rate limit.
+    pub fn rate_limited(&self) {
+        self.rate_limited.inc();
+    }
+
     /// A GraphQL request answered with `status` after `elapsed`.
     pub fn request(&self, status: u16, elapsed: Duration) {
         self.requests.get_or_create(&StatusLabels { status }).inc();

@@ -60,6 +60,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (gateway, app) = build(config, supergraph_sdl)?;
+    gateway.warm_up().await;
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "router listening; GraphQL at /graphql");
     }
@@ -105,6 +106,7 @@ pub async fn start_on(
 ) -> Result<RunningRouter, ServeError> {
     let addr = listener.local_addr()?;
     let (gateway, app) = build(config, supergraph_sdl)?;
+    gateway.warm_up().await;
     let (stop, stopped) = oneshot::channel::<()>();
     let timeout = gateway.config().limits.header_read_timeout();
     let task = tokio::spawn(async move {
@@ -170,8 +172,8 @@ async fn serve_connections(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(error) => {
                         // Out of file descriptors and the like: back off, keep serving.
                         tracing::warn!(%error, "accepting a connection failed");
@@ -181,7 +183,9 @@ async fn serve_connections(
                 };
                 let _ = stream.set_nodelay(true);
                 let builder = Arc::clone(&builder);
-                let service = TowerToHyperService::new(app.clone());
+                let service = TowerToHyperService::new(
+                    app.clone().layer(axum::Extension(crate::http::PeerAddr(peer))),
+                );
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
                     // Telling HTTP/1 from HTTP/2 waits for the first bytes, with

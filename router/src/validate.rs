@@ -142,6 +142,25 @@ fn planner_source(document: &ExecutableDocument, operation_name: Option<&str>) -
     document.to_string()
 }
 
+/// What the planner sees for `operation` once the `denied` fields are taken
+/// out (see [`crate::auth::directives`]), and whether a root field is left to
+/// plan.
+pub(crate) fn planner_source_without(
+    schema: &Valid<Schema>,
+    operation: &PreparedOperation,
+    denied: &HashSet<usize>,
+) -> (String, bool) {
+    let name = operation.operation_name.as_deref();
+    let filtered =
+        crate::auth::directives::without_denied(schema, &operation.document, name, denied);
+    let concrete = filtered.operations.get(name).is_ok_and(|op| {
+        op.selection_set.selections.iter().any(|s| {
+            !matches!(s, Selection::Field(f) if f.name == "__typename" || f.name == "__schema" || f.name == "__type")
+        })
+    });
+    (planner_source(&filtered, name), concrete)
+}
+
 /// Validates `document` against the API `schema`, applies `limits` and coerces
 /// `variables`.
 pub fn validate(

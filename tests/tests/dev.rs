@@ -155,8 +155,45 @@ async fn dev_router_serves_cross_subgraph_queries() {
         r.data()["placeOrder"]["lines"][0]["product"]["stock"],
         before - 1
     );
+    // The router enforces the auth directives itself (with the users
+    // subgraph's keys): an anonymous `me` is never sent to the subgraph.
     let r = gql(&http, &router, "{ me { name } }", json!({}), None).await;
+    assert_eq!(r.code(), Some("UNAUTHORIZED_FIELD_OR_TYPE"), "{}", r.body);
+    assert_eq!(r.body["errors"][0]["path"], json!(["me"]), "{}", r.body);
+    assert_eq!(r.body["data"], json!({"me": null}), "{}", r.body);
+    // A token the router cannot verify is refused before planning.
+    let r = gql(
+        &http,
+        &router,
+        "{ me { name } }",
+        json!({}),
+        Some("forged.token.value"),
+    )
+    .await;
     assert_eq!(r.code(), Some("UNAUTHENTICATED"), "{}", r.body);
+    // `restocks` needs `inventory:write`: Grace lacks it (its non-null list
+    // nulls `me`), the admin has it.
+    let restocks = "{ me { name restocks { quantity } } }";
+    let r = gql(&http, &router, restocks, json!({}), Some(&token)).await;
+    assert_eq!(r.code(), Some("UNAUTHORIZED_FIELD_OR_TYPE"), "{}", r.body);
+    assert_eq!(
+        r.body["errors"][0]["path"],
+        json!(["me", "restocks"]),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["data"], json!({"me": null}), "{}", r.body);
+    let r = gql(
+        &http,
+        &router,
+        "mutation { logIn(input: {email: \"admin@tessera.dev\", password: \"tessera-demo\"}) { token } }",
+        json!({}),
+        None,
+    )
+    .await;
+    let admin = r.data()["logIn"]["token"].as_str().unwrap().to_owned();
+    let r = gql(&http, &router, restocks, json!({}), Some(&admin)).await;
+    assert_no_errors(&r);
 
     // Internal, @inaccessible parts of the subgraphs are not in the API.
     let r = gql(

@@ -69,6 +69,8 @@ pub struct Executor<'a> {
     pub headers: &'a [(http::HeaderName, http::HeaderValue)],
     /// Entity keys per subgraph: representations without a usable key are not sent.
     pub keys: &'a EntityKeys,
+    /// Fields the caller may not select (by node address): projected as null.
+    pub denied: Option<&'a std::collections::HashSet<usize>>,
 }
 
 struct Run<'a> {
@@ -179,8 +181,13 @@ impl Executor<'_> {
             .explained
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        let (data, projection_errors) =
-            project::project(&self.api, operation, &data, self.introspection);
+        let (data, projection_errors) = project::project_authorized(
+            &self.api,
+            operation,
+            &data,
+            self.introspection,
+            self.denied,
+        );
         errors.extend(projection_errors.into_iter().filter(|error| {
             let Some(path) = &error.path else { return true };
             !explained.iter().any(|prefix| path.starts_with(prefix))

@@ -80,6 +80,19 @@ pub fn project(
     data: &JsonValue,
     introspection: bool,
 ) -> (Option<Vec<u8>>, Vec<GraphQLError>) {
+    project_authorized(ctx, operation, data, introspection, None)
+}
+
+/// [`project`], with the fields in `denied` (node addresses, see
+/// [`crate::auth::directives::field_id`]) written as null: the caller may not
+/// see them (their errors are raised before execution).
+pub fn project_authorized(
+    ctx: &ProjectionSchema<'_>,
+    operation: &ValidOperation,
+    data: &JsonValue,
+    introspection: bool,
+    denied: Option<&std::collections::HashSet<usize>>,
+) -> (Option<Vec<u8>>, Vec<GraphQLError>) {
     let empty = JsonMap::new();
     let map = data.as_object().unwrap_or(&empty);
     if operation.has_schema_introspection {
@@ -103,6 +116,7 @@ pub fn project(
         errors: Vec::new(),
         path: Vec::new(),
         collected: HashMap::default(),
+        denied: denied.filter(|d| !d.is_empty()),
     };
     let result = projector.object(root_type, map, &[&op.selection_set]);
     let Projector { out, errors, .. } = projector;
@@ -191,6 +205,7 @@ struct Projector<'a> {
     errors: Vec<GraphQLError>,
     path: Vec<Segment<'a>>,
     collected: HashMap<CollectKey<'a>, Rc<[CollectedField<'a>]>>,
+    denied: Option<&'a std::collections::HashSet<usize>>,
 }
 
 impl<'a> Projector<'a> {
@@ -214,6 +229,18 @@ impl<'a> Projector<'a> {
             self.out.extend_from_slice(b"\":");
             if field.is_typename {
                 write_json_str(&mut self.out, object_type.name.as_str());
+                continue;
+            }
+            if let Some(denied) = self.denied
+                && field
+                    .fields
+                    .iter()
+                    .all(|f| denied.contains(&crate::auth::directives::field_id(f)))
+            {
+                if field.def_ty.is_non_null() {
+                    return Err(PropagateNull);
+                }
+                self.out.extend_from_slice(b"null");
                 continue;
             }
             self.path.push(Segment::Key(field.key));

@@ -529,6 +529,8 @@ pub struct Running {
     pub name: &'static str,
     pub url: String,
     pub requests: Requests,
+    /// The headers of each request received, in order.
+    pub headers: Arc<Mutex<Vec<http::HeaderMap>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -565,12 +567,19 @@ pub async fn start_subgraph(def: Subgraph) -> Running {
         requests: requests.clone(),
         log: Arc::default(),
     });
+    let headers: Arc<Mutex<Vec<http::HeaderMap>>> = Arc::default();
+    let seen = headers.clone();
     let app = axum::Router::new().route(
         "/graphql",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let state = state.clone();
-            async move { axum::Json(execute(&state, &body)) }
-        }),
+        axum::routing::post(
+            move |request_headers: http::HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let state = state.clone();
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(request_headers);
+                async move { axum::Json(execute(&state, &body)) }
+            },
+        ),
     );
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
     let listener = TcpListener::bind(addr).await.expect("bind");
@@ -582,6 +591,7 @@ pub async fn start_subgraph(def: Subgraph) -> Running {
         name,
         url: format!("http://{addr}/graphql"),
         requests,
+        headers,
         task,
     }
 }

@@ -1,0 +1,281 @@
+//! Per-client rate limiting: a sliding window of `window_secs`, `requests`
+//! per window per client, answered 429 with `Retry-After` once used up.
+//!
+//! The window is approximated from two fixed windows (the current one and the
+//! one before, weighted by how much of it still overlaps), which needs only
+//! two counters per client, in memory or in Redis. With Redis every router
+//! instance shares the same counters, so the limit holds for the fleet; when
+//! Redis does not answer, this instance's own counters decide.
+//!
+//! The client is whom `key` names: a JWT claim (`sub` by default for
+//! signed-in callers), a header (an API key), or the peer address; a
+//! request without that claim or header is counted by its peer address.
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Claims;
+use crate::redis_store::RedisStore;
+
+/// Who a client is, for counting. In YAML: `peer`, `{header: x-api-key}` or
+/// `{claim: sub}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "KeyRepr", into = "KeyRepr")]
+pub enum ClientKey {
+    /// The TCP peer address (its IP; all ports of a host count as one).
+    Peer,
+    /// A request header (e.g. an API key), or the peer without it.
+    Header(String),
+    /// A verified JWT claim (e.g. `sub`), or the peer without a token.
+    Claim(String),
+}
+
+/// How [`ClientKey`] is written in config.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+enum KeyRepr {
+    Name(String),
+    Header { header: String },
+    Claim { claim: String },
+}
+
+impl TryFrom<KeyRepr> for ClientKey {
+    type Error = String;
+
+    fn try_from(repr: KeyRepr) -> Result<Self, String> {
+        match repr {
+            KeyRepr::Name(name) if name == "peer" => Ok(ClientKey::Peer),
+            KeyRepr::Name(other) => Err(format!(
+                "unknown client key {other:?}: use peer, {{header: NAME}} or {{claim: NAME}}"
+            )),
+            KeyRepr::Header { header } => Ok(ClientKey::Header(header)),
+            KeyRepr::Claim { claim } => Ok(ClientKey::Claim(claim)),
+        }
+    }
+}
+
+impl From<ClientKey> for KeyRepr {
+    fn from(key: ClientKey) -> Self {
+        match key {
+            ClientKey::Peer => KeyRepr::Name("peer".to_owned()),
+            ClientKey::Header(header) => KeyRepr::Header { header },
+            ClientKey::Claim(claim) => KeyRepr::Claim { claim },
+        }
+    }
+}
+
+/// `rate_limit`: off unless configured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    /// Requests allowed per client per window.
+    pub requests: u64,
+    /// The window, in seconds.
+    pub window_secs: u64,
+    /// `peer`, `{header: name}` or `{claim: name}`.
+    pub key: ClientKey,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            requests: 600,
+            window_secs: 60,
+            key: ClientKey::Peer,
+        }
+    }
+}
+
+/// A refused request: when to come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limited {
+    pub retry_after_secs: u64,
+}
+
+/// The limiter: local counters, and Redis when configured.
+pub struct RateLimiter {
+    config: RateLimitConfig,
+    local: moka::future::Cache<String, u64>,
+    redis: Option<RedisStore>,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RateLimiter {
+    pub fn new(config: RateLimitConfig, redis: Option<RedisStore>) -> Self {
+        let window = Duration::from_secs(config.window_secs.max(1));
+        Self {
+            // Two windows of counters per client, bounded in number.
+            local: moka::future::Cache::builder()
+                .max_capacity(200_000)
+                .time_to_live(window * 2)
+                .build(),
+            config,
+            redis,
+        }
+    }
+
+    /// The client key of a request.
+    pub fn client(
+        &self,
+        headers: &http::HeaderMap,
+        claims: Option<&Claims>,
+        peer: Option<SocketAddr>,
+    ) -> String {
+        let peer = || match peer {
+            Some(addr) => format!("ip:{}", addr.ip()),
+            None => "ip:unknown".to_owned(),
+        };
+        match &self.config.key {
+            ClientKey::Peer => peer(),
+            ClientKey::Header(name) => headers
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("header:{}", crate::persisted::sha256_hex(v)))
+                .unwrap_or_else(peer),
+            ClientKey::Claim(name) => claims
+                .and_then(|c| c.get(name))
+                .map(|v| match v {
+                    serde_json::Value::String(s) => format!("claim:{s}"),
+                    other => format!("claim:{other}"),
+                })
+                .unwrap_or_else(peer),
+        }
+    }
+
+    /// Counts one request of `client`; `Err` when over the limit.
+    pub async fn check(&self, client: &str) -> Result<(), Limited> {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        self.check_at(client, now).await
+    }
+
+    async fn check_at(&self, client: &str, now_ms: u128) -> Result<(), Limited> {
+        let window_ms = u128::from(self.config.window_secs.max(1)) * 1000;
+        let index = now_ms / window_ms;
+        let into = now_ms % window_ms;
+        let key = format!("{client}:{index}");
+        let previous = format!("{client}:{}", index.saturating_sub(1));
+        let ttl = Duration::from_millis(u64::try_from(window_ms * 2).unwrap_or(u64::MAX));
+        let shared = match &self.redis {
+            Some(redis) => redis.count(&key, &previous, ttl).await,
+            None => None,
+        };
+        let (current, before) = match shared {
+            Some(counts) => counts,
+            None => {
+                let current = self
+                    .local
+                    .entry(key)
+                    .and_upsert_with(|found| {
+                        std::future::ready(found.map_or(0, |e| e.into_value()) + 1)
+                    })
+                    .await
+                    .into_value();
+                (current, self.local.get(&previous).await.unwrap_or(0))
+            }
+        };
+        // The share of the previous window still inside the sliding one.
+        let overlap = (window_ms - into) as f64 / window_ms as f64;
+        let estimated = current as f64 + before as f64 * overlap;
+        if estimated <= self.config.requests as f64 {
+            return Ok(());
+        }
+        // Until the current window ends the count cannot drop below what it is.
+        let retry_after_secs = u64::try_from((window_ms - into).div_ceil(1000))
+            .unwrap_or(1)
+            .max(1);
+        Err(Limited { retry_after_secs })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter(requests: u64) -> RateLimiter {
+        RateLimiter::new(
+            RateLimitConfig {
+                enabled: true,
+                requests,
+                window_secs: 10,
+                key: ClientKey::Peer,
+            },
+            None,
+        )
+    }
+
+    #[tokio::test]
+    async fn counts_per_client_and_slides() {
+        let limiter = limiter(3);
+        let start = 1_000_000u128 * 10_000; // the start of a window
+        for _ in 0..3 {
+            assert!(limiter.check_at("a", start).await.is_ok());
+        }
+        let refused = limiter
+            .check_at("a", start + 1_000)
+            .await
+            .expect_err("over");
+        assert_eq!(refused.retry_after_secs, 9);
+        assert!(
+            limiter.check_at("b", start).await.is_ok(),
+            "clients are counted apart"
+        );
+        // Halfway into the next window, half of the previous one still counts:
+        // 4 × 0.5 + 1 = 3 ≤ 3.
+        assert!(limiter.check_at("a", start + 15_000).await.is_ok());
+        assert!(limiter.check_at("a", start + 15_000).await.is_err());
+        // Two windows later, nothing is left.
+        assert!(limiter.check_at("a", start + 30_000).await.is_ok());
+    }
+
+    #[test]
+    fn client_keys() {
+        let peer: SocketAddr = "10.0.0.1:5555".parse().expect("addr");
+        let mut headers = http::HeaderMap::new();
+        let mut claims = Claims::new();
+        claims.insert("sub".into(), serde_json::Value::from("u1"));
+        let by = |key: ClientKey| {
+            RateLimiter::new(
+                RateLimitConfig {
+                    key,
+                    ..RateLimitConfig::default()
+                },
+                None,
+            )
+        };
+        assert_eq!(
+            by(ClientKey::Peer).client(&headers, Some(&claims), Some(peer)),
+            "ip:10.0.0.1"
+        );
+        assert_eq!(
+            by(ClientKey::Claim("sub".into())).client(&headers, Some(&claims), Some(peer)),
+            "claim:u1"
+        );
+        assert_eq!(
+            by(ClientKey::Claim("sub".into())).client(&headers, None, Some(peer)),
+            "ip:10.0.0.1"
+        );
+        let header = by(ClientKey::Header("x-api-key".into()));
+        assert_eq!(header.client(&headers, None, Some(peer)), "ip:10.0.0.1");
+        headers.insert("x-api-key", "k1".parse().expect("header"));
+        assert!(
+            header
+                .client(&headers, None, Some(peer))
+                .starts_with("header:")
+        );
+    }
+}
