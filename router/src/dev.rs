@@ -150,6 +150,15 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
     // Guarded at the router as a production platform would be: the router
     // verifies the tokens the users subgraph issues, with the same keys.
     config.authentication.jwt = Some(router_jwt(&users_config.subgraph.auth));
+    // Password guessing is limited per client at the router too (the users
+    // subgraph also locks an account after 5 failures).
+    config.rate_limit.fields.insert(
+        "Mutation.logIn".to_owned(),
+        crate::rate_limit::FieldLimit {
+            requests: 30,
+            window_secs: 60,
+        },
+    );
     let router = crate::start(config, &composed.supergraph_sdl).await?;
     Ok(DevPlatform {
         users,

@@ -48,6 +48,8 @@ pub enum GatewayError {
     Manifest(#[from] crate::persisted::ManifestError),
     #[error("invalid redis.url: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("rate_limit.fields: {0:?} is not `Type.field`")]
+    FieldLimit(String),
 }
 
 /// A GraphQL request, whichever way it came in.
@@ -73,6 +75,8 @@ pub struct RequestContext {
     pub forward_headers: Vec<(http::HeaderName, http::HeaderValue)>,
     /// The verified token's claims (`None`: anonymous).
     pub claims: Option<Arc<Claims>>,
+    /// Who the rate limits count this request against (`None`: no limits).
+    pub client: Option<String>,
 }
 
 /// A GraphQL response. `data: None` + `request_error: Some` means no `data` key.
@@ -168,6 +172,8 @@ pub struct Gateway {
     redis: Option<RedisStore>,
     /// Per-client request limit (`None`: off).
     rate_limiter: Option<RateLimiter>,
+    /// Per-client limits on root fields: (root type, field, limiter).
+    field_limiters: Vec<(String, String, RateLimiter)>,
     metrics: Arc<Metrics>,
     /// Cleared when the server starts draining (`/ready` then answers 503).
     ready: AtomicBool,
@@ -217,6 +223,23 @@ impl Gateway {
             .rate_limit
             .enabled
             .then(|| RateLimiter::new(config.rate_limit.clone(), redis.clone()));
+        let mut field_limiters = Vec::new();
+        for (path, limit) in &config.rate_limit.fields {
+            let Some((type_name, field)) = path.split_once('.') else {
+                return Err(GatewayError::FieldLimit(path.clone()));
+            };
+            let limited = crate::rate_limit::RateLimitConfig {
+                enabled: true,
+                requests: limit.requests,
+                window_secs: limit.window_secs,
+                ..config.rate_limit.clone()
+            };
+            field_limiters.push((
+                type_name.to_owned(),
+                field.to_owned(),
+                RateLimiter::scoped(path, limited, redis.clone()),
+            ));
+        }
         let planner =
             QueryPlanner::new(supergraph.sdl(), &config.planner)?.with_metrics(metrics.clone());
         let client = SubgraphClient::new(
@@ -290,6 +313,7 @@ impl Gateway {
             apq,
             redis,
             rate_limiter,
+            field_limiters,
             operations,
             config,
             supergraph,
@@ -375,23 +399,57 @@ impl Gateway {
         headers: &http::HeaderMap,
         claims: Option<&Claims>,
         peer: Option<std::net::SocketAddr>,
+    ) -> Result<Option<String>, RequestError> {
+        if self.rate_limiter.is_none() && self.field_limiters.is_empty() {
+            return Ok(None);
+        }
+        let client = self.config.rate_limit.key.of(headers, claims, peer);
+        if let Some(limiter) = &self.rate_limiter {
+            limiter
+                .check(&client)
+                .await
+                .map_err(|limited| self.rate_limited(limited, "too many requests".into()))?;
+        }
+        Ok(Some(client))
+    }
+
+    fn rate_limited(&self, limited: crate::rate_limit::Limited, what: String) -> RequestError {
+        self.metrics.rate_limited();
+        let mut error = RequestError::new(
+            ErrorCode::RateLimited,
+            format!("{what}; retry in {} s", limited.retry_after_secs),
+        );
+        for e in &mut error.errors {
+            e.extensions
+                .insert("retryAfter", JsonValue::from(limited.retry_after_secs));
+        }
+        error
+    }
+
+    /// `rate_limit.fields`: counts each limited root field the operation
+    /// selects (every alias) against the client's limit for it.
+    async fn limit_fields(
+        &self,
+        operation: &ValidOperation,
+        ctx: &RequestContext,
     ) -> Result<(), RequestError> {
-        let Some(limiter) = &self.rate_limiter else {
+        let (Some(client), Some(selected)) = (&ctx.client, operation.operation()) else {
             return Ok(());
         };
-        let client = limiter.client(headers, claims, peer);
-        limiter.check(&client).await.map_err(|limited| {
-            self.metrics.rate_limited();
-            let mut error = RequestError::new(
-                ErrorCode::RateLimited,
-                format!("too many requests; retry in {} s", limited.retry_after_secs),
-            );
-            for e in &mut error.errors {
-                e.extensions
-                    .insert("retryAfter", JsonValue::from(limited.retry_after_secs));
+        let root = selected.object_type().as_str();
+        for (type_name, field, limiter) in &self.field_limiters {
+            if type_name != root {
+                continue;
             }
-            error
-        })
+            let n = count_root_field(&operation.document, &selected.selection_set, field, 0);
+            if n == 0 {
+                continue;
+            }
+            limiter.check_n(client, n).await.map_err(|limited| {
+                self.rate_limited(limited, format!("too many `{type_name}.{field}` calls"))
+            })?;
+        }
+        Ok(())
     }
 
     /// Puts the verified claims in `authentication.jwt.forward_claims_header`
@@ -425,6 +483,9 @@ impl Gateway {
             Ok(cost) => cost,
             Err(error) => return GraphQLResponse::from_request_error(error),
         };
+        if let Err(error) = self.limit_fields(&operation, &ctx).await {
+            return GraphQLResponse::from_request_error(error);
+        }
         let decision = match self.authorize(&operation, &ctx) {
             Ok(decision) => decision,
             Err(error) => return GraphQLResponse::from_request_error(error),
@@ -711,6 +772,37 @@ fn cost_extension(estimated: u64, max: Option<u64>) -> JsonValue {
         map.insert("max", JsonValue::from(max));
     }
     JsonValue::Object(map)
+}
+
+/// How many times `set` selects the root field `field` (through fragments;
+/// `@skip`/`@include` ignored: an upper bound).
+fn count_root_field(
+    document: &apollo_compiler::executable::ExecutableDocument,
+    set: &apollo_compiler::executable::SelectionSet,
+    field: &str,
+    depth: usize,
+) -> u64 {
+    use apollo_compiler::executable::Selection;
+    // Fragment spreads cannot cycle in a valid document; the depth only
+    // bounds the recursion.
+    if depth > 64 {
+        return 0;
+    }
+    set.selections
+        .iter()
+        .map(|selection| match selection {
+            Selection::Field(f) => u64::from(f.name == field),
+            Selection::InlineFragment(inline) => {
+                count_root_field(document, &inline.selection_set, field, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.fragment_name)
+                .map_or(0, |f| {
+                    count_root_field(document, &f.selection_set, field, depth + 1)
+                }),
+        })
+        .sum()
 }
 
 /// Whether the operation `GetOperation()` (GraphQL spec §6.1) would pick from

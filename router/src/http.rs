@@ -212,27 +212,28 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
             gateway
                 .rate_limit(request.headers(), claims.as_deref(), peer)
                 .await
-                .map(|()| claims)
+                .map(|client| (claims, client))
         }
         Err(error) => Err(error),
     };
     let parsed: Result<(GraphQLRequest, _), RequestError> = match claims {
         Err(error) => Err(error),
-        Ok(claims) if is_get => from_query_string(request.uri())
-            .map(|r| (r, claims))
+        Ok(caller) if is_get => from_query_string(request.uri())
+            .map(|r| (r, caller))
             .map_err(Into::into),
-        Ok(claims) => from_post(request, max_body)
+        Ok(caller) => from_post(request, max_body)
             .await
-            .map(|r| (r, claims))
+            .map(|r| (r, caller))
             .map_err(Into::into),
     };
     let response = match parsed {
-        Ok((graphql_request, claims)) => {
+        Ok((graphql_request, (claims, client))) => {
             let ctx = RequestContext {
                 is_get,
                 include_plan,
                 forward_headers,
                 claims,
+                client,
             };
             gateway.handle(graphql_request, ctx).await
         }

@@ -32,6 +32,37 @@ pub enum ClientKey {
     Claim(String),
 }
 
+impl ClientKey {
+    /// The key of a request's client.
+    pub fn of(
+        &self,
+        headers: &http::HeaderMap,
+        claims: Option<&Claims>,
+        peer: Option<SocketAddr>,
+    ) -> String {
+        let peer = || match peer {
+            Some(addr) => format!("ip:{}", addr.ip()),
+            None => "ip:unknown".to_owned(),
+        };
+        match self {
+            ClientKey::Peer => peer(),
+            ClientKey::Header(name) => headers
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("header:{}", crate::persisted::sha256_hex(v)))
+                .unwrap_or_else(peer),
+            ClientKey::Claim(name) => claims
+                .and_then(|c| c.get(name))
+                .map(|v| match v {
+                    serde_json::Value::String(s) => format!("claim:{s}"),
+                    other => format!("claim:{other}"),
+                })
+                .unwrap_or_else(peer),
+        }
+    }
+}
+
 /// How [`ClientKey`] is written in config.
 #[derive(Serialize, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
@@ -77,6 +108,20 @@ pub struct RateLimitConfig {
     pub window_secs: u64,
     /// `peer`, `{header: name}` or `{claim: name}`.
     pub key: ClientKey,
+    /// Limits on single root fields, by `Type.field` (e.g. `Mutation.logIn`):
+    /// every selection counts (aliases too), per client and window. Apply
+    /// whether or not `enabled` is set.
+    pub fields: std::collections::BTreeMap<String, FieldLimit>,
+}
+
+/// The limit on one root field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldLimit {
+    /// Selections allowed per client per window.
+    pub requests: u64,
+    /// The window, in seconds.
+    pub window_secs: u64,
 }
 
 impl Default for RateLimitConfig {
@@ -86,6 +131,7 @@ impl Default for RateLimitConfig {
             requests: 600,
             window_secs: 60,
             key: ClientKey::Peer,
+            fields: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -99,6 +145,8 @@ pub struct Limited {
 /// The limiter: local counters, and Redis when configured.
 pub struct RateLimiter {
     config: RateLimitConfig,
+    /// Namespaces the counters (`requests`, or a field's `Type.field`).
+    scope: String,
     local: moka::future::Cache<String, u64>,
     redis: Option<RedisStore>,
 }
@@ -113,8 +161,14 @@ impl std::fmt::Debug for RateLimiter {
 
 impl RateLimiter {
     pub fn new(config: RateLimitConfig, redis: Option<RedisStore>) -> Self {
+        Self::scoped("requests", config, redis)
+    }
+
+    /// A limiter whose counters are apart from every other scope's.
+    pub fn scoped(scope: &str, config: RateLimitConfig, redis: Option<RedisStore>) -> Self {
         let window = Duration::from_secs(config.window_secs.max(1));
         Self {
+            scope: scope.to_owned(),
             // Two windows of counters per client, bounded in number.
             local: moka::future::Cache::builder()
                 .max_capacity(200_000)
@@ -125,53 +179,39 @@ impl RateLimiter {
         }
     }
 
-    /// The client key of a request.
+    /// The client key of a request (see [`ClientKey`]).
     pub fn client(
         &self,
         headers: &http::HeaderMap,
         claims: Option<&Claims>,
         peer: Option<SocketAddr>,
     ) -> String {
-        let peer = || match peer {
-            Some(addr) => format!("ip:{}", addr.ip()),
-            None => "ip:unknown".to_owned(),
-        };
-        match &self.config.key {
-            ClientKey::Peer => peer(),
-            ClientKey::Header(name) => headers
-                .get(name.as_str())
-                .and_then(|v| v.to_str().ok())
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("header:{}", crate::persisted::sha256_hex(v)))
-                .unwrap_or_else(peer),
-            ClientKey::Claim(name) => claims
-                .and_then(|c| c.get(name))
-                .map(|v| match v {
-                    serde_json::Value::String(s) => format!("claim:{s}"),
-                    other => format!("claim:{other}"),
-                })
-                .unwrap_or_else(peer),
-        }
+        self.config.key.of(headers, claims, peer)
     }
 
     /// Counts one request of `client`; `Err` when over the limit.
     pub async fn check(&self, client: &str) -> Result<(), Limited> {
+        self.check_n(client, 1).await
+    }
+
+    /// Counts `n` uses by `client` at once; `Err` when that goes over the limit.
+    pub async fn check_n(&self, client: &str, n: u64) -> Result<(), Limited> {
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        self.check_at(client, now).await
+        self.check_at(client, n, now).await
     }
 
-    async fn check_at(&self, client: &str, now_ms: u128) -> Result<(), Limited> {
+    async fn check_at(&self, client: &str, n: u64, now_ms: u128) -> Result<(), Limited> {
         let window_ms = u128::from(self.config.window_secs.max(1)) * 1000;
         let index = now_ms / window_ms;
         let into = now_ms % window_ms;
-        let key = format!("{client}:{index}");
-        let previous = format!("{client}:{}", index.saturating_sub(1));
+        let key = format!("{}:{client}:{index}", self.scope);
+        let previous = format!("{}:{client}:{}", self.scope, index.saturating_sub(1));
         let ttl = Duration::from_millis(u64::try_from(window_ms * 2).unwrap_or(u64::MAX));
         let shared = match &self.redis {
-            Some(redis) => redis.count(&key, &previous, ttl).await,
+            Some(redis) => redis.count(&key, &previous, n, ttl).await,
             None => None,
         };
         let (current, before) = match shared {
@@ -181,7 +221,7 @@ impl RateLimiter {
                     .local
                     .entry(key)
                     .and_upsert_with(|found| {
-                        std::future::ready(found.map_or(0, |e| e.into_value()) + 1)
+                        std::future::ready(found.map_or(0, |e| e.into_value()) + n)
                     })
                     .await
                     .into_value();
@@ -213,6 +253,7 @@ mod tests {
                 requests,
                 window_secs: 10,
                 key: ClientKey::Peer,
+                fields: Default::default(),
             },
             None,
         )
@@ -223,23 +264,27 @@ mod tests {
         let limiter = limiter(3);
         let start = 1_000_000u128 * 10_000; // the start of a window
         for _ in 0..3 {
-            assert!(limiter.check_at("a", start).await.is_ok());
+            assert!(limiter.check_at("a", 1, start).await.is_ok());
         }
         let refused = limiter
-            .check_at("a", start + 1_000)
+            .check_at("a", 1, start + 1_000)
             .await
             .expect_err("over");
         assert_eq!(refused.retry_after_secs, 9);
         assert!(
-            limiter.check_at("b", start).await.is_ok(),
+            limiter.check_at("b", 1, start).await.is_ok(),
             "clients are counted apart"
         );
         // Halfway into the next window, half of the previous one still counts:
         // 4 × 0.5 + 1 = 3 ≤ 3.
-        assert!(limiter.check_at("a", start + 15_000).await.is_ok());
-        assert!(limiter.check_at("a", start + 15_000).await.is_err());
+        assert!(limiter.check_at("a", 1, start + 15_000).await.is_ok());
+        assert!(limiter.check_at("a", 1, start + 15_000).await.is_err());
         // Two windows later, nothing is left.
-        assert!(limiter.check_at("a", start + 30_000).await.is_ok());
+        assert!(limiter.check_at("a", 1, start + 30_000).await.is_ok());
+        // Several uses at once count together.
+        assert!(limiter.check_at("c", 3, start).await.is_ok());
+        assert!(limiter.check_at("c", 1, start).await.is_err());
+        assert!(limiter.check_at("d", 4, start).await.is_err());
     }
 
     #[test]

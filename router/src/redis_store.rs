@@ -151,9 +151,15 @@ impl RedisStore {
         .await;
     }
 
-    /// Adds one to the counter at `key` (created to expire after `ttl`) and
+    /// Adds `n` to the counter at `key` (created to expire after `ttl`) and
     /// returns it with the counter at `previous` (both in one round trip).
-    pub async fn count(&self, key: &str, previous: &str, ttl: Duration) -> Option<(u64, u64)> {
+    pub async fn count(
+        &self,
+        key: &str,
+        previous: &str,
+        n: u64,
+        ttl: Duration,
+    ) -> Option<(u64, u64)> {
         let mut connection = self.manager.clone();
         let key = self.key(Purpose::RateLimit, key);
         let previous = self.key(Purpose::RateLimit, previous);
@@ -161,7 +167,7 @@ impl RedisStore {
         self.bounded(Purpose::RateLimit, async move {
             let (current, _, before): (u64, (), Option<u64>) = redis::pipe()
                 .atomic()
-                .incr(&key, 1)
+                .incr(&key, n)
                 .expire(&key, seconds)
                 .get(&previous)
                 .query_async(&mut connection)

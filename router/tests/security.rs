@@ -223,3 +223,120 @@ async fn idle_and_half_open_connections_are_closed() {
     let (_, body) = raw(&s, "{ product(id: \"1\") { name } }").await;
     assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
 }
+
+/// `@cost` and `@listSize` declared in a subgraph reach the supergraph
+/// through our composition and drive demand control.
+#[tokio::test]
+async fn cost_directives_survive_composition() {
+    let catalog = Subgraph::federated(
+        "catalog",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
+        type Query {
+          products(limit: Int = 5): [Product!]! @listSize(slicingArguments: ["limit"])
+          expensive: Int @cost(weight: 50)
+        }
+        type Product @key(fields: "id") { id: ID! name: String @cost(weight: 3) }
+        "#,
+    )
+    .query(json!({"products": [{"id": "1", "name": "Table"}], "expensive": 1}));
+    let s = Scenario::compose_with(vec![catalog], |c| {
+        c.demand_control.mode = tessera_router::config::DemandControlMode::Measure;
+    })
+    .await;
+    assert!(
+        s.supergraph.contains("@cost(weight: 50)"),
+        "{}",
+        s.supergraph
+    );
+    assert!(s.supergraph.contains("@listSize("), "{}", s.supergraph);
+    let cost = |query: &'static str| {
+        let url = s.router.graphql_url();
+        async move {
+            let body: Value = reqwest::Client::new()
+                .post(url)
+                .json(&json!({"query": query}))
+                .send()
+                .await
+                .expect("router reachable")
+                .json()
+                .await
+                .expect("json");
+            body["extensions"]["cost"]["estimated"].as_u64()
+        }
+    };
+    // products: 7 × (object 1 + name 3) = 28; expensive: 50.
+    assert_eq!(cost("{ products(limit: 7) { name } }").await, Some(28));
+    assert_eq!(cost("{ expensive }").await, Some(50));
+}
+
+/// A subgraph whose first connection breaks under a request (as a shared
+/// HTTP/2 connection does when another client's request makes the subgraph
+/// reset it): the query is sent again on a fresh connection and the client
+/// gets its answer; a mutation is not sent twice.
+#[tokio::test]
+async fn a_query_survives_a_connection_that_breaks_under_it() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let connections = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 64 * 1024];
+                let _ = stream.read(&mut buffer).await;
+                if n.is_multiple_of(2) {
+                    // Every other connection dies under its request.
+                    return;
+                }
+                let body = r#"{"data":{"product":{"name":"Table"},"rename":{"name":"Desk"}}}"#;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    let shop = Subgraph::federated(
+        "shop",
+        r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+        type Query { product(id: ID!): Product }
+        type Mutation { rename(name: String!): Product }
+        type Product @key(fields: "id") { id: ID! name: String }
+        "#,
+    );
+    let s = Scenario::compose_with(vec![shop], |c| {
+        c.subgraphs.overrides.insert(
+            "shop".to_owned(),
+            tessera_router::config::SubgraphOverride {
+                url: Some(format!("http://{addr}/graphql")),
+                ..Default::default()
+            },
+        );
+    })
+    .await;
+    let body = s.query(r#"{ product(id: "1") { name } }"#).await;
+    assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
+    assert_eq!(connections.load(Ordering::SeqCst), 2, "one retry");
+    let (_, body) = s
+        .post(r#"mutation { rename(name: "Desk") { name } }"#, json!({}))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "SUBGRAPH_REQUEST_FAILED",
+        "{body}"
+    );
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        3,
+        "a mutation is sent once"
+    );
+    server.abort();
+}

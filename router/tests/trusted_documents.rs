@@ -218,6 +218,45 @@ async fn a_client_over_its_rate_limit_gets_429_with_retry_after() {
     assert_eq!(status, 200);
 }
 
+/// `rate_limit.fields` counts every selection of a root field (aliases too),
+/// per client: the probe's 64 `logIn` aliases in one request are 64 tries.
+#[tokio::test]
+async fn a_root_field_limit_counts_every_alias() {
+    let s = Scenario::compose_with(vec![shop()], |c| {
+        c.rate_limit.fields.insert(
+            "Query.product".to_owned(),
+            tessera_router::rate_limit::FieldLimit {
+                requests: 3,
+                window_secs: 300,
+            },
+        );
+    })
+    .await;
+    let two = r#"{ a: product(id: "1") { name } b: product(id: "2") { name } }"#;
+    let (status, _, body) = post(&s, json!({"query": two}), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    s.subgraph("shop").clear();
+    let (status, retry, body) = post(&s, json!({"query": two}), &[]).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(code(&body), Some("RATE_LIMITED"), "{body}");
+    assert!(retry.is_some());
+    assert!(
+        s.subgraph("shop").received().is_empty(),
+        "refused before planning"
+    );
+    // Through a fragment too.
+    let (status, _, _) = post(
+        &s,
+        json!({"query": "{ ...F } fragment F on Query { product(id: \"1\") { name } }"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 429);
+    // Other fields are not limited.
+    let (status, _, body) = post(&s, json!({"query": "{ products { name } }"}), &[]).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test]
 async fn csrf_required_headers_guard_get_and_posts_stay_json_only() {
     let s = Scenario::compose_with(vec![shop()], |c| {

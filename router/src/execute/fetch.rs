@@ -180,6 +180,8 @@ impl SubgraphClient {
             body.clone(),
             headers.to_vec(),
             self.max_response_bytes,
+            // Only queries are sent again (a mutation might have run).
+            shareable,
         );
         if !(shareable && self.deduplicate) {
             return call.await;
@@ -219,26 +221,38 @@ async fn send(
     body: Bytes,
     headers: Vec<(http::HeaderName, http::HeaderValue)>,
     max_bytes: usize,
+    idempotent: bool,
 ) -> Result<Arc<SubgraphResponse>, FetchError> {
     let started = std::time::Instant::now();
     let request = async {
-        let mut builder = http.post(&endpoint.url);
-        for (name, value) in headers {
-            builder = builder.header(name, value);
-        }
-        let mut response = builder
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(
-                http::header::ACCEPT,
-                "application/graphql-response+json, application/json;q=0.9",
-            )
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| FetchError::Request {
-                subgraph: subgraph.clone(),
-                reason: describe(&e),
-            })?;
+        let attempt = || {
+            let mut builder = http.post(&endpoint.url);
+            for (name, value) in &headers {
+                builder = builder.header(name, value);
+            }
+            builder
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header(
+                    http::header::ACCEPT,
+                    "application/graphql-response+json, application/json;q=0.9",
+                )
+                .body(body.clone())
+                .send()
+        };
+        // A connection that fails under a request (reset, closed, an HTTP/2
+        // GOAWAY caused by another request sharing it) fails every request
+        // in flight on it: a query is sent once more, on a fresh connection,
+        // so one client's failure does not become another's.
+        let sent = match attempt().await {
+            Err(error) if idempotent && !error.is_timeout() && !error.is_connect() => {
+                attempt().await
+            }
+            other => other,
+        };
+        let mut response = sent.map_err(|e| FetchError::Request {
+            subgraph: subgraph.clone(),
+            reason: describe(&e),
+        })?;
         let status = response.status();
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Request {

@@ -21,6 +21,8 @@ const SPEC_DIRECTIVES: &[&str] = &[
     "authenticated",
     "requiresScopes",
     "policy",
+    "cost",
+    "listSize",
 ];
 const SPEC_TYPE_PREFIXES: &[&str] = &["join__", "link__", "requiresScopes__", "policy__"];
 const SPEC_URL_PREFIXES: &[&str] = &[
@@ -31,6 +33,7 @@ const SPEC_URL_PREFIXES: &[&str] = &[
     "https://specs.apollo.dev/authenticated/",
     "https://specs.apollo.dev/requiresScopes/",
     "https://specs.apollo.dev/policy/",
+    "https://specs.apollo.dev/cost/",
 ];
 
 const LINK_DEFINITIONS: &str = r#"
@@ -68,6 +71,7 @@ const INACCESSIBLE_DEFINITION: &str = "directive @inaccessible on FIELD_DEFINITI
 const AUTHENTICATED_DEFINITION: &str =
     "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n";
 const REQUIRES_SCOPES_DEFINITION: &str = "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n\nscalar requiresScopes__Scope\n";
+const COST_DEFINITIONS: &str = "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\n\ndirective @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n";
 const POLICY_DEFINITION: &str = "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n\nscalar policy__Policy\n";
 
 pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, String> {
@@ -126,6 +130,7 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
             Some("SECURITY"),
         ),
     ];
+    let uses_cost = used.contains("cost") || used.contains("listSize");
     let mut preamble = String::new();
     preamble.push_str(LINK_DEFINITIONS);
     preamble.push_str(JOIN_DEFINITIONS);
@@ -157,6 +162,9 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
         ));
         preamble.push_str(POLICY_DEFINITION);
     }
+    if uses_cost {
+        preamble.push_str(COST_DEFINITIONS);
+    }
     let preamble_doc = Document::parse(preamble, "spec-definitions.graphql")
         .map_err(|e| format!("internal error in spec definitions: {}", e.errors))?;
 
@@ -182,6 +190,18 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                 .iter()
                 .map(|(url, purpose)| link_directive(url, *purpose))
                 .collect::<Result<_, _>>()?;
+            if uses_cost {
+                // The cost spec's directives keep their bare names.
+                let mut link = link_directive("https://specs.apollo.dev/cost/v0.1", None)?;
+                link.make_mut().arguments.push(argument(
+                    "import",
+                    Value::List(vec![
+                        Node::new(Value::String("@cost".into())),
+                        Node::new(Value::String("@listSize".into())),
+                    ]),
+                )?);
+                directives.push(link);
+            }
             directives.extend(kept);
             s.directives = DirectiveList(directives);
             for operation in &s.root_operations {

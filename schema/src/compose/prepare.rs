@@ -144,7 +144,8 @@ pub(crate) fn prepare(
     let external_key_fields = external_key_fields(&doc, &fed);
     let interface_objects = interface_objects(&doc, &fed);
     let shared = make_nested_key_fields_shareable(&mut doc, &fed);
-    let changed = make_inaccessible_explicit(&mut doc, &fed) || shared;
+    let cost = cost_directives_as_builtins(&mut doc, &fed);
+    let changed = make_inaccessible_explicit(&mut doc, &fed) || shared || cost;
     let sdl = if changed {
         doc.to_string()
     } else {
@@ -159,6 +160,160 @@ pub(crate) fn prepare(
         interface_objects,
         diagnostics,
     })
+}
+
+/// The demand-control directives of the cost spec.
+const COST_DIRECTIVES: [&str; 2] = ["cost", "listSize"];
+
+/// graphql-composition keeps `@cost` / `@listSize` only under those bare
+/// names, not when imported through `@link` (Federation v2.9 imports them
+/// from the federation spec; others link `https://specs.apollo.dev/cost`):
+/// such imports are dropped from the links and every use (under its local
+/// name) is renamed to the bare name, so the composer carries them into the
+/// supergraph. Returns whether anything changed.
+fn cost_directives_as_builtins(doc: &mut Document, fed: &FederationNames) -> bool {
+    let mut renames: HashMap<String, String> = HashMap::new();
+    for name in COST_DIRECTIVES {
+        let local = fed.local(name);
+        if fed.imports.contains_key(name) && local != name {
+            renames.insert(local, name.to_string());
+        }
+    }
+    let mut changed = false;
+    for definition in &mut doc.definitions {
+        let directives = match definition {
+            Definition::SchemaDefinition(d) => &mut d.make_mut().directives,
+            Definition::SchemaExtension(d) => &mut d.make_mut().directives,
+            _ => continue,
+        };
+        for link in directives.iter_mut() {
+            let url = link
+                .specified_argument_by_name("url")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            if link.name != "link"
+                || !(url.starts_with(FEDERATION_SPEC) || url.starts_with(COST_SPEC))
+            {
+                continue;
+            }
+            let is_cost_spec = url.starts_with(COST_SPEC);
+            let link = link.make_mut();
+            for argument in &mut link.arguments {
+                if argument.name != "import" {
+                    continue;
+                }
+                let Value::List(items) = argument.make_mut().value.make_mut() else {
+                    continue;
+                };
+                let before = items.len();
+                items.retain(|item| {
+                    let (name, alias) = match item.as_ref() {
+                        Value::String(name) => (name.as_str(), None),
+                        Value::Object(fields) => {
+                            let get = |key: &str| {
+                                fields
+                                    .iter()
+                                    .find(|(k, _)| k == key)
+                                    .and_then(|(_, v)| v.as_str())
+                            };
+                            (get("name").unwrap_or_default(), get("as"))
+                        }
+                        _ => return true,
+                    };
+                    let bare = name.trim_start_matches('@');
+                    if !COST_DIRECTIVES.contains(&bare) {
+                        return true;
+                    }
+                    if is_cost_spec && let Some(alias) = alias {
+                        renames.insert(alias.trim_start_matches('@').to_string(), bare.to_string());
+                    }
+                    false
+                });
+                changed |= items.len() != before;
+            }
+        }
+    }
+    if renames.is_empty() {
+        return changed;
+    }
+    for definition in &mut doc.definitions {
+        for list in directive_lists_mut(definition) {
+            for directive in list.iter_mut() {
+                if let Some(bare) = renames.get(directive.name.as_str())
+                    && let Ok(name) = Name::new(bare)
+                {
+                    directive.make_mut().name = name;
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// The URL prefix of the cost spec.
+const COST_SPEC: &str = "https://specs.apollo.dev/cost/";
+
+/// Every directive list of a type definition or extension where a cost
+/// directive may stand: the type, its fields, their arguments, enum values,
+/// input fields.
+fn directive_lists_mut(definition: &mut Definition) -> Vec<&mut DirectiveList> {
+    fn fields(fields: &mut [Node<FieldDefinition>]) -> Vec<&mut DirectiveList> {
+        let mut lists = Vec::new();
+        for field in fields {
+            let field = field.make_mut();
+            lists.push(&mut field.directives);
+            for argument in &mut field.arguments {
+                lists.push(&mut argument.make_mut().directives);
+            }
+        }
+        lists
+    }
+    fn inputs(fields: &mut [Node<InputValueDefinition>]) -> Vec<&mut DirectiveList> {
+        fields
+            .iter_mut()
+            .map(|f| &mut f.make_mut().directives)
+            .collect()
+    }
+    let mut lists = Vec::new();
+    match definition {
+        Definition::ObjectTypeDefinition(d) => {
+            let d = d.make_mut();
+            lists.push(&mut d.directives);
+            lists.extend(fields(&mut d.fields));
+        }
+        Definition::ObjectTypeExtension(d) => {
+            let d = d.make_mut();
+            lists.push(&mut d.directives);
+            lists.extend(fields(&mut d.fields));
+        }
+        Definition::InterfaceTypeDefinition(d) => {
+            let d = d.make_mut();
+            lists.push(&mut d.directives);
+            lists.extend(fields(&mut d.fields));
+        }
+        Definition::InterfaceTypeExtension(d) => {
+            let d = d.make_mut();
+            lists.push(&mut d.directives);
+            lists.extend(fields(&mut d.fields));
+        }
+        Definition::InputObjectTypeDefinition(d) => {
+            let d = d.make_mut();
+            lists.push(&mut d.directives);
+            lists.extend(inputs(&mut d.fields));
+        }
+        Definition::InputObjectTypeExtension(d) => {
+            let d = d.make_mut();
+            lists.push(&mut d.directives);
+            lists.extend(inputs(&mut d.fields));
+        }
+        Definition::ScalarTypeDefinition(d) => lists.push(&mut d.make_mut().directives),
+        Definition::ScalarTypeExtension(d) => lists.push(&mut d.make_mut().directives),
+        Definition::EnumTypeDefinition(d) => lists.push(&mut d.make_mut().directives),
+        Definition::EnumTypeExtension(d) => lists.push(&mut d.make_mut().directives),
+        _ => {}
+    }
+    lists
 }
 
 /// The `fields` and `resolvable` of each `@key` in `directives`.
@@ -649,6 +804,28 @@ input LineInput @hidden { id: ID! }
             prepared.root_operations,
             vec![OperationType::Query, OperationType::Mutation]
         );
+    }
+
+    /// graphql-composition drops linked `@cost`/`@listSize`: they are
+    /// unlinked and renamed to their bare names (aliases included).
+    #[test]
+    fn cost_directives_become_bare_builtins() {
+        let prepared = prepare_sdl(
+            r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
+  @link(url: "https://specs.apollo.dev/cost/v0.1", import: [{name: "@cost", as: "@weight"}])
+type Query { a(first: Int): [Int] @listSize(slicingArguments: ["first"]) b: Int @weight(weight: 3) c: Int @cost(weight: 2) }
+"#,
+        );
+        let sdl = &prepared.sdl;
+        assert!(sdl.contains("b: Int @cost(weight: 3)"), "{sdl}");
+        assert!(sdl.contains("c: Int @cost(weight: 2)"), "{sdl}");
+        assert!(sdl.contains("@listSize(slicingArguments"), "{sdl}");
+        assert!(
+            !sdl.contains("@weight") && !sdl.contains("\"@cost\""),
+            "{sdl}"
+        );
+        assert!(sdl.contains("\"@key\""), "{sdl}");
     }
 
     #[test]
