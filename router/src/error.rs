@@ -4,6 +4,8 @@
 use apollo_compiler::response::{JsonMap, JsonValue};
 use serde::Serialize;
 
+pub use tessera_graphql_http::ResponseMode;
+
 /// Stable `extensions.code` values. Never rename one: clients match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -113,35 +115,6 @@ impl ErrorCode {
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::CsrfPreventionRequired => "CSRF_PREVENTION_REQUIRED",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
-        }
-    }
-}
-
-/// How the response body is encoded, negotiated from `Accept`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponseMode {
-    /// `application/json`: request errors still get 200 (legacy watershed behaviour).
-    Json,
-    /// `application/graphql-response+json`: request errors get 4xx
-    /// (GraphQL over HTTP, §"application/graphql-response+json").
-    GraphQLResponseJson,
-}
-
-impl ResponseMode {
-    /// The media type, without parameters.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            ResponseMode::Json => "application/json",
-            ResponseMode::GraphQLResponseJson => "application/graphql-response+json",
-        }
-    }
-
-    /// The `Content-Type` header value: the media type with its encoding, which
-    /// GraphQL over HTTP §"Body" says a server SHOULD indicate.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ResponseMode::Json => "application/json; charset=utf-8",
-            ResponseMode::GraphQLResponseJson => "application/graphql-response+json; charset=utf-8",
         }
     }
 }

@@ -168,6 +168,24 @@ fn install_harness(dir: &Path) -> Result<(), String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_http_server_audit_passes() {
+    let stack = common::stack().await;
+    audit(stack.graphql_url()).await;
+}
+
+/// The domain subgraphs speak GraphQL over HTTP as the router does (they share
+/// its negotiation and status rules): the same audit, against inventory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_http_server_audit_passes_against_a_subgraph() {
+    let config = tessera_kit::config::SubgraphConfig::for_test("sqlite::memory:");
+    let (server, _db) = tessera_inventory::spawn(&config)
+        .await
+        .expect("inventory starts");
+    audit(server.graphql_url()).await;
+    server.stop().await.expect("stops");
+}
+
+/// Runs the `graphql-http` audit against `url`: every MUST, SHOULD and MAY.
+async fn audit(url: String) {
     if let Some(reason) = missing_tools() {
         assert!(
             !in_ci(),
@@ -185,8 +203,6 @@ async fn graphql_http_server_audit_passes() {
         .expect("install task")
         .unwrap_or_else(|reason| panic!("cannot install the audit harness: {reason}"));
 
-    let stack = common::stack().await;
-    let url = stack.graphql_url();
     let finished = tokio::task::spawn_blocking(move || {
         run(
             Command::new("node")

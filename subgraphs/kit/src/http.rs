@@ -10,14 +10,15 @@ use std::net::SocketAddr;
 
 use async_graphql::ParseRequestError;
 use async_graphql::{ObjectType, Schema, SubscriptionType};
+use async_graphql_axum::GraphQLBatchRequest;
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
+use tessera_graphql_http::ResponseMode;
 use tokio::net::TcpListener;
 
 use crate::auth::{JwtVerifier, SERVICE_TOKEN_HEADER, Viewer};
@@ -81,6 +82,20 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
+    let Some(mode) = tessera_graphql_http::negotiate(&headers) else {
+        // The body cannot be in a type the client accepts: use the default.
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            &ApiError::bad_input(
+                "the Accept header allows neither application/graphql-response+json nor application/json",
+            ),
+        );
+    };
+    let error_response = |status: StatusCode, error: &ApiError| {
+        let mut response = error_response(status, error);
+        set_content_type(&mut response, mode);
+        response
+    };
     // CSRF: a browser can send a "simple" cross-site POST (text/plain, form
     // encodings) without a preflight; only JSON bodies are GraphQL requests here.
     if method == Method::POST && !is_json(&headers) {
@@ -154,7 +169,41 @@ where
     if !state.introspection {
         request = request.disable_introspection();
     }
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    render(state.schema.execute(request).await, mode)
+}
+
+/// An executed response in `mode`. A request error (`data` null and no error
+/// with a path: nothing executed) has no `data` key and the request-error
+/// status of `mode`; anything else is 200 with the whole result.
+fn render(response: async_graphql::Response, mode: ResponseMode) -> Response {
+    let request_error = matches!(response.data, async_graphql::Value::Null)
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let (status, body) = if request_error {
+        (
+            mode.request_error_status(),
+            serde_json::to_vec(&serde_json::json!({ "errors": response.errors })),
+        )
+    } else {
+        (StatusCode::OK, serde_json::to_vec(&response))
+    };
+    let mut response = match body {
+        Ok(body) => (status, body).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    set_content_type(&mut response, mode);
+    response
+}
+
+fn set_content_type(response: &mut Response, mode: ResponseMode) {
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(mode.content_type()),
+    );
+    // The body's media type depends on `Accept` (caches must key on it).
+    response
+        .headers_mut()
+        .append(header::VARY, axum::http::HeaderValue::from_static("accept"));
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
