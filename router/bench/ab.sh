@@ -5,7 +5,7 @@
 # Prints requests/s and the router's CPU per request (utime+stime from /proc
 # over warm-up and measurement, divided by the requests of both).
 #
-#   cargo build --release -p tessera-router --bin tessera --example bench_subgraphs --example load
+#   cargo build --release -p tessera-cli --bin tessera && cargo build --release -p tessera-router --example bench_subgraphs --example load
 #   cp target/release/tessera /tmp/tessera-a    # ... check out / build the other side ...
 #   bash router/bench/ab.sh a=/tmp/tessera-a b=/tmp/tessera-b   # ROUNDS=3 SECS=10 WARM=3 CONC=32
 #

@@ -21,7 +21,7 @@ WARM=${WARM:-3}
 BASE=${BASE:-4201}
 ROUTER_PORT=${ROUTER_PORT:-4200}
 
-cargo build --release -q -p tessera-router --bin tessera --example bench_subgraphs --example load
+cargo build --release -q -p tessera-cli --bin tessera && cargo build --release -q -p tessera-router --example bench_subgraphs --example load
 T=target/release
 W=$(mktemp -d)
 PIDS=()

@@ -1,5 +1,6 @@
-//! Tessera's router: serves a Federation v2 supergraph over HTTP and hosts the
-//! `tessera` command-line tool (`serve`, later `dev`, ...).
+//! Tessera's router: serves a Federation v2 supergraph over HTTP. The
+//! `tessera` command-line tool that runs it is `tessera-cli` (`router/cli`);
+//! this crate knows nothing of the domain subgraphs.
 //!
 //! Pipeline, one module per stage: [`http`] → [`parse`] → [`validate`] → [`plan`]
 //! → [`execute`], tied together by [`gateway`]. [`serve`] runs it on a listener.
@@ -17,12 +18,8 @@
 //! ```
 
 pub mod auth;
-pub mod check_cmd;
-pub mod cli;
-pub mod compose_cmd;
 pub mod config;
 mod cost;
-pub mod dev;
 pub mod error;
 pub mod execute;
 pub mod gateway;

@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
-use tessera_router::dev::{DevOptions, start};
+use tessera_cli::dev::{DevOptions, start};
 use tessera_tests::{assert_no_errors, gql};
 
 async fn counts(
     http: &reqwest::Client,
-    platform: &tessera_router::dev::DevPlatform,
+    platform: &tessera_cli::dev::DevPlatform,
 ) -> (usize, usize) {
     let r = gql(
         http,

@@ -33,7 +33,7 @@ async fn router_over(p: &Platform) -> tessera_router::RunningRouter {
         );
     }
     // Guarded at the router with the users subgraph's keys, as `tessera dev` is.
-    config.authentication.jwt = Some(tessera_router::dev::router_jwt(
+    config.authentication.jwt = Some(tessera_cli::dev::router_jwt(
         &tessera_kit::auth::AuthConfig::development(),
     ));
     tessera_router::start(config, &sdl).await.unwrap()

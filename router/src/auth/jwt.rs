@@ -27,11 +27,16 @@ use serde::{Deserialize, Serialize};
 
 use super::Claims;
 
-/// Secrets that ship in Tessera's source: never accepted outside `tessera dev`.
-const PUBLIC_SECRETS: &[&str] = &[
-    tessera_kit::auth::DEV_HS256_SECRET,
-    tessera_kit::auth::DEV_SERVICE_SECRET,
+/// Secrets that ship in Tessera's source (the subgraph kit's development
+/// secrets, spelled out here because the router does not depend on the kit;
+/// a test there checks they agree): never accepted outside `tessera dev`.
+pub const PUBLIC_SECRETS: &[&str] = &[
+    "tessera-dev-secret-change-me",
+    "tessera-dev-service-secret-change-me",
 ];
+
+/// Shortest HS secret accepted (RFC 7518 §3.2: as long as the hash output).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 /// Largest JWKS document fetched, in bytes.
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -385,7 +390,7 @@ impl Issuer {
                 if !config.development && PUBLIC_SECRETS.contains(&secret.as_str()) {
                     return Err(JwtConfigError::PublicSecret { issuer: issuer() });
                 }
-                if !config.development && secret.len() < tessera_kit::auth::MIN_SECRET_BYTES {
+                if !config.development && secret.len() < MIN_SECRET_BYTES {
                     return Err(JwtConfigError::WeakSecret { issuer: issuer() });
                 }
                 Some(DecodingKey::from_secret(secret.as_bytes()))
@@ -736,7 +741,7 @@ mod tests {
             Err(JwtConfigError::NoIssuer)
         ));
         let mut public = issuer("a");
-        public.secret = Some(tessera_kit::auth::DEV_HS256_SECRET.to_owned());
+        public.secret = Some(PUBLIC_SECRETS[0].to_owned());
         assert!(matches!(
             new(public.clone()),
             Err(JwtConfigError::PublicSecret { .. })

@@ -1,4 +1,4 @@
-//! The `tessera` binary: a thin shell over [`tessera_router::cli`].
+//! The `tessera` binary: a thin shell over [`tessera_cli::cli`].
 
 /// mimalloc instead of the system allocator: request handling allocates many
 /// small, short-lived JSON nodes across threads, where glibc malloc's arena
@@ -8,5 +8,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    tessera_router::cli::main()
+    tessera_cli::cli::main()
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::config::RouterConfig;
+use tessera_router::RouterConfig;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,30 +108,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    crate::serve::serve(config, &sdl, listener, shutdown_signal()).await?;
+    tessera_router::serve(config, &sdl, listener, shutdown_signal()).await?;
     Ok(())
 }
 
-/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+/// Resolves on Ctrl-C or (on Unix) SIGTERM (the kit's, shared with the
+/// subgraphs' binaries).
 pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    tessera_kit::http::shutdown_signal().await;
     tracing::info!("shutting down");
 }
 

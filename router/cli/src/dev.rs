@@ -52,7 +52,7 @@ pub enum DevError {
     #[error("{0}")]
     Compose(#[from] tessera_schema::compose::CompositionErrors),
     #[error("router: {0}")]
-    Router(#[from] crate::ServeError),
+    Router(#[from] tessera_router::ServeError),
 }
 
 /// The running platform.
@@ -60,7 +60,7 @@ pub struct DevPlatform {
     pub users: RunningServer,
     pub orders: RunningServer,
     pub inventory: RunningServer,
-    pub router: crate::RunningRouter,
+    pub router: tessera_router::RunningRouter,
     /// The supergraph the router serves.
     pub supergraph_sdl: String,
 }
@@ -134,16 +134,16 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         subgraphs.push(tessera_schema::compose::SubgraphSdl::new(name, url, sdl));
     }
     let composed = tessera_schema::compose::compose(&subgraphs)?;
-    let mut config = crate::RouterConfig {
+    let mut config = tessera_router::RouterConfig {
         listen: SocketAddr::new(options.host, options.router_port),
         // The playground needs the schema; a production router keeps it off.
         introspection: true,
         // Local frontends (e.g. a Next.js dev server on another port) may call it.
-        cors: crate::config::CorsConfig {
+        cors: tessera_router::config::CorsConfig {
             allow_origins: vec!["*".to_owned()],
             allow_headers: Vec::new(),
         },
-        ..crate::RouterConfig::default()
+        ..tessera_router::RouterConfig::default()
     };
     // Our subgraphs (axum) speak HTTP/2 without TLS: one multiplexed connection each.
     config.subgraphs.http2_prior_knowledge = true;
@@ -154,12 +154,12 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
     // subgraph also locks an account after 5 failures).
     config.rate_limit.fields.insert(
         "Mutation.logIn".to_owned(),
-        crate::rate_limit::FieldLimit {
+        tessera_router::rate_limit::FieldLimit {
             requests: 30,
             window_secs: 60,
         },
     );
-    let router = crate::start(config, &composed.supergraph_sdl).await?;
+    let router = tessera_router::start(config, &composed.supergraph_sdl).await?;
     Ok(DevPlatform {
         users,
         orders,
@@ -171,7 +171,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
 
 /// The router's JWT settings for tokens signed per `auth` (the users
 /// subgraph's): its issuer and audience, and its HS256 secret or RS256 keys.
-pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> crate::auth::jwt::JwtConfig {
+pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> tessera_router::auth::jwt::JwtConfig {
     use jsonwebtoken::Algorithm;
     let mut algorithms = Vec::new();
     if auth.hs256_secret.is_some() {
@@ -180,8 +180,8 @@ pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> crate::auth::jwt::Jwt
     if auth.jwks_file.is_some() {
         algorithms.extend([Algorithm::RS256, Algorithm::ES256]);
     }
-    crate::auth::jwt::JwtConfig {
-        issuers: vec![crate::auth::jwt::JwtIssuerConfig {
+    tessera_router::auth::jwt::JwtConfig {
+        issuers: vec![tessera_router::auth::jwt::JwtIssuerConfig {
             issuer: auth.issuer.clone(),
             audiences: vec![auth.audience.clone()],
             algorithms,
@@ -192,7 +192,7 @@ pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> crate::auth::jwt::Jwt
             min_refetch_interval_secs: 10,
             development: auth.development,
         }],
-        ..crate::auth::jwt::JwtConfig::default()
+        ..tessera_router::auth::jwt::JwtConfig::default()
     }
 }
 
@@ -235,4 +235,23 @@ pub async fn run(options: DevOptions) -> anyhow::Result<()> {
     tessera_kit::http::shutdown_signal().await;
     platform.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The router refuses the development secrets on its own list (it does
+    /// not depend on the kit): the list must name the kit's secrets.
+    #[test]
+    fn the_router_knows_the_development_secrets() {
+        for secret in [
+            tessera_kit::auth::DEV_HS256_SECRET,
+            tessera_kit::auth::DEV_SERVICE_SECRET,
+        ] {
+            assert!(tessera_router::auth::jwt::PUBLIC_SECRETS.contains(&secret));
+        }
+        assert_eq!(
+            tessera_router::auth::jwt::MIN_SECRET_BYTES,
+            tessera_kit::auth::MIN_SECRET_BYTES
+        );
+    }
 }

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo() -> PathBuf {
+    // router/cli → the workspace root.
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .expect("workspace root")
         .to_path_buf()
 }
@@ -78,8 +80,8 @@ fn checked_in_supergraph_is_up_to_date() {
     assert!(
         checked_in == composed,
         "schema/supergraph.graphql is stale relative to schema/subgraphs/*.graphql.\n\
-         Regenerate it with `cargo run -p tessera-router -- compose --out schema/supergraph.graphql`\n\
-         (or `UPDATE_EXPECT=1 cargo test -p tessera-router --test check_cli`)."
+         Regenerate it with `cargo run -p tessera-cli -- compose --out schema/supergraph.graphql`\n\
+         (or `UPDATE_EXPECT=1 cargo test -p tessera-cli --test check_cli`)."
     );
 }
 

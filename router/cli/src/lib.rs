@@ -1,0 +1,10 @@
+//! The `tessera` command-line tool: `serve` (the router), `dev` (the whole
+//! platform in one process), `compose` and `check` (schema CI).
+//!
+//! The router library (`tessera-router`) knows nothing of the domain
+//! subgraphs; this crate is where they meet it, for `tessera dev`.
+
+pub mod check_cmd;
+pub mod cli;
+pub mod compose_cmd;
+pub mod dev;
