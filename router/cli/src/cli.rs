@@ -32,6 +32,9 @@ pub enum Command {
     /// Check proposed subgraphs against the checked-in supergraph and the frontend's
     /// operations (exit 1 when an operation breaks or composition fails).
     Check(crate::check_cmd::CheckArgs),
+    /// Write the trusted-documents manifest (Apollo persisted query list) of
+    /// operation files, for the router's `persisted_documents.manifest`.
+    Manifest(crate::manifest_cmd::ManifestArgs),
 }
 
 /// Arguments of `tessera dev`.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => run_async(serve(args)),
         Command::Compose(args) => return crate::compose_cmd::run(args),
         Command::Check(args) => return crate::check_cmd::run(args),
+        Command::Manifest(args) => return crate::manifest_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
