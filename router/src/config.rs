@@ -18,7 +18,7 @@ pub enum ConfigError {
     #[error("invalid config file {path}: {source}")]
     Parse {
         path: String,
-        source: serde_yaml::Error,
+        source: Box<serde_saphyr::Error>,
     },
     #[error("invalid value {value:?} for environment variable {name}: {reason}")]
     Env {
@@ -317,16 +317,16 @@ impl RouterConfig {
         })?;
         Self::from_yaml(&text).map_err(|source| ConfigError::Parse {
             path: path.display().to_string(),
-            source,
+            source: Box::new(source),
         })
     }
 
     /// Parses YAML text; unknown fields are errors.
-    pub fn from_yaml(text: &str) -> Result<Self, serde_yaml::Error> {
+    pub fn from_yaml(text: &str) -> Result<Self, serde_saphyr::Error> {
         if text.trim().is_empty() {
             return Ok(Self::default());
         }
-        serde_yaml::from_str(text)
+        serde_saphyr::from_str(text)
     }
 
     /// Applies `TESSERA_LISTEN`, `TESSERA_INTROSPECTION`, `TESSERA_EXPOSE_QUERY_PLAN`,

@@ -2,7 +2,7 @@
 //! checked-in supergraph, check the frontend's operations. The logic is
 //! [`tessera_schema::check_subgraphs`]; this module reads files and prints.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -139,10 +139,12 @@ fn is_schema_document(source: &str) -> bool {
         })
 }
 
-/// Expands a path pattern: `*` and `?` within one path component, `**` for any number
-/// of directories. A pattern without wildcards names one file, which must exist.
+/// Expands a path pattern (the `glob` crate: `*` and `?` within one path
+/// component, `**` for any number of directories, `[...]` classes). A pattern
+/// without wildcards names one file, which must exist, or a directory, which
+/// stands for every `.graphql` file under it.
 pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
-    let has_wildcard = |s: &str| s.contains('*') || s.contains('?');
+    let has_wildcard = |s: &str| s.contains(['*', '?', '[']);
     if !has_wildcard(pattern) {
         let path = PathBuf::from(pattern);
         return if path.is_file() {
@@ -153,92 +155,13 @@ pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
             Err(format!("operation file {pattern:?} does not exist"))
         };
     }
-    let components: Vec<&str> = pattern.split('/').collect();
-    let literal_prefix = components.iter().take_while(|c| !has_wildcard(c)).count();
-    let base: PathBuf = if literal_prefix == 0 {
-        PathBuf::from(".")
-    } else {
-        components[..literal_prefix].join("/").into()
-    };
-    let base = if pattern.starts_with('/') && literal_prefix <= 1 {
-        PathBuf::from("/")
-    } else {
-        base
-    };
-    let mut found = Vec::new();
-    if base.is_dir() {
-        walk(&base, &components[literal_prefix..], &mut found);
-    }
+    let paths = glob::glob(pattern).map_err(|e| format!("invalid pattern {pattern:?}: {e}"))?;
+    let mut found: Vec<PathBuf> = paths
+        .filter_map(Result::ok)
+        .filter(|path| path.is_file())
+        .collect();
     found.sort();
     Ok(found)
-}
-
-fn walk(dir: &Path, rest: &[&str], found: &mut Vec<PathBuf>) {
-    let Some((first, tail)) = rest.split_first() else {
-        return;
-    };
-    if *first == "**" {
-        // Zero directories…
-        walk(dir, tail, found);
-        // …or one more, keeping `**`.
-        for entry in read_dir_sorted(dir) {
-            if entry.is_dir() {
-                walk(&entry, rest, found);
-            }
-        }
-        return;
-    }
-    for entry in read_dir_sorted(dir) {
-        let Some(name) = entry.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        if !matches(first, name) {
-            continue;
-        }
-        if tail.is_empty() {
-            if entry.is_file() {
-                found.push(entry);
-            }
-        } else if entry.is_dir() {
-            walk(&entry, tail, found);
-        }
-    }
-}
-
-fn read_dir_sorted(dir: &Path) -> Vec<PathBuf> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    entries.sort();
-    entries
-}
-
-/// `*` (any run of characters) and `?` (one character) within one path component.
-fn matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
 }
 
 #[cfg(test)]
@@ -252,15 +175,6 @@ mod tests {
         assert!(!is_schema_document("fragment F on Query { a }"));
         assert!(!is_schema_document("query {"));
         assert!(!is_schema_document(""));
-    }
-
-    #[test]
-    fn component_patterns() {
-        assert!(matches("*.graphql", "login.graphql"));
-        assert!(matches("log?n.graphql", "login.graphql"));
-        assert!(!matches("*.graphql", "login.ts"));
-        assert!(matches("*", "anything"));
-        assert!(!matches("a*b", "acc"));
     }
 
     #[test]
@@ -281,6 +195,14 @@ mod tests {
         assert_eq!(found.len(), 3, "{found:?}");
         let only_a = expand_glob(&format!("{}/a/*.graphql", dir.display())).expect("glob");
         assert_eq!(only_a, vec![dir.join("a/one.graphql")]);
+        let one = expand_glob(&format!("{}/a/?ne.graphql", dir.display())).expect("glob");
+        assert_eq!(one, vec![dir.join("a/one.graphql")]);
+        assert_eq!(
+            expand_glob(&format!("{}/a", dir.display()))
+                .expect("dir")
+                .len(),
+            2
+        );
         assert!(expand_glob(&format!("{}/missing.graphql", dir.display())).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
