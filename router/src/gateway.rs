@@ -66,8 +66,9 @@ pub struct GraphQLRequest {
 /// Per-request facts from the transport.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
-    /// Came in over GET: mutations are refused.
-    pub is_get: bool,
+    /// The transport may only run operations without side effects (GraphQL
+    /// over HTTP: a GET): a mutation is refused with `METHOD_NOT_ALLOWED`.
+    pub read_only: bool,
     /// The client asked for the query plan (`tessera-include-query-plan: true`).
     pub include_plan: bool,
     /// Client headers to pass on to every subgraph request (see
@@ -79,25 +80,40 @@ pub struct RequestContext {
     pub client: Option<String>,
 }
 
-/// A GraphQL response. `data: None` + `request_error: Some` means no `data` key.
+/// What a response says about `data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Data {
+    /// The request failed before execution (no `data` key); the code drives
+    /// the HTTP status.
+    NotExecuted(ErrorCode),
+    /// Executed, and a null propagated to the root: `"data": null`.
+    Null,
+    /// Executed: the JSON object projection wrote, as bytes.
+    Object(Vec<u8>),
+}
+
+/// A GraphQL response.
 #[derive(Debug)]
 pub struct GraphQLResponse {
-    /// Absent (`None`) for request errors; `Some(None)` is `"data": null`;
-    /// otherwise the serialized JSON object projection wrote.
-    pub data: Option<Option<Vec<u8>>>,
+    pub data: Data,
     pub errors: Vec<GraphQLError>,
     pub extensions: JsonMap,
-    /// Set when the request failed before execution: drives the HTTP status.
-    pub request_error: Option<ErrorCode>,
 }
 
 impl GraphQLResponse {
     pub fn from_request_error(error: RequestError) -> Self {
         GraphQLResponse {
-            data: None,
+            data: Data::NotExecuted(error.code),
             errors: error.errors,
             extensions: JsonMap::new(),
-            request_error: Some(error.code),
+        }
+    }
+
+    /// The code of a request that failed before execution.
+    pub fn request_error(&self) -> Option<ErrorCode> {
+        match self.data {
+            Data::NotExecuted(code) => Some(code),
+            _ => None,
         }
     }
 
@@ -105,7 +121,7 @@ impl GraphQLResponse {
     /// projection wrote it, never re-serialized.
     pub fn to_bytes(&self) -> Vec<u8> {
         let data_len = match &self.data {
-            Some(Some(data)) => data.len(),
+            Data::Object(data) => data.len(),
             _ => 0,
         };
         let mut body = Vec::with_capacity(data_len + 64);
@@ -126,11 +142,15 @@ impl GraphQLResponse {
                 body.extend_from_slice(b"[]");
             }
         }
-        if let Some(data) = &self.data {
-            key(&mut body, "data");
-            match data {
-                Some(data) => body.extend_from_slice(data),
-                None => body.extend_from_slice(b"null"),
+        match &self.data {
+            Data::NotExecuted(_) => {}
+            Data::Null => {
+                key(&mut body, "data");
+                body.extend_from_slice(b"null");
+            }
+            Data::Object(data) => {
+                key(&mut body, "data");
+                body.extend_from_slice(data);
             }
         }
         if !self.extensions.is_empty() {
@@ -656,13 +676,13 @@ impl Gateway {
         let method_not_allowed = || {
             RequestError::new(
                 ErrorCode::MethodNotAllowed,
-                "only queries may be sent over GET; use POST for mutations",
+                "mutations are not allowed on this request (GET runs queries only); use POST",
             )
         };
         let key = (query.to_string(), request.operation_name);
         let prepared = match self.operations.get(&key).await {
             Some(prepared) => {
-                if ctx.is_get && prepared.operation_type.is_mutation() {
+                if ctx.read_only && prepared.operation_type.is_mutation() {
                     return Err(method_not_allowed());
                 }
                 prepared
@@ -671,7 +691,7 @@ impl Gateway {
                 let document = crate::parse::parse(&key.0, limits)?;
                 // GraphQL over HTTP §"GET": when {query} and {operationName} select a
                 // mutation, GET gets 405 whether or not the document is valid.
-                if ctx.is_get && selects_mutation(&document, key.1.as_deref()) {
+                if ctx.read_only && selects_mutation(&document, key.1.as_deref()) {
                     return Err(method_not_allowed());
                 }
                 let prepared = Arc::new(crate::validate::prepare(
@@ -756,10 +776,12 @@ impl Gateway {
         let mut errors = decision.map(|d| d.errors).unwrap_or_default();
         errors.extend(result.errors);
         GraphQLResponse {
-            data: Some(result.data),
+            data: match result.data {
+                Some(object) => Data::Object(object),
+                None => Data::Null,
+            },
             errors,
             extensions,
-            request_error: None,
         }
     }
 }
@@ -829,10 +851,9 @@ mod tests {
     #[test]
     fn writes_errors_first_and_data_verbatim() {
         let mut response = GraphQLResponse {
-            data: Some(Some(br#"{"a":1}"#.to_vec())),
+            data: Data::Object(br#"{"a":1}"#.to_vec()),
             errors: vec![GraphQLError::new("boom", ErrorCode::InternalServerError)],
             extensions: JsonMap::new(),
-            request_error: None,
         };
         let body = String::from_utf8(response.to_bytes()).expect("utf-8");
         assert!(
@@ -847,10 +868,10 @@ mod tests {
                 "data": {"a": 1}
             })
         );
-        response.data = Some(None);
+        response.data = Data::Null;
         response.errors.clear();
         assert_eq!(response.to_bytes(), br#"{"data":null}"#);
-        response.data = None;
+        response.data = Data::NotExecuted(ErrorCode::InvalidRequest);
         response
             .extensions
             .insert("queryPlan", JsonValue::from("x"));

@@ -230,7 +230,7 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
     let response = match parsed {
         Ok((graphql_request, (claims, client))) => {
             let ctx = RequestContext {
-                is_get,
+                read_only: is_get,
                 include_plan,
                 forward_headers,
                 claims,
@@ -288,7 +288,7 @@ fn forwarded(headers: &HeaderMap, names: &[String]) -> Vec<(http::HeaderName, He
 /// The HTTP response for `response` in `mode`. `is_get` picks the `Allow` header of
 /// a 405: a mutation over GET may be sent again over POST.
 fn render(response: &GraphQLResponse, mode: ResponseMode, is_get: bool) -> Response {
-    let status = match response.request_error {
+    let status = match response.request_error() {
         Some(code) => http_status(code, mode),
         None => StatusCode::OK,
     };
