@@ -7,7 +7,7 @@
 // anything not ok) and exits 1 when a MUST or SHOULD audit is not ok or an audit
 // could not run at all (e.g. the server is unreachable), 2 on a usage error. MAY
 // audits are reported but do not fail the run.
-// Driven by router/tests/graphql_over_http.rs.
+// Driven by router/tests/it/graphql_over_http.rs.
 
 import { serverAudits } from 'graphql-http';
 

@@ -1,0 +1,45 @@
+//! The router's integration tests, one binary (one link instead of one per
+//! file): each module is a capability, tested over HTTP against real
+//! processes on `127.0.0.1:0`. `common` starts the checked-in supergraph's
+//! stack; `federation_kit` builds spec-validating test subgraphs and
+//! composes scenarios.
+//!
+//! `cargo test -p tessera-router --test it <module>` runs one module.
+
+mod common;
+mod federation_kit;
+
+mod authentication;
+mod authorization;
+mod cors;
+mod deduplication;
+mod federation;
+mod federation_abstract;
+mod federation_audit_abstract;
+mod federation_audit_entities;
+mod federation_audit_external;
+mod federation_audit_interfaces;
+mod federation_audit_operations;
+mod federation_audit_override;
+mod federation_audit_provides;
+mod federation_audit_requires;
+mod federation_audit_unions;
+mod federation_errors;
+mod federation_inputs;
+mod federation_interface_object;
+mod federation_keys;
+mod federation_mutations;
+mod federation_override;
+mod federation_provides;
+mod federation_requires;
+mod graphql_over_http;
+mod http2;
+mod http_errors;
+mod interface_object;
+mod observability;
+mod operations;
+mod playground;
+mod security;
+mod subgraph_failures;
+mod supergraph_loading;
+mod trusted_documents;
