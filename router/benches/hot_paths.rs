@@ -10,9 +10,9 @@ use apollo_compiler::response::JsonValue;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tessera_router::config::LimitsConfig;
 use tessera_router::config::PlannerConfig;
-use tessera_router::execute::merge::deep_merge;
-use tessera_router::execute::project::{ProjectionSchema, interface_stand_ins, project};
-use tessera_router::plan::QueryPlanner;
+use tessera_router::internals::QueryPlanner;
+use tessera_router::internals::deep_merge;
+use tessera_router::internals::{ProjectionSchema, interface_stand_ins, project};
 
 const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
 const OPERATION: &str = "query MyOrders { me { name orders(first: 10) { edges { node { totalCents lines { quantity product { name stock shippingEstimateCents } } } } } } }";
@@ -89,8 +89,8 @@ fn project_response(c: &mut Criterion) {
         stand_ins: &stand_ins,
     };
     let limits = LimitsConfig::default();
-    let document = tessera_router::parse::parse(OPERATION, &limits).expect("parse");
-    let operation = tessera_router::validate::validate(
+    let document = tessera_router::internals::parse(OPERATION, &limits).expect("parse");
+    let operation = tessera_router::internals::validate(
         &api,
         document,
         Some("MyOrders"),

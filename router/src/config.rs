@@ -7,6 +7,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::auth::AuthenticationConfig;
+pub use crate::auth::directives::{AuthorizationConfig, PolicyRule};
+pub use crate::auth::jwt::{JwtConfig, JwtIssuerConfig, MIN_SECRET_BYTES, PUBLIC_SECRETS};
+pub use crate::persisted::{ApqConfig, PersistedDocumentsConfig, PersistedMode};
+pub use crate::rate_limit::{ClientKey, FieldLimit, RateLimitConfig};
+pub use crate::redis_store::RedisConfig;
+
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -2,8 +2,11 @@
 //! `tessera` command-line tool that runs it is `tessera-cli` (`router/cli`);
 //! this crate knows nothing of the domain subgraphs.
 //!
-//! Pipeline, one module per stage: [`http`] → [`parse`] → [`validate`] → [`plan`]
-//! → [`execute`], tied together by [`gateway`]. [`serve`] runs it on a listener.
+//! Pipeline, one private module per stage: `http` → `parse` → `validate` →
+//! `plan` → `execute`, tied together by the [`Gateway`]; [`start`] / [`serve`]
+//! run it on a listener, [`build_app`] gives the axum app to nest elsewhere.
+//! Everything an embedder configures is in [`config`]; what clients see
+//! (codes, statuses) in [`error`].
 //!
 //! Start one in-process:
 //!
@@ -17,23 +20,41 @@
 //! # Ok(()) }
 //! ```
 
-pub mod auth;
+// The public API: configuration, the gateway and its request/response
+// types, serving, errors, and the trusted-documents helpers the CLI uses.
 pub mod config;
-mod cost;
 pub mod error;
-pub mod execute;
-pub mod gateway;
-pub mod http;
-pub mod metrics;
-pub mod parse;
 pub mod persisted;
-pub mod plan;
-pub mod playground;
-pub mod rate_limit;
-pub mod redis_store;
-pub mod serve;
-pub mod validate;
 
 pub use config::RouterConfig;
-pub use gateway::{Gateway, GatewayError};
+pub use gateway::{Data, Gateway, GatewayError, GraphQLRequest, GraphQLResponse, RequestContext};
+pub use http::{PeerAddr, app};
 pub use serve::{RunningRouter, ServeError, build_app, serve, start, start_on};
+
+// Internals: the pipeline stages and their helpers.
+mod auth;
+mod cost;
+mod execute;
+mod gateway;
+mod http;
+mod metrics;
+mod parse;
+mod plan;
+mod playground;
+mod rate_limit;
+mod redis_store;
+mod serve;
+mod validate;
+
+/// Internals for the crate's own benchmarks and integration tests, which
+/// measure or probe single stages. Not an API: no stability, no docs.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::execute::fetch::SubgraphClient;
+    pub use crate::execute::merge::deep_merge;
+    pub use crate::execute::project::{ProjectionSchema, interface_stand_ins, project};
+    pub use crate::parse::parse;
+    pub use crate::plan::QueryPlanner;
+    pub use crate::playground::is_bundled;
+    pub use crate::validate::validate;
+}

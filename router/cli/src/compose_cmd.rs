@@ -196,26 +196,32 @@ fn fetch_sdl(name: &str, url: &str) -> Result<String, InputError> {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| fail(e.to_string()))?;
-        let response = client
-            .post(url)
-            .json(&serde_json::json!({ "query": "{ _service { sdl } }" }))
-            .send()
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let status = response.status();
-        let body: serde_json::Value = response
-            .json()
-            .await
-            .map_err(|e| fail(format!("HTTP {status}, body is not JSON: {e}")))?;
-        match body.pointer("/data/_service/sdl").and_then(|v| v.as_str()) {
-            Some(sdl) => Ok(sdl.to_string()),
-            None => Err(fail(format!(
-                "HTTP {status}, no data._service.sdl in the response (is it a federation \
-                 subgraph?): {}",
-                truncate(&body.to_string(), 300)
-            ))),
-        }
+        service_sdl(&client, url).await.map_err(fail)
     })
+}
+
+/// The federation SDL of the subgraph at `url` (`{ _service { sdl } }`), or
+/// why it could not be had. Shared by `tessera compose` and `tessera dev`.
+pub(crate) async fn service_sdl(client: &reqwest::Client, url: &str) -> Result<String, String> {
+    let response = client
+        .post(url)
+        .json(&serde_json::json!({ "query": "{ _service { sdl } }" }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|e| format!("HTTP {status}, body is not JSON: {e}"))?;
+    match body.pointer("/data/_service/sdl").and_then(|v| v.as_str()) {
+        Some(sdl) => Ok(sdl.to_string()),
+        None => Err(format!(
+            "HTTP {status}, no data._service.sdl in the response (is it a federation \
+             subgraph?): {}",
+            truncate(&body.to_string(), 300)
+        )),
+    }
 }
 
 fn truncate(s: &str, max: usize) -> String {

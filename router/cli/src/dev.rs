@@ -128,7 +128,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         (tessera_inventory::NAME, &inventory),
     ] {
         let url = server.graphql_url();
-        let sdl = fetch_sdl(&http, &url)
+        let sdl = crate::compose_cmd::service_sdl(&http, &url)
             .await
             .map_err(|reason| DevError::Sdl { name, reason })?;
         subgraphs.push(tessera_schema::compose::SubgraphSdl::new(name, url, sdl));
@@ -154,7 +154,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
     // subgraph also locks an account after 5 failures).
     config.rate_limit.fields.insert(
         "Mutation.logIn".to_owned(),
-        tessera_router::rate_limit::FieldLimit {
+        tessera_router::config::FieldLimit {
             requests: 30,
             window_secs: 60,
         },
@@ -171,7 +171,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
 
 /// The router's JWT settings for tokens signed per `auth` (the users
 /// subgraph's): its issuer and audience, and its HS256 secret or RS256 keys.
-pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> tessera_router::auth::jwt::JwtConfig {
+pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> tessera_router::config::JwtConfig {
     use jsonwebtoken::Algorithm;
     let mut algorithms = Vec::new();
     if auth.hs256_secret.is_some() {
@@ -180,8 +180,8 @@ pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> tessera_router::auth:
     if auth.jwks_file.is_some() {
         algorithms.extend([Algorithm::RS256, Algorithm::ES256]);
     }
-    tessera_router::auth::jwt::JwtConfig {
-        issuers: vec![tessera_router::auth::jwt::JwtIssuerConfig {
+    tessera_router::config::JwtConfig {
+        issuers: vec![tessera_router::config::JwtIssuerConfig {
             issuer: auth.issuer.clone(),
             audiences: vec![auth.audience.clone()],
             algorithms,
@@ -192,25 +192,8 @@ pub fn router_jwt(auth: &tessera_kit::auth::AuthConfig) -> tessera_router::auth:
             min_refetch_interval_secs: 10,
             development: auth.development,
         }],
-        ..tessera_router::auth::jwt::JwtConfig::default()
+        ..tessera_router::config::JwtConfig::default()
     }
-}
-
-/// `{ _service { sdl } }` of a running subgraph.
-async fn fetch_sdl(http: &reqwest::Client, url: &str) -> Result<String, String> {
-    let body: serde_json::Value = http
-        .post(url)
-        .json(&serde_json::json!({ "query": "{ _service { sdl } }" }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    body.pointer("/data/_service/sdl")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| "no data._service.sdl in the response".to_owned())
 }
 
 /// Runs the dev platform until Ctrl-C / SIGTERM.
@@ -247,10 +230,10 @@ mod tests {
             tessera_kit::auth::DEV_HS256_SECRET,
             tessera_kit::auth::DEV_SERVICE_SECRET,
         ] {
-            assert!(tessera_router::auth::jwt::PUBLIC_SECRETS.contains(&secret));
+            assert!(tessera_router::config::PUBLIC_SECRETS.contains(&secret));
         }
         assert_eq!(
-            tessera_router::auth::jwt::MIN_SECRET_BYTES,
+            tessera_router::config::MIN_SECRET_BYTES,
             tessera_kit::auth::MIN_SECRET_BYTES
         );
     }

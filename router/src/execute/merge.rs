@@ -49,19 +49,12 @@ pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
     }
 }
 
-/// The value at `path`, if any.
+/// The value at `path`, if any (tests look values up by path).
+#[cfg(test)]
 pub fn get_at<'a>(root: &'a JsonValue, path: &[PathSegment]) -> Option<&'a JsonValue> {
     path.iter().try_fold(root, |value, segment| match segment {
         PathSegment::Key(key) => value.as_object()?.get(key.as_str()),
         PathSegment::Index(index) => value.as_array()?.get(*index),
-    })
-}
-
-/// The value at `path`, mutably, if any.
-pub fn get_at_mut<'a>(root: &'a mut JsonValue, path: &[PathSegment]) -> Option<&'a mut JsonValue> {
-    path.iter().try_fold(root, |value, segment| match segment {
-        PathSegment::Key(key) => value.as_object_mut()?.get_mut(key.as_str()),
-        PathSegment::Index(index) => value.as_array_mut()?.get_mut(*index),
     })
 }
 
@@ -115,12 +108,9 @@ pub struct Positions {
 
 impl Positions {
     /// How many entities were recorded.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
     }
 
     /// Each recorded entity's steps from the root, in walk order.

@@ -23,8 +23,8 @@ pub use hive_router_query_planner::ast::selection_set::{
     FieldSelection, InlineFragmentSelection, SelectionSet,
 };
 pub use hive_router_query_planner::planner::plan_nodes::{
-    BatchFetchNode, ConditionNode, FetchNode, FetchNodePathSegment, FetchRewrite, FlattenNode,
-    FlattenNodePathSegment, PlanNode, QueryPlan,
+    BatchFetchNode, FetchNode, FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment,
+    PlanNode, QueryPlan,
 };
 
 use crate::config::PlannerConfig;

@@ -11,7 +11,7 @@ use federation_kit::{Scenario, Subgraph};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tessera_router::auth::jwt::{JwtConfig, JwtIssuerConfig};
+use tessera_router::config::{JwtConfig, JwtIssuerConfig};
 
 const RSA_A: &[u8] = include_bytes!("../fixtures/jwt/rsa-a.pem");
 const RSA_A_PUBLIC: &[u8] = include_bytes!("../fixtures/jwt/rsa-a.pub.pem");

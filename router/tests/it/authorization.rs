@@ -8,8 +8,8 @@ use crate::federation_kit;
 use federation_kit::{Scenario, Subgraph};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tessera_router::auth::directives::PolicyRule;
-use tessera_router::auth::jwt::{JwtConfig, JwtIssuerConfig};
+use tessera_router::config::PolicyRule;
+use tessera_router::config::{JwtConfig, JwtIssuerConfig};
 
 const SECRET: &str = "authorization-test-secret-of-enough-length";
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tessera_router::config::SubgraphsConfig;
-use tessera_router::execute::fetch::SubgraphClient;
+use tessera_router::internals::SubgraphClient;
 
 async fn counting_subgraph() -> (common::Server, Arc<AtomicUsize>) {
     let hits = Arc::new(AtomicUsize::new(0));

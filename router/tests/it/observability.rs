@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use federation_kit::{Scenario, Subgraph};
 use serde_json::json;
+use tessera_router::Gateway;
 use tessera_router::config::RouterConfig;
-use tessera_router::gateway::Gateway;
 
 fn greeter() -> Subgraph {
     Subgraph::federated(
@@ -112,7 +112,7 @@ const SUPERGRAPH: &str = include_str!("../fixtures/supergraph.graphql");
 
 async fn serve(gateway: Arc<Gateway>) -> common::Server {
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
-    common::Server::start(tessera_router::http::app(gateway), addr).await
+    common::Server::start(tessera_router::app(gateway), addr).await
 }
 
 #[tokio::test]

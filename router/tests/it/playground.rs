@@ -20,7 +20,7 @@ async fn playground_page_and_assets_are_served() {
             .starts_with("text/html")
     );
     let html = page.text().await.expect("html");
-    if tessera_router::playground::is_bundled() {
+    if tessera_router::internals::is_bundled() {
         assert!(html.contains("playground/playground.js"), "{html}");
         let js = stack
             .http

@@ -7,8 +7,9 @@ use crate::federation_kit;
 
 use federation_kit::{Scenario, Subgraph};
 use serde_json::{Value, json};
-use tessera_router::persisted::{PersistedMode, sha256_hex};
-use tessera_router::rate_limit::ClientKey;
+use tessera_router::config::ClientKey;
+use tessera_router::config::PersistedMode;
+use tessera_router::persisted::sha256_hex;
 
 fn shop() -> Subgraph {
     Subgraph::federated(
@@ -225,7 +226,7 @@ async fn a_root_field_limit_counts_every_alias() {
     let s = Scenario::compose_with(vec![shop()], |c| {
         c.rate_limit.fields.insert(
             "Query.product".to_owned(),
-            tessera_router::rate_limit::FieldLimit {
+            tessera_router::config::FieldLimit {
                 requests: 3,
                 window_secs: 300,
             },
