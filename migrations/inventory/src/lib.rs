@@ -13,6 +13,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_create_products::Migration)]
+        vec![
+            Box::new(m20261124_000001_create_products::Migration),
+            Box::new(tessera_kit::events::migration::CreateOutbox),
+        ]
     }
 }

@@ -4,6 +4,10 @@
 //! stock >= n` per line, inside one transaction per reservation, plus a CHECK
 //! constraint in the schema), and a reservation either takes every line or
 //! none.
+//!
+//! Each change writes its events (`StockReserved`, `StockReleased`,
+//! `ProductRestocked`, `StockLow`) to the outbox in the same transaction
+//! (`tessera_kit::events`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,6 +16,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
+use tessera_kit::events::Event;
 use tessera_kit::ids::{new_id, parse_id};
 use tessera_kit::pagination::{Page, PageRequest};
 use tessera_kit::{ApiError, ApiResult, ErrorCode};
@@ -20,6 +25,9 @@ use crate::entity::{product, reservation, restock};
 
 /// Most units one restock may add.
 pub const MAX_RESTOCK: i32 = 100_000;
+/// A reservation that takes a product's stock below this many units emits
+/// `StockLow` (once per crossing).
+pub const LOW_STOCK_THRESHOLD: i32 = 5;
 /// Most units of one product one order may reserve.
 pub const MAX_LINE_QUANTITY: i32 = 1_000;
 /// Most distinct products in one reservation.
@@ -326,6 +334,15 @@ pub async fn restock(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("product", product_id))?;
+    tessera_kit::events::record(
+        &txn,
+        &Event::ProductRestocked {
+            product_id: id.clone(),
+            quantity,
+            stock: product.stock,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(product.into())
 }
@@ -404,8 +421,43 @@ pub async fn reserve(
     .await?;
     let rows: Vec<(String, i32)> = wanted.into_iter().collect();
     let products = products_in(&txn, rows.iter().map(|(id, _)| id.clone()).collect()).await?;
+    tessera_kit::events::record(
+        &txn,
+        &Event::StockReserved {
+            order_id: order_id.clone(),
+            user_id: user_id.to_owned(),
+            lines: stock_lines(&rows),
+        },
+    )
+    .await?;
+    // A product whose stock this reservation took below the threshold.
+    for (product_id, quantity) in &rows {
+        if let Some(product) = products.get(product_id)
+            && product.stock < LOW_STOCK_THRESHOLD
+            && product.stock + quantity >= LOW_STOCK_THRESHOLD
+        {
+            tessera_kit::events::record(
+                &txn,
+                &Event::StockLow {
+                    product_id: product_id.clone(),
+                    stock: product.stock,
+                    threshold: LOW_STOCK_THRESHOLD,
+                },
+            )
+            .await?;
+        }
+    }
     txn.commit().await?;
     Ok(reserved_lines(&rows, &products))
+}
+
+fn stock_lines(rows: &[(String, i32)]) -> Vec<tessera_kit::events::StockLine> {
+    rows.iter()
+        .map(|(product_id, quantity)| tessera_kit::events::StockLine {
+            product_id: product_id.clone(),
+            quantity: *quantity,
+        })
+        .collect()
 }
 
 /// Validates lines and merges repeated products (ordered by product id).
@@ -509,6 +561,19 @@ pub async fn release(db: &DatabaseConnection, user_id: &str, order_id: &str) -> 
             .exec(&txn)
             .await?;
     }
+    let lines: Vec<(String, i32)> = rows
+        .iter()
+        .map(|r| (r.product_id.clone(), r.quantity))
+        .collect();
+    tessera_kit::events::record(
+        &txn,
+        &Event::StockReleased {
+            order_id: order_id.clone(),
+            user_id: user_id.to_owned(),
+            lines: stock_lines(&lines),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -3,8 +3,8 @@
 //! What lives here is what every subgraph needs in the same shape: the HTTP
 //! surface ([`http`]), JWT verification and issuing ([`auth`]), client-visible
 //! errors with stable codes ([`error`]), cursor pagination ([`pagination`]),
-//! database connections ([`db`]) and the federation SDL post-processing
-//! ([`sdl`]). Domain logic never lives here, and this crate never depends on the
+//! database connections ([`db`]), the federation SDL post-processing
+//! ([`sdl`]) and domain events with the transactional outbox ([`events`]). Domain logic never lives here, and this crate never depends on the
 //! router.
 
 pub mod auth;
@@ -14,6 +14,7 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ids;
 pub mod pagination;

@@ -4,6 +4,9 @@
 //! or none, atomically there), then writes the order and its lines in one
 //! transaction here; if that write fails, the reservation is released again.
 //! So a failed order leaves no rows behind in either database.
+//!
+//! Each change writes its event (`OrderPlaced`, `OrderCancelled`) to the
+//! outbox in the same transaction (`tessera_kit::events`).
 
 use std::collections::HashMap;
 
@@ -12,6 +15,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
 };
+use tessera_kit::events::Event;
 use tessera_kit::ids::{new_id, parse_id};
 use tessera_kit::{ApiError, ApiResult, ErrorCode};
 
@@ -251,6 +255,23 @@ async fn record_order(
     }))
     .exec(&txn)
     .await?;
+    tessera_kit::events::record(
+        &txn,
+        &Event::OrderPlaced {
+            order_id: order_id.to_owned(),
+            user_id: user_id.to_owned(),
+            lines: reserved
+                .iter()
+                .map(|l| tessera_kit::events::OrderLine {
+                    product_id: l.product_id.clone(),
+                    quantity: l.quantity,
+                    unit_price_cents: l.unit_price_cents,
+                })
+                .collect(),
+            total_cents: total,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(model.into())
 }
@@ -273,12 +294,13 @@ pub async fn cancel_order(
     // Release first: it is idempotent, so a retry after a failure below is safe.
     inventory.release(authorization, &order.id).await?;
     let now = chrono::Utc::now();
+    let txn = db.begin().await?;
     let updated = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(order::CANCELLED))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(order.id.as_str()))
         .filter(order::Column::Status.eq(order::PLACED))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
         return Err(ApiError::new(
@@ -286,6 +308,15 @@ pub async fn cancel_order(
             "only a placed order can be cancelled",
         ));
     }
+    tessera_kit::events::record(
+        &txn,
+        &Event::OrderCancelled {
+            order_id: order.id.clone(),
+            user_id: user_id.to_owned(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
     Ok(Order {
         status: Status::Cancelled,
         updated_at: now,
