@@ -186,3 +186,116 @@ fn schemas_refuse_malformed_events() {
         assert!(!validator.is_valid(&bad), "{pointer}: {bad}");
     }
 }
+
+/// Places an order for a fresh product and user; the order's id.
+async fn place_one(p: &Platform, sku: &str) -> String {
+    let product = p.create_product(sku, "Lamp", 4_000, 50).await;
+    let (token, _) = p.sign_up("Rel").await;
+    let r = gql(
+        &p.http,
+        &p.orders.url(),
+        PLACE,
+        json!({"i": {"lines": [{"productId": product, "quantity": 1}]}}),
+        Some(&token),
+    )
+    .await;
+    assert_no_errors(&r);
+    r.data()["placeOrder"]["id"].as_str().unwrap().to_owned()
+}
+
+/// At least once: a relay that published but crashed before marking
+/// publishes again; a consumer deduplicating by id applies each event once.
+#[tokio::test]
+async fn the_relay_publishes_in_order_and_again_after_a_crash() {
+    use std::sync::Arc;
+    use tessera_kit::relay::{InProcess, Relay};
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let first = place_one(&p, "LAMP-1").await;
+        let second = place_one(&p, "LAMP-2").await;
+        let broker = InProcess::new(64);
+        let mut received = broker.subscribe();
+        let relay = Relay::new(p.orders.db.clone(), Arc::new(broker.clone()), "orders");
+        assert_eq!(relay.lag().await.unwrap(), 2);
+        // Published, then "crashed" before marking.
+        assert_eq!(relay.publish_pending().await.unwrap().len(), 2);
+        assert_eq!(relay.lag().await.unwrap(), 2);
+        // A restarted relay publishes both again, and marks them.
+        let restarted = Relay::new(p.orders.db.clone(), Arc::new(broker.clone()), "orders");
+        assert_eq!(restarted.run_once().await.unwrap(), 2);
+        assert_eq!(restarted.lag().await.unwrap(), 0);
+        assert_eq!(
+            restarted.run_once().await.unwrap(),
+            0,
+            "nothing twice once marked"
+        );
+        let mut delivered = Vec::new();
+        while let Ok((stream, event)) = received.try_recv() {
+            assert_eq!(stream, "orders");
+            delivered.push(event);
+        }
+        assert_eq!(delivered.len(), 4, "at least once: the crash re-delivers");
+        let mut applied = std::collections::BTreeSet::new();
+        let mut order: Vec<String> = Vec::new();
+        for event in &delivered {
+            if applied.insert(event.id.clone()) {
+                order.push(event.aggregate_id.clone());
+            }
+        }
+        assert_eq!(order, [first, second], "each once, in order");
+        p.shutdown().await;
+    }
+}
+
+/// With Redis (`TESSERA_TEST_REDIS_URL`; set but unreachable fails): the
+/// relay appends each event to the domain's stream, in order.
+#[tokio::test]
+async fn the_relay_appends_to_a_redis_stream() {
+    use std::sync::Arc;
+    use tessera_kit::relay::{RedisStreams, Relay};
+    let Ok(url) = std::env::var("TESSERA_TEST_REDIS_URL") else {
+        eprintln!("TESSERA_TEST_REDIS_URL is not set: the Redis Streams test runs in CI");
+        return;
+    };
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut connection = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("TESSERA_TEST_REDIS_URL={url} does not answer"))
+    .unwrap_or_else(|e| panic!("TESSERA_TEST_REDIS_URL={url} is unreachable: {e}"));
+    let backend = backends().remove(0);
+    let p = Platform::start(&backend).await;
+    let first = place_one(&p, "LAMP-R1").await;
+    let second = place_one(&p, "LAMP-R2").await;
+    let prefix = format!("tessera-test:{}:", tessera_kit::ids::new_id());
+    let broker = RedisStreams::new(&url, &prefix, 1_000).unwrap();
+    let key = broker.key("orders");
+    let relay = Relay::new(p.orders.db.clone(), Arc::new(broker), "orders");
+    assert_eq!(relay.run_once().await.unwrap(), 2);
+    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(&key)
+        .arg("-")
+        .arg("+")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let events: Vec<Envelope> = entries
+        .ids
+        .iter()
+        .map(|entry| {
+            let json: String = entry.get("event").unwrap();
+            serde_json::from_str(&json).unwrap()
+        })
+        .collect();
+    let aggregates: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
+    assert_eq!(aggregates, [first.as_str(), second.as_str()]);
+    assert_valid(&events);
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    p.shutdown().await;
+}

@@ -80,6 +80,10 @@ fn subgraph_config(options: &DevOptions, port: u16) -> SubgraphConfig {
     let mut config = SubgraphConfig::development(port);
     config.listen = SocketAddr::new(options.host, port);
     config.data_dir = options.data_dir.clone();
+    // With a Redis, orders and inventory relay their outboxes to it.
+    config.redis_url = std::env::var("TESSERA_REDIS_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty());
     config
 }
 

@@ -62,16 +62,20 @@ pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, St
 pub async fn spawn(
     config: &SubgraphConfig,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    tessera_kit::start::spawn::<tessera_inventory_migration::Migrator>(NAME, config, |db| {
-        app(db, config)
-    })
+    tessera_kit::start::spawn_publishing::<tessera_inventory_migration::Migrator>(
+        NAME,
+        config,
+        |db| app(db, config),
+    )
     .await
 }
 
 /// Runs the standalone process until Ctrl-C / SIGTERM.
 pub async fn run(config: SubgraphConfig) -> Result<(), StartError> {
-    tessera_kit::start::run::<tessera_inventory_migration::Migrator>(NAME, &config, |db| {
-        app(db, &config)
-    })
+    tessera_kit::start::run_publishing::<tessera_inventory_migration::Migrator>(
+        NAME,
+        &config,
+        |db| app(db, &config),
+    )
     .await
 }

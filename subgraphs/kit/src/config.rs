@@ -24,6 +24,10 @@ pub struct SubgraphConfig {
     /// default: the router reads `_service { sdl }`, not introspection.
     #[serde(default)]
     pub introspection: bool,
+    /// Redis for publishing events (env `TESSERA_REDIS_URL`): services with
+    /// an outbox relay it to Redis Streams. Unset: events wait in the outbox.
+    #[serde(default)]
+    pub redis_url: Option<String>,
 }
 
 /// A malformed environment variable.
@@ -44,6 +48,7 @@ impl SubgraphConfig {
             data_dir: PathBuf::from("data"),
             auth: AuthConfig::default(),
             introspection: false,
+            redis_url: None,
         }
     }
 
@@ -112,6 +117,9 @@ impl SubgraphConfig {
         }
         if let Some(v) = get("TESSERA_JWT_SECRET") {
             self.auth.hs256_secret = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = get("TESSERA_REDIS_URL").filter(|v| !v.trim().is_empty()) {
+            self.redis_url = Some(v);
         }
         if let Some(v) = get("TESSERA_INTROSPECTION") {
             self.introspection = matches!(v.trim(), "1" | "true" | "on" | "yes");

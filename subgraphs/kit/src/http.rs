@@ -340,6 +340,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Work that lives as long as the server (the outbox relay).
+    background: Option<crate::relay::RelayHandle>,
 }
 
 impl RunningServer {
@@ -354,7 +356,14 @@ impl RunningServer {
             addr,
             shutdown: Some(tx),
             task,
+            background: None,
         })
+    }
+
+    /// Keeps `relay` running until the server stops.
+    pub fn with_relay(mut self, relay: Option<crate::relay::RelayHandle>) -> Self {
+        self.background = relay;
+        self
     }
 
     /// `http://<addr>/graphql`.
@@ -364,6 +373,7 @@ impl RunningServer {
 
     /// Stops accepting connections and waits for in-flight requests.
     pub async fn stop(mut self) -> std::io::Result<()> {
+        self.background = None;
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

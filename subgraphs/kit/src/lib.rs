@@ -18,6 +18,7 @@ pub mod events;
 pub mod http;
 pub mod ids;
 pub mod pagination;
+pub mod relay;
 pub mod sdl;
 pub mod start;
 pub mod telemetry;

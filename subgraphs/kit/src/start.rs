@@ -17,6 +17,8 @@ pub enum StartError {
     Keys(#[from] KeyError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("events: {0}")]
+    Broker(#[from] crate::relay::BrokerError),
 }
 
 async fn prepare<M: MigratorTrait>(
@@ -37,6 +39,30 @@ pub async fn spawn<M: MigratorTrait>(
     let db = prepare::<M>(name, config).await?;
     let server = crate::http::spawn_app(config, app(db.clone())?).await?;
     Ok((server, db))
+}
+
+/// [`spawn`] for a service with an outbox: its relay runs while the server
+/// does (to Redis Streams when `config.redis_url` is set).
+pub async fn spawn_publishing<M: MigratorTrait>(
+    name: &str,
+    config: &SubgraphConfig,
+    app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
+) -> Result<(RunningServer, DatabaseConnection), StartError> {
+    let (server, db) = spawn::<M>(name, config, app).await?;
+    let relay = crate::relay::start(name, &db, config.redis_url.as_deref())?;
+    Ok((server.with_relay(relay), db))
+}
+
+/// [`run`] for a service with an outbox, its relay running alongside.
+pub async fn run_publishing<M: MigratorTrait>(
+    name: &str,
+    config: &SubgraphConfig,
+    app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
+) -> Result<(), StartError> {
+    let db = prepare::<M>(name, config).await?;
+    let _relay = crate::relay::start(name, &db, config.redis_url.as_deref())?;
+    crate::http::run_app(name, config, app(db)?).await?;
+    Ok(())
 }
 
 /// Runs subgraph `name` in the foreground until Ctrl-C / SIGTERM.

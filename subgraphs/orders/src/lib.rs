@@ -94,16 +94,20 @@ pub fn app(db: DatabaseConnection, config: &OrdersConfig) -> Result<Router, Star
 pub async fn spawn(
     config: &OrdersConfig,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    tessera_kit::start::spawn::<tessera_orders_migration::Migrator>(NAME, &config.subgraph, |db| {
-        app(db, config)
-    })
+    tessera_kit::start::spawn_publishing::<tessera_orders_migration::Migrator>(
+        NAME,
+        &config.subgraph,
+        |db| app(db, config),
+    )
     .await
 }
 
 /// Runs the standalone process until Ctrl-C / SIGTERM.
 pub async fn run(config: OrdersConfig) -> Result<(), StartError> {
-    tessera_kit::start::run::<tessera_orders_migration::Migrator>(NAME, &config.subgraph, |db| {
-        app(db, &config)
-    })
+    tessera_kit::start::run_publishing::<tessera_orders_migration::Migrator>(
+        NAME,
+        &config.subgraph,
+        |db| app(db, &config),
+    )
     .await
 }
