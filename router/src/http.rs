@@ -247,9 +247,8 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
     rendered
 }
 
-/// The TCP peer of a request, set per connection by the router's accept loop.
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub std::net::SocketAddr);
+/// The TCP peer of a request, set per connection by the accept loop.
+pub use tessera_graphql_http::server::PeerAddr;
 
 /// `csrf.required_headers`: a GET must carry one of them (a page on another
 /// origin cannot set any without a CORS preflight).

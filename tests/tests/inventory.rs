@@ -403,3 +403,39 @@ async fn a_production_start_refuses_the_development_secret() {
     assert!(err.to_string().contains("development secret"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A subgraph closes connections that send no request head in time (as the
+/// router does): idle and half-open connections cannot pile up.
+#[tokio::test]
+async fn idle_and_half_open_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = tessera_kit::config::SubgraphConfig::for_test("sqlite::memory:");
+    config.header_read_timeout_ms = 300;
+    let (server, _db) = tessera_inventory::spawn(&config).await.unwrap();
+    for opening in [&b""[..], b"POST /graphql HTTP/1.1\r\nhost: x\r\n"] {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(opening).await.unwrap();
+        let mut buffer = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut buffer),
+        )
+        .await;
+        assert!(read.is_ok(), "connection still open after 10 s");
+        let answer = String::from_utf8_lossy(&buffer);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{answer}"
+        );
+    }
+    let r = tessera_tests::gql(
+        &reqwest::Client::new(),
+        &server.graphql_url(),
+        "{ __typename }",
+        serde_json::json!({}),
+        None,
+    )
+    .await;
+    tessera_tests::assert_no_errors(&r);
+    server.stop().await.unwrap();
+}

@@ -1,10 +1,15 @@
 //! GraphQL over HTTP rules shared by the router and the subgraphs: which
 //! media type answers a request (`Accept` negotiation, RFC 9110 §12.5.1) and
-//! which status a request error gets in it. Pure functions, no IO.
+//! which status a request error gets in it. Pure functions, no IO — except
+//! the `server` feature's accept loop ([`server::serve_connections`]), which
+//! both serve with so that idle and half-open connections are closed.
 //!
 //! Spec: GraphQL over HTTP (draft), <https://graphql.github.io/graphql-over-http/draft/>.
 
 use http::{HeaderMap, header};
+
+#[cfg(feature = "server")]
+pub mod server;
 
 /// How the response body is encoded, negotiated from `Accept`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,6 +28,15 @@ pub struct SubgraphConfig {
     /// an outbox relay it to Redis Streams. Unset: events wait in the outbox.
     #[serde(default)]
     pub redis_url: Option<String>,
+    /// An HTTP/1 connection that sends no complete request head within this
+    /// many milliseconds is closed (idle and half-open connections cannot
+    /// pile up). Default 10 s.
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
+}
+
+fn default_header_read_timeout_ms() -> u64 {
+    10_000
 }
 
 /// A malformed environment variable.
@@ -49,6 +58,7 @@ impl SubgraphConfig {
             auth: AuthConfig::default(),
             introspection: false,
             redis_url: None,
+            header_read_timeout_ms: default_header_read_timeout_ms(),
         }
     }
 
@@ -67,6 +77,11 @@ impl SubgraphConfig {
             database_url: Some(database_url.to_owned()),
             ..Self::development(0)
         }
+    }
+
+    /// `header_read_timeout_ms` as a duration (at least 1 ms).
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.header_read_timeout_ms.max(1))
     }
 
     /// The database URL to use for subgraph `name`.

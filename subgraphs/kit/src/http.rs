@@ -302,14 +302,19 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves.
+/// Default header-read timeout of [`serve`] callers without a config.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains: the
+/// router's accept loop (`tessera_graphql_http::server`), so a connection
+/// that sends no request head within `header_read_timeout` is closed.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    header_read_timeout: std::time::Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    tessera_graphql_http::server::serve_connections(listener, app, header_read_timeout, shutdown)
         .await
 }
 
@@ -347,9 +352,18 @@ pub struct RunningServer {
 impl RunningServer {
     /// Serves `app` on `listener` in a background task.
     pub fn spawn(listener: TcpListener, app: Router) -> std::io::Result<Self> {
+        Self::spawn_with_timeout(listener, app, HEADER_READ_TIMEOUT)
+    }
+
+    /// [`RunningServer::spawn`] with its header-read timeout.
+    pub fn spawn_with_timeout(
+        listener: TcpListener,
+        app: Router,
+        header_read_timeout: std::time::Duration,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, app, async {
+        let task = tokio::spawn(serve(listener, app, header_read_timeout, async {
             let _ = rx.await;
         }));
         Ok(Self {
@@ -398,7 +412,7 @@ pub async fn spawn_app(
     app: Router,
 ) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(config.listen).await?;
-    RunningServer::spawn(listener, app)
+    RunningServer::spawn_with_timeout(listener, app, config.header_read_timeout())
 }
 
 /// Binds `config.listen` and serves `app` until Ctrl-C / SIGTERM.
@@ -409,5 +423,11 @@ pub async fn run_app(
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(config.listen).await?;
     tracing::info!(subgraph = name, addr = %listener.local_addr()?, "listening");
-    serve(listener, app, shutdown_signal()).await
+    serve(
+        listener,
+        app,
+        config.header_read_timeout(),
+        shutdown_signal(),
+    )
+    .await
 }
