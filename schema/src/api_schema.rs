@@ -56,7 +56,7 @@ pub fn api_schema(supergraph: &Supergraph) -> Result<Valid<Schema>, ApiSchemaErr
             continue;
         }
         let owned = links.iter().any(|l| l.owns(name, false));
-        if owned || ty.directives().get(&inaccessible).is_some() {
+        if owned || is_federation_internal(name) || ty.directives().get(&inaccessible).is_some() {
             removed.insert(name.to_string());
         }
     }
@@ -190,6 +190,15 @@ pub fn api_schema(supergraph: &Supergraph) -> Result<Valid<Schema>, ApiSchemaErr
         .map_err(|with_errors| ApiSchemaError::Invalid(with_errors.errors.to_string()))
 }
 
+/// Types the federation spec reserves for subgraphs' own plumbing, which a
+/// composition may carry into the supergraph from subgraph SDL (`_Any`,
+/// `_FieldSet`, `_Service`, `_Entity`, `federation__FieldSet`,
+/// `federation__Scope`, ...): never part of what clients see.
+fn is_federation_internal(name: &str) -> bool {
+    matches!(name, "_Any" | "_FieldSet" | "_Service" | "_Entity")
+        || name.starts_with("federation__")
+}
+
 fn is_executable_location(location: &DirectiveLocation) -> bool {
     matches!(
         location,
@@ -238,6 +247,26 @@ mod tests {
         ] {
             assert!(sdl.contains(kept), "{kept:?} should be kept in:\n{sdl}");
         }
+    }
+
+    /// Regression: internal scalars a subgraph's SDL declares leaked into the
+    /// API schema of our own compositions.
+    #[test]
+    fn federation_internal_types_never_reach_clients() {
+        let sdl = format!(
+            "{SUPERGRAPH}\nscalar _Any\nscalar _FieldSet\nscalar federation__FieldSet\nscalar federation__Scope\n"
+        );
+        let supergraph = Supergraph::parse(&sdl).expect("parses");
+        let api = api_schema(&supergraph).expect("api schema").to_string();
+        for internal in [
+            "_Any",
+            "_FieldSet",
+            "federation__FieldSet",
+            "federation__Scope",
+        ] {
+            assert!(!api.contains(internal), "{internal} leaked:\n{api}");
+        }
+        assert!(api.contains("type Query"), "{api}");
     }
 
     #[test]
