@@ -22,6 +22,7 @@
 //! schema coordinate and a stable [`CompositionRule`] code; all diagnostics are
 //! collected rather than stopping at the first.
 
+mod align;
 mod diagnostics;
 mod normalize;
 mod prepare;
@@ -116,6 +117,7 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
         }
     }
 
+    align::inaccessible_enum_values(&mut prepared);
     let mut ingest = graphql_composition::Subgraphs::default();
     for (subgraph, p) in subgraphs
         .iter()

@@ -257,6 +257,30 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                     .push(Definition::ObjectTypeDefinition(object));
                 continue;
             }
+            Definition::EnumTypeDefinition(d) => {
+                let mut enum_ = d.clone();
+                let e = enum_.make_mut();
+                for value in &mut e.values {
+                    let added_in: Vec<&Name> = subgraphs
+                        .iter()
+                        .filter(|s| {
+                            s.added_enum_values
+                                .iter()
+                                .any(|(t, v)| t == e.name.as_str() && v == value.value.as_str())
+                        })
+                        .filter_map(|s| graph_values.get(&s.name))
+                        .collect();
+                    if added_in.is_empty() {
+                        continue;
+                    }
+                    value.make_mut().directives.0.retain(|d| {
+                        d.name != "join__enumValue"
+                            || !graph_of(d).is_some_and(|g| added_in.contains(&g))
+                    });
+                }
+                out.definitions.push(Definition::EnumTypeDefinition(enum_));
+                continue;
+            }
             Definition::InterfaceTypeDefinition(d) => {
                 let mut interface = d.clone();
                 let i = interface.make_mut();

@@ -32,6 +32,9 @@ pub(crate) struct Prepared {
     pub interface_objects: Vec<(String, Vec<(String, bool)>)>,
     /// Warnings and errors found here.
     pub diagnostics: Vec<CompositionDiagnostic>,
+    /// `(enum, value)` added (as `@inaccessible`) only so that the composer
+    /// accepts the enum (see `align`); this subgraph does not know them.
+    pub added_enum_values: Vec<(String, String)>,
 }
 
 /// The URL prefix of the federation spec.
@@ -159,6 +162,7 @@ pub(crate) fn prepare(
         external_key_fields,
         interface_objects,
         diagnostics,
+        added_enum_values: Vec::new(),
     })
 }
 
