@@ -50,6 +50,8 @@ pub enum GatewayError {
     Redis(#[from] redis::RedisError),
     #[error("rate_limit.fields: {0:?} is not `Type.field`")]
     FieldLimit(String),
+    #[error("persisted_documents.mode safelist/log_unknown needs persisted_documents.manifest")]
+    ManifestMissing,
 }
 
 /// A GraphQL request, whichever way it came in.
@@ -292,6 +294,11 @@ impl Gateway {
                 }
             }
         }
+        if config.persisted_documents.mode != PersistedMode::AllowAny
+            && config.persisted_documents.manifest.is_none()
+        {
+            return Err(GatewayError::ManifestMissing);
+        }
         let manifest = match &config.persisted_documents.manifest {
             Some(path) => {
                 let manifest = Manifest::load(path)?;
@@ -300,9 +307,14 @@ impl Gateway {
             }
             None => None,
         };
+        // Bounded in count and in size: each entry weighs its text in KiB, at
+        // most 16 KiB per entry on average.
         let apq = config.apq.enabled.then(|| {
             moka::future::Cache::builder()
-                .max_capacity(config.apq.cache_size)
+                .weigher(|_: &String, document: &Arc<str>| {
+                    u32::try_from(document.len() / 1024 + 1).unwrap_or(u32::MAX)
+                })
+                .max_capacity(config.apq.cache_size.saturating_mul(16))
                 .time_to_live(config.apq.ttl())
                 .build()
         });
@@ -461,7 +473,12 @@ impl Gateway {
             if type_name != root {
                 continue;
             }
-            let n = count_root_field(&operation.document, &selected.selection_set, field, 0);
+            let n = count_root_field(
+                &operation.document,
+                &selected.selection_set,
+                field,
+                &mut std::collections::HashMap::new(),
+            );
             if n == 0 {
                 continue;
             }
@@ -584,7 +601,13 @@ impl Gateway {
     /// The document a request runs: its `query`, a trusted document by id,
     /// or an APQ registration by hash; checked against the safelist, and
     /// registered when it comes with an APQ hash.
-    async fn document(&self, request: &GraphQLRequest) -> Result<Arc<str>, RequestError> {
+    /// Returns the document and, when it came with an APQ hash to register,
+    /// that hash: registered by [`Gateway::prepare`] only once the document
+    /// proved valid, so nothing else is ever stored.
+    async fn document(
+        &self,
+        request: &GraphQLRequest,
+    ) -> Result<(Arc<str>, Option<String>), RequestError> {
         let invalid = |message: &str| RequestError::new(ErrorCode::InvalidRequest, message);
         let hash = crate::persisted::requested_hash(&request.extensions).map_err(invalid)?;
         let mode = self.config.persisted_documents.mode;
@@ -615,24 +638,17 @@ impl Gateway {
                 self.metrics.unknown_document();
             }
             let query: Arc<str> = Arc::from(query.as_str());
-            if let (Some(apq), Some(hash), false) = (&self.apq, &hash, safelist) {
-                let hash = hash.to_ascii_lowercase();
-                if apq.get(&hash).await.is_none() {
-                    if let Some(redis) = &self.redis {
-                        redis
-                            .set(Purpose::Apq, &hash, query.as_bytes(), self.config.apq.ttl())
-                            .await;
-                    }
-                    apq.insert(hash, query.clone()).await;
-                }
-            }
-            return Ok(query);
+            let register = match (&self.apq, &hash, safelist) {
+                (Some(_), Some(hash), false) => Some(hash.to_ascii_lowercase()),
+                _ => None,
+            };
+            return Ok((query, register));
         }
         let Some(id) = request.document_id.as_ref().or(hash.as_ref()) else {
             return Err(invalid("the request has no `query`"));
         };
         if let Some(document) = self.manifest.as_ref().and_then(|m| m.get(id)) {
-            return Ok(Arc::from(document));
+            return Ok((Arc::from(document), None));
         }
         if let (Some(apq), Some(hash), false) = (&self.apq, &hash, safelist) {
             if !crate::persisted::is_sha256_hex(hash) {
@@ -640,7 +656,7 @@ impl Gateway {
             }
             let hash = hash.to_ascii_lowercase();
             if let Some(document) = apq.get(&hash).await {
-                return Ok(document);
+                return Ok((document, None));
             }
             // Registered with another router instance sharing this Redis.
             if let Some(redis) = &self.redis
@@ -650,7 +666,7 @@ impl Gateway {
             {
                 let document: Arc<str> = Arc::from(text);
                 apq.insert(hash, document.clone()).await;
-                return Ok(document);
+                return Ok((document, None));
             }
             return Err(RequestError::new(
                 ErrorCode::PersistedQueryNotFound,
@@ -672,7 +688,7 @@ impl Gateway {
         ctx: &RequestContext,
     ) -> Result<ValidOperation, RequestError> {
         let limits = &self.config.limits;
-        let query = self.document(&request).await?;
+        let (query, register) = self.document(&request).await?;
         let method_not_allowed = || {
             RequestError::new(
                 ErrorCode::MethodNotAllowed,
@@ -705,6 +721,16 @@ impl Gateway {
                 prepared
             }
         };
+        if let (Some(hash), Some(apq)) = (register, &self.apq)
+            && apq.get(&hash).await.is_none()
+        {
+            if let Some(redis) = &self.redis {
+                redis
+                    .set(Purpose::Apq, &hash, query.as_bytes(), self.config.apq.ttl())
+                    .await;
+            }
+            apq.insert(hash, query).await;
+        }
         Ok(prepared.bind(&self.api_schema, &request.variables)?)
     }
 
@@ -797,34 +823,44 @@ fn cost_extension(estimated: u64, max: Option<u64>) -> JsonValue {
 }
 
 /// How many times `set` selects the root field `field` (through fragments;
-/// `@skip`/`@include` ignored: an upper bound).
+/// `@skip`/`@include` ignored: an upper bound). Each fragment is counted
+/// once and reused, so a chain of spreads costs linear time, whatever its
+/// depth (a valid document has no cycles).
 fn count_root_field(
     document: &apollo_compiler::executable::ExecutableDocument,
     set: &apollo_compiler::executable::SelectionSet,
     field: &str,
-    depth: usize,
+    memo: &mut std::collections::HashMap<String, u64>,
 ) -> u64 {
     use apollo_compiler::executable::Selection;
-    // Fragment spreads cannot cycle in a valid document; the depth only
-    // bounds the recursion.
-    if depth > 64 {
-        return 0;
-    }
-    set.selections
-        .iter()
-        .map(|selection| match selection {
+    let mut total = 0u64;
+    for selection in &set.selections {
+        let n = match selection {
             Selection::Field(f) => u64::from(f.name == field),
             Selection::InlineFragment(inline) => {
-                count_root_field(document, &inline.selection_set, field, depth + 1)
+                count_root_field(document, &inline.selection_set, field, memo)
             }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.fragment_name)
-                .map_or(0, |f| {
-                    count_root_field(document, &f.selection_set, field, depth + 1)
-                }),
-        })
-        .sum()
+            Selection::FragmentSpread(spread) => {
+                let name = spread.fragment_name.as_str();
+                if let Some(n) = memo.get(name) {
+                    *n
+                } else {
+                    // Guards a cycle (impossible once validated): counted as 0.
+                    memo.insert(name.to_owned(), 0);
+                    let n = document
+                        .fragments
+                        .get(&spread.fragment_name)
+                        .map_or(0, |f| {
+                            count_root_field(document, &f.selection_set, field, memo)
+                        });
+                    memo.insert(name.to_owned(), n);
+                    n
+                }
+            }
+        };
+        total = total.saturating_add(n);
+    }
+    total
 }
 
 /// Whether the operation `GetOperation()` (GraphQL spec §6.1) would pick from

@@ -194,7 +194,20 @@ async fn graphql(State(gateway): State<Arc<Gateway>>, request: Request) -> Respo
     // A token is verified before the body is even read: a bad one costs the
     // client a 401 and the router nothing more.
     let claims = match checked {
-        Ok(()) => gateway.authenticate(request.headers()).await,
+        Ok(()) => match gateway.authenticate(request.headers()).await {
+            Ok(claims) => Ok(claims),
+            // A refused token still counts against its sender's rate limit
+            // (by peer): guessing tokens is limited like anything else.
+            Err(error) => {
+                let peer = request.extensions().get::<PeerAddr>().map(|p| p.0);
+                Err(
+                    match gateway.rate_limit(request.headers(), None, peer).await {
+                        Err(limited) => limited,
+                        Ok(_) => error,
+                    },
+                )
+            }
+        },
         Err(error) => Err(error),
     };
     let claims = claims.and_then(|claims| {

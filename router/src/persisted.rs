@@ -91,7 +91,7 @@ pub enum ManifestError {
 #[derive(Debug, Default)]
 pub struct Manifest {
     by_id: HashMap<String, String>,
-    /// Whitespace-normalized texts of every document.
+    /// Canonical (parsed and printed) texts of every document.
     texts: std::collections::HashSet<String>,
 }
 
@@ -145,7 +145,9 @@ impl Manifest {
         };
         let mut manifest = Manifest::default();
         for (id, body) in entries {
-            manifest.texts.insert(normalize(&body));
+            if let Some(canonical) = normalize(&body) {
+                manifest.texts.insert(canonical);
+            }
             manifest.by_id.insert(id, body);
         }
         Ok(manifest)
@@ -155,9 +157,10 @@ impl Manifest {
         self.by_id.get(id).map(String::as_str)
     }
 
-    /// Whether `document` is one of the manifest's (exactly, or up to whitespace).
+    /// Whether `document` is one of the manifest's, up to whitespace, commas
+    /// and comments.
     pub fn contains_text(&self, document: &str) -> bool {
-        self.texts.contains(&normalize(document))
+        normalize(document).is_some_and(|canonical| self.texts.contains(&canonical))
     }
 
     pub fn len(&self) -> usize {
@@ -169,40 +172,14 @@ impl Manifest {
     }
 }
 
-/// `document` with runs of whitespace (and commas, which GraphQL ignores)
-/// collapsed to one space, outside strings. Comments are kept: a document is
-/// trusted as written.
-fn normalize(document: &str) -> String {
-    let mut out = String::with_capacity(document.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut pending_space = false;
-    for c in document.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        if c.is_whitespace() || c == ',' {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        if c == '"' {
-            in_string = true;
-        }
-        out.push(c);
-    }
-    out
+/// `document` in canonical form: parsed and printed again (apollo-compiler's
+/// AST printer), so whitespace, commas and comments do not matter but every
+/// token does — a comment cannot hide a field, and a block string keeps its
+/// value. `None` when the text does not parse (it is then in no list).
+fn normalize(document: &str) -> Option<String> {
+    apollo_compiler::ast::Document::parse(document, "document.graphql")
+        .ok()
+        .map(|doc| doc.to_string())
 }
 
 /// The lowercase hex SHA-256 of `text` (what APQ hashes are).
@@ -262,13 +239,19 @@ mod tests {
         assert!(Manifest::parse("[1]").is_err());
     }
 
+    /// Regression: a whitespace-only normalization let a comment in a
+    /// manifest document hide a field a client could then select.
     #[test]
-    fn normalizing_keeps_strings_intact() {
-        assert_eq!(
-            normalize("  { a(s: \"x  y\") ,b }  "),
-            "{ a(s: \"x  y\") b }"
-        );
-        assert_eq!(normalize("{a(s:\"q\\\"  \")}"), "{a(s:\"q\\\"  \")}");
+    fn only_formatting_is_ignored() {
+        let manifest =
+            Manifest::parse(r#"{"a": "{ me { name # TODO add email\n } }"}"#).expect("map");
+        assert!(manifest.contains_text("{me{name}}"));
+        assert!(manifest.contains_text("query { me { name, } }"));
+        assert!(!manifest.contains_text("{ me { name # TODO add\nemail } }"));
+        let strings = Manifest::parse(r#"{"b": "{ a(s: \"x  y\") }"}"#).expect("map");
+        assert!(strings.contains_text("{a(s:\"x  y\")}"));
+        assert!(!strings.contains_text("{a(s:\"x y\")}"));
+        assert!(!strings.contains_text("{ a("));
     }
 
     #[test]

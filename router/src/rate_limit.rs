@@ -52,12 +52,15 @@ impl ClientKey {
                 .filter(|v| !v.is_empty())
                 .map(|v| format!("header:{}", crate::persisted::sha256_hex(v)))
                 .unwrap_or_else(peer),
+            // Keyed by issuer and the claim's JSON (so `"5"` and `5`, or the
+            // same `sub` from two issuers, are different clients).
             ClientKey::Claim(name) => claims
-                .and_then(|c| c.get(name))
-                .map(|v| match v {
-                    serde_json::Value::String(s) => format!("claim:{s}"),
-                    other => format!("claim:{other}"),
+                .and_then(|c| c.get(name).map(|v| (c.get("iss"), v)))
+                .map(|(iss, v)| {
+                    let iss = iss.and_then(|i| i.as_str()).unwrap_or_default();
+                    crate::persisted::sha256_hex(&format!("{iss}\n{name}\n{v}"))
                 })
+                .map(|digest| format!("claim:{digest}"))
                 .unwrap_or_else(peer),
         }
     }
@@ -288,9 +291,21 @@ mod tests {
             by(ClientKey::Peer).of(&headers, Some(&claims), Some(peer)),
             "ip:10.0.0.1"
         );
-        assert_eq!(
-            by(ClientKey::Claim("sub".into())).of(&headers, Some(&claims), Some(peer)),
-            "claim:u1"
+        let by_claim = by(ClientKey::Claim("sub".into())).of(&headers, Some(&claims), Some(peer));
+        assert!(by_claim.starts_with("claim:"), "{by_claim}");
+        let mut other_issuer = claims.clone();
+        other_issuer.insert("iss".into(), serde_json::Value::from("elsewhere"));
+        assert_ne!(
+            by(ClientKey::Claim("sub".into())).of(&headers, Some(&other_issuer), Some(peer)),
+            by_claim
+        );
+        let mut number = claims.clone();
+        number.insert("sub".into(), serde_json::Value::from(5));
+        let mut text = claims.clone();
+        text.insert("sub".into(), serde_json::Value::from("5"));
+        assert_ne!(
+            by(ClientKey::Claim("sub".into())).of(&headers, Some(&number), Some(peer)),
+            by(ClientKey::Claim("sub".into())).of(&headers, Some(&text), Some(peer))
         );
         assert_eq!(
             by(ClientKey::Claim("sub".into())).of(&headers, None, Some(peer)),

@@ -180,6 +180,8 @@ pub struct AuthorizationModel {
     types: HashMap<Name, Vec<Rule>>,
     /// Objects implementing each interface (for interface fields).
     implementers: HashMap<Name, Vec<Name>>,
+    /// The object types an interface or union value can be.
+    possible: HashMap<Name, Vec<Name>>,
     /// Every policy name the supergraph uses.
     policies: Vec<String>,
 }
@@ -247,6 +249,17 @@ impl AuthorizationModel {
                 .implementers
                 .insert(interface, found.objects.into_iter().collect());
         }
+        for (name, ty) in &schema.types {
+            if let ExtendedType::Union(union_) = ty {
+                model.possible.insert(
+                    name.clone(),
+                    union_.members.iter().map(|m| m.name.clone()).collect(),
+                );
+            }
+        }
+        for (interface, objects) in &model.implementers {
+            model.possible.insert(interface.clone(), objects.clone());
+        }
         let mut policies: Vec<String> = model
             .types
             .values()
@@ -295,6 +308,22 @@ impl AuthorizationModel {
         walk.decision
     }
 
+    /// Whether the rules of type `name` hold for `caller`, and, for an
+    /// interface or union, those of every object type it can be (a value of a
+    /// protected object must not come through an abstract field).
+    fn type_holds(&self, name: &Name, caller: &Caller<'_>) -> bool {
+        let holds = |name: &Name| {
+            self.types
+                .get(name)
+                .is_none_or(|rules| rules.iter().all(|rule| caller.satisfies(rule)))
+        };
+        holds(name)
+            && self
+                .possible
+                .get(name)
+                .is_none_or(|objects| objects.iter().all(holds))
+    }
+
     /// Whether `caller` may select `field` on `parent`.
     fn allowed(
         &self,
@@ -309,7 +338,7 @@ impl AuthorizationModel {
         if !holds(self.fields.get(&(parent.clone(), field.name.clone()))) {
             return false;
         }
-        if !holds(self.types.get(field.ty().inner_named_type())) {
+        if !self.type_holds(field.ty().inner_named_type(), caller) {
             return false;
         }
         if matches!(schema.types.get(parent), Some(ExtendedType::Interface(_)))
@@ -425,10 +454,7 @@ impl<'a> Walk<'a> {
     }
 
     fn type_allowed(&self, name: &Name) -> bool {
-        self.model
-            .types
-            .get(name)
-            .is_none_or(|rules| rules.iter().all(|rule| self.caller.satisfies(rule)))
+        self.model.type_holds(name, self.caller)
     }
 
     fn deny(&mut self, field: &'a Node<executable::Field>, key: &'a str) {

@@ -581,6 +581,11 @@ fn parse_jwks(bytes: &[u8]) -> Result<Vec<Key>, String> {
             keys.push(key);
         }
     }
+    // An empty set (or one with nothing usable) is a failed fetch: the last
+    // good keys stay.
+    if keys.is_empty() {
+        return Err("no usable signing key in the JWKS".to_owned());
+    }
     Ok(keys)
 }
 
@@ -818,5 +823,8 @@ mod tests {
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].kid.as_deref(), Some("ed"));
         assert!(parse_jwks(b"{}").is_err());
+        // Regression: an empty set replaced the last good keys.
+        assert!(parse_jwks(br#"{"keys": []}"#).is_err());
+        assert!(parse_jwks(br#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#).is_err());
     }
 }

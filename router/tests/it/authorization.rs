@@ -23,8 +23,10 @@ fn catalog() -> Subgraph {
           product(id: ID!): Product
           me: User @authenticated
           audit: AuditLog
+          node(id: ID!): Node
         }
-        type Product @key(fields: "id") {
+        interface Node { id: ID! }
+        type Product implements Node @key(fields: "id") {
           id: ID!
           name: String
           stock: Int @requiresScopes(scopes: [["inventory:read"], ["admin"]])
@@ -32,7 +34,7 @@ fn catalog() -> Subgraph {
           supplier: String @policy(policies: [["staff"]])
         }
         type User { id: ID! email: String }
-        type AuditLog @authenticated { entries: [String!]! }
+        type AuditLog implements Node @authenticated { id: ID! entries: [String!]! }
         "#,
     )
     .query(json!({
@@ -42,7 +44,8 @@ fn catalog() -> Subgraph {
         ],
         "product": {"id": "1", "name": "Table", "stock": 4, "margin": 0.5, "supplier": "Acme"},
         "me": {"id": "u1", "email": "u1@example.com"},
-        "audit": {"entries": ["restocked"]}
+        "audit": {"id": "log", "entries": ["restocked"]},
+        "node": {"__typename": "AuditLog", "id": "log"}
     }))
 }
 
@@ -250,6 +253,24 @@ async fn policies_are_decided_by_config_rules_and_types_are_protected() {
     let (_, body) = call(&s, "{ me { id } }", None).await;
     assert_eq!(body["data"], json!({"me": null}), "{body}");
     assert_eq!(requested(&s), "");
+}
+
+/// A protected object type cannot come through an abstract field: `node`
+/// can be an `AuditLog` (`@authenticated`), so an anonymous caller gets null.
+#[tokio::test]
+async fn protected_types_do_not_leak_through_interfaces() {
+    let s = Scenario::compose_with(vec![catalog()], jwt(false)).await;
+    for query in [
+        r#"{ node(id: "log") { id } }"#,
+        r#"{ node(id: "log") { ... on Node { id } } }"#,
+    ] {
+        let (_, body) = call(&s, query, None).await;
+        assert_eq!(body["data"], json!({"node": null}), "{query}: {body}");
+        assert_eq!(errors(&body), unauthorized(&[json!(["node"])]), "{query}");
+        assert_eq!(requested(&s), "", "{query}");
+    }
+    let (_, body) = call(&s, r#"{ node(id: "log") { id } }"#, Some(&token(json!({})))).await;
+    assert_eq!(body["data"]["node"]["id"], "log", "{body}");
 }
 
 #[tokio::test]

@@ -497,3 +497,61 @@ async fn redis_stopping_mid_test_changes_nothing_for_clients() {
         metrics(&s).await
     );
 }
+
+/// Regression (review): APQ stored any text with a matching hash, before
+/// it was parsed or validated; a document that fails is not registered.
+#[tokio::test]
+async fn apq_registers_only_valid_documents() {
+    let s = Scenario::compose_with(vec![shop()], |c| c.apq.enabled = true).await;
+    for junk in ["not graphql at all", "{ nosuchfield }"] {
+        let (_, _, body) = post(&s, register(junk), &[]).await;
+        assert!(body["errors"].is_array(), "{body}");
+        let (_, _, body) = post(&s, by_hash(&sha256_hex(junk)), &[]).await;
+        assert_eq!(
+            code(&body),
+            Some("PERSISTED_QUERY_NOT_FOUND"),
+            "{junk}: {body}"
+        );
+    }
+}
+
+/// Regression (review): `mode: safelist` without a manifest ran everything.
+#[tokio::test]
+async fn safelist_without_a_manifest_does_not_start() {
+    let sdl = Scenario::compose(vec![shop()]).await.supergraph.clone();
+    let mut config = tessera_router::RouterConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        ..tessera_router::RouterConfig::default()
+    };
+    config.persisted_documents.mode = PersistedMode::Safelist;
+    let error = tessera_router::start(config, &sdl)
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("manifest"), "{error}");
+}
+
+/// Regression (review): the root-field count stopped at 64 levels of
+/// fragments, so a deep chain around the field counted as nothing.
+#[tokio::test]
+async fn a_root_field_limit_sees_through_deep_fragment_chains() {
+    let s = Scenario::compose_with(vec![shop()], |c| {
+        c.rate_limit.fields.insert(
+            "Query.product".to_owned(),
+            tessera_router::config::FieldLimit {
+                requests: 1,
+                window_secs: 300,
+            },
+        );
+    })
+    .await;
+    let depth = 80;
+    let mut query = String::from("{ ...F0 }\n");
+    for i in 0..depth {
+        query.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i + 1));
+    }
+    query.push_str(&format!(
+        "fragment F{depth} on Query {{ a: product(id: \"1\") {{ name }} b: product(id: \"2\") {{ name }} }}\n"
+    ));
+    let (status, _, body) = post(&s, json!({"query": query}), &[]).await;
+    assert_eq!(status, 429, "{body}");
+}
