@@ -299,3 +299,130 @@ async fn the_relay_appends_to_a_redis_stream() {
         .unwrap();
     p.shutdown().await;
 }
+
+/// A consumer applies each event once: the event id is recorded in the
+/// transaction of the effect, so a redelivery (or a replay) changes nothing.
+#[tokio::test]
+async fn a_consumer_applies_each_event_once() {
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let order = place_one(&p, "LAMP-ONCE").await;
+        let events = tessera_kit::events::all(&p.orders.db).await.unwrap();
+        let placed = events
+            .iter()
+            .find(|e| e.aggregate_id == order)
+            .unwrap()
+            .clone();
+        let mut applied = 0;
+        for _ in 0..3 {
+            let product = tessera_kit::ids::new_id();
+            if tessera_kit::events::apply_once(&p.inventory.db, "test-consumer", &placed, |txn| {
+                Box::pin(async move {
+                    tessera_kit::events::record(
+                        txn,
+                        &tessera_kit::events::Event::StockLow {
+                            product_id: product,
+                            stock: 0,
+                            threshold: 5,
+                        },
+                    )
+                    .await
+                    .map(|_| ())
+                })
+            })
+            .await
+            .unwrap()
+            {
+                applied += 1;
+            }
+        }
+        assert_eq!(applied, 1);
+        let effects = tessera_kit::events::all(&p.inventory.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event_type == "StockLow")
+            .count();
+        assert_eq!(effects, 1, "the effect ran once");
+        // Another consumer has its own record.
+        assert!(
+            tessera_kit::events::apply_once(&p.inventory.db, "other", &placed, |_| Box::pin(
+                async { Ok(()) }
+            ))
+            .await
+            .unwrap()
+        );
+        p.shutdown().await;
+    }
+}
+
+/// A consumer that died with entries pending (read, never acknowledged) has
+/// them taken over by another member of its group once they sat idle.
+#[tokio::test]
+async fn pending_entries_of_a_dead_consumer_are_reclaimed() {
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tessera_kit::relay::{RedisConsumer, RedisStreams, Relay};
+    let Ok(url) = std::env::var("TESSERA_TEST_REDIS_URL") else {
+        eprintln!("TESSERA_TEST_REDIS_URL is not set: the consumer-group test runs in CI");
+        return;
+    };
+    let backend = backends().remove(0);
+    let p = Platform::start(&backend).await;
+    let first = place_one(&p, "LAMP-G1").await;
+    let second = place_one(&p, "LAMP-G2").await;
+    let prefix = format!("tessera-test:{}:", tessera_kit::ids::new_id());
+    let broker = RedisStreams::new(&url, &prefix, 1_000).unwrap();
+    let key = broker.key("orders");
+    Relay::new(p.orders.db.clone(), Arc::new(broker), "orders")
+        .run_once()
+        .await
+        .unwrap_or_else(|e| panic!("TESSERA_TEST_REDIS_URL={url}: {e}"));
+    let idle = Duration::from_millis(200);
+    let dying = RedisConsumer::join(&url, &key, "notifications", "a", idle)
+        .await
+        .unwrap();
+    let taken = dying.next(10, Duration::from_millis(100)).await.unwrap();
+    assert_eq!(taken.len(), 2);
+    // `a` dies without acknowledging. Nothing new is left for `b`...
+    let survivor = RedisConsumer::join(&url, &key, "notifications", "b", idle)
+        .await
+        .unwrap();
+    // ...until `a`'s entries have been idle long enough to be claimed.
+    let mut reclaimed = Vec::new();
+    for _ in 0..50 {
+        reclaimed = survivor.next(10, Duration::from_millis(100)).await.unwrap();
+        if !reclaimed.is_empty() {
+            break;
+        }
+    }
+    let orders: Vec<&str> = reclaimed
+        .iter()
+        .map(|d| d.event.aggregate_id.as_str())
+        .collect();
+    assert_eq!(orders, [first.as_str(), second.as_str()]);
+    let ids: Vec<String> = reclaimed.iter().map(|d| d.entry_id.clone()).collect();
+    survivor.ack(&ids).await.unwrap();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let pending: redis::Value = redis::cmd("XPENDING")
+        .arg(&key)
+        .arg("notifications")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let count = match pending {
+        redis::Value::Array(items) => match items.first() {
+            Some(redis::Value::Int(n)) => *n,
+            _ => -1,
+        },
+        _ => -1,
+    };
+    assert_eq!(count, 0, "acknowledged entries leave the pending list");
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    p.shutdown().await;
+}

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_products::Migration),
             Box::new(tessera_kit::events::migration::CreateOutbox),
+            Box::new(tessera_kit::events::migration::CreateAppliedEvents),
         ]
     }
 }

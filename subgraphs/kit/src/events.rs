@@ -235,6 +235,66 @@ pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<Envelope>, DbErr> {
     Ok(rows.into_iter().map(Envelope::from).collect())
 }
 
+/// The `applied_events` table every consuming service has: which events a
+/// consumer has applied, written in the transaction of the effect.
+pub mod applied {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applied_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub consumer: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: String,
+        pub applied_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The effect of one event on a consumer, run inside its transaction.
+pub type Effect<'t> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DbErr>> + Send + 't>>;
+
+/// Applies `event` to `consumer` at most once: records the event id and
+/// runs `effect` in one transaction; `false` (and nothing run) when this
+/// consumer applied it before — a redelivery or a replay changes nothing.
+pub async fn apply_once<F>(
+    db: &sea_orm::DatabaseConnection,
+    consumer: &str,
+    event: &Envelope,
+    effect: F,
+) -> Result<bool, DbErr>
+where
+    F: for<'t> FnOnce(&'t sea_orm::DatabaseTransaction) -> Effect<'t>,
+{
+    use sea_orm::TransactionTrait;
+    use sea_orm::sea_query::OnConflict;
+    let txn = db.begin().await?;
+    let inserted = applied::Entity::insert(applied::ActiveModel {
+        consumer: Set(consumer.to_owned()),
+        event_id: Set(event.id.clone()),
+        applied_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([applied::Column::Consumer, applied::Column::EventId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    effect(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
 /// The migration creating the `outbox` table, shared by every publishing
 /// service's migrator.
 // `async_trait` cannot take `SchemaManager<'_>` in the trait methods.
@@ -261,6 +321,50 @@ pub mod migration {
         OccurredAt,
         Payload,
         PublishedAt,
+    }
+
+    pub struct CreateAppliedEvents;
+
+    impl MigrationName for CreateAppliedEvents {
+        fn name(&self) -> &str {
+            "m20261201_000002_create_applied_events"
+        }
+    }
+
+    #[derive(DeriveIden)]
+    enum AppliedEvents {
+        Table,
+        Consumer,
+        EventId,
+        AppliedAt,
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreateAppliedEvents {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .create_table(
+                    Table::create()
+                        .table(AppliedEvents::Table)
+                        .if_not_exists()
+                        .col(string_len(AppliedEvents::Consumer, 64))
+                        .col(string_len(AppliedEvents::EventId, 36))
+                        .col(timestamp_with_time_zone(AppliedEvents::AppliedAt))
+                        .primary_key(
+                            Index::create()
+                                .col(AppliedEvents::Consumer)
+                                .col(AppliedEvents::EventId),
+                        )
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .drop_table(Table::drop().table(AppliedEvents::Table).to_owned())
+                .await
+        }
     }
 
     #[async_trait::async_trait]

@@ -244,3 +244,124 @@ pub fn start(
     tracing::info!(stream = name, "outbox relay publishing to Redis Streams");
     Ok(Some(relay.spawn(Duration::from_millis(200))))
 }
+
+/// One member of a consumer group on a Redis stream: reads new entries,
+/// takes over entries another member left pending longer than `claim_idle`
+/// (it died before acknowledging), and acknowledges what it applied.
+#[derive(Clone)]
+pub struct RedisConsumer {
+    manager: redis::aio::ConnectionManager,
+    key: String,
+    group: String,
+    consumer: String,
+    claim_idle: Duration,
+}
+
+/// One delivered entry: the stream's entry id (to acknowledge) and the event.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub entry_id: String,
+    pub event: Envelope,
+}
+
+impl RedisConsumer {
+    /// Joins (creating if needed) consumer group `group` on stream `key`.
+    pub async fn join(
+        url: &str,
+        key: &str,
+        group: &str,
+        consumer: &str,
+        claim_idle: Duration,
+    ) -> Result<Self, BrokerError> {
+        let client = redis::Client::open(url).map_err(|e| BrokerError(e.to_string()))?;
+        let mut manager = redis::aio::ConnectionManager::new(client)
+            .await
+            .map_err(|e| BrokerError(e.to_string()))?;
+        let created: redis::RedisResult<()> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(key)
+            .arg(group)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(&mut manager)
+            .await;
+        match created {
+            Ok(()) => {}
+            // The group exists already: join it.
+            Err(e) if e.code() == Some("BUSYGROUP") => {}
+            Err(e) => return Err(BrokerError(e.to_string())),
+        }
+        Ok(Self {
+            manager,
+            key: key.to_owned(),
+            group: group.to_owned(),
+            consumer: consumer.to_owned(),
+            claim_idle,
+        })
+    }
+
+    /// Up to `count` entries: first those other members left pending too
+    /// long, then new ones (waiting at most `block`).
+    pub async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError> {
+        use redis::streams::{
+            StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
+        };
+        let mut connection = self.manager.clone();
+        let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+            .arg(&self.key)
+            .arg(&self.group)
+            .arg(&self.consumer)
+            .arg(u64::try_from(self.claim_idle.as_millis()).unwrap_or(u64::MAX))
+            .arg("0-0")
+            .arg(StreamAutoClaimOptions::default().count(count))
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| BrokerError(e.to_string()))?;
+        let entries = if claimed.claimed.is_empty() {
+            let options = StreamReadOptions::default()
+                .group(&self.group, &self.consumer)
+                .count(count)
+                .block(usize::try_from(block.as_millis()).unwrap_or(usize::MAX));
+            let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
+                .arg(&options)
+                .arg("STREAMS")
+                .arg(&self.key)
+                .arg(">")
+                .query_async(&mut connection)
+                .await
+                .map_err(|e| BrokerError(e.to_string()))?;
+            reply
+                .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
+                .unwrap_or_default()
+        } else {
+            claimed.claimed
+        };
+        Ok(entries
+            .into_iter()
+            .filter_map(|entry| {
+                let json: String = entry.get("event")?;
+                let event = serde_json::from_str(&json).ok()?;
+                Some(Delivery {
+                    entry_id: entry.id,
+                    event,
+                })
+            })
+            .collect())
+    }
+
+    /// Acknowledges applied entries (they leave the group's pending list).
+    pub async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError> {
+        if entry_ids.is_empty() {
+            return Ok(());
+        }
+        let mut connection = self.manager.clone();
+        redis::cmd("XACK")
+            .arg(&self.key)
+            .arg(&self.group)
+            .arg(entry_ids)
+            .query_async::<i64>(&mut connection)
+            .await
+            .map(|_| ())
+            .map_err(|e| BrokerError(e.to_string()))
+    }
+}
