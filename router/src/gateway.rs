@@ -496,17 +496,12 @@ impl Gateway {
         headers: &mut Vec<(http::HeaderName, http::HeaderValue)>,
         claims: Option<&Claims>,
     ) {
-        let Some(name) = self
-            .authenticator
-            .as_ref()
-            .and_then(|a| a.config().forward_claims_header.as_deref())
-            .and_then(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
-        else {
+        let Some(name) = self.authenticator.as_ref().and_then(|a| a.claims_header()) else {
             return;
         };
-        headers.retain(|(header, _)| *header != name);
+        headers.retain(|(header, _)| header != name);
         if let Some(value) = claims.and_then(crate::auth::claims_header_value) {
-            headers.push((name, value));
+            headers.push((name.clone(), value));
         }
     }
 

@@ -247,24 +247,33 @@ async fn the_relay_publishes_in_order_and_again_after_a_crash() {
     }
 }
 
-/// With Redis (`TESSERA_TEST_REDIS_URL`; set but unreachable fails): the
-/// relay appends each event to the domain's stream, in order.
-#[tokio::test]
-async fn the_relay_appends_to_a_redis_stream() {
-    use std::sync::Arc;
-    use tessera_kit::relay::{RedisStreams, Relay};
+/// `TESSERA_TEST_REDIS_URL` and a connection to it; `None` (the test skips)
+/// when unset, a failure when set but unreachable.
+async fn test_redis() -> Option<(String, redis::aio::MultiplexedConnection)> {
     let Ok(url) = std::env::var("TESSERA_TEST_REDIS_URL") else {
-        eprintln!("TESSERA_TEST_REDIS_URL is not set: the Redis Streams test runs in CI");
-        return;
+        eprintln!("TESSERA_TEST_REDIS_URL is not set: the Redis tests run in CI");
+        return None;
     };
     let client = redis::Client::open(url.as_str()).unwrap();
-    let mut connection = tokio::time::timeout(
+    let connection = tokio::time::timeout(
         std::time::Duration::from_secs(5),
         client.get_multiplexed_async_connection(),
     )
     .await
     .unwrap_or_else(|_| panic!("TESSERA_TEST_REDIS_URL={url} does not answer"))
     .unwrap_or_else(|e| panic!("TESSERA_TEST_REDIS_URL={url} is unreachable: {e}"));
+    Some((url, connection))
+}
+
+/// With Redis (`TESSERA_TEST_REDIS_URL`; set but unreachable fails): the
+/// relay appends each event to the domain's stream, in order.
+#[tokio::test]
+async fn the_relay_appends_to_a_redis_stream() {
+    use std::sync::Arc;
+    use tessera_kit::relay::{RedisStreams, Relay};
+    let Some((url, mut connection)) = test_redis().await else {
+        return;
+    };
     let backend = backends().remove(0);
     let p = Platform::start(&backend).await;
     let first = place_one(&p, "LAMP-R1").await;
@@ -363,8 +372,7 @@ async fn pending_entries_of_a_dead_consumer_are_reclaimed() {
     use std::sync::Arc;
     use std::time::Duration;
     use tessera_kit::relay::{RedisConsumer, RedisStreams, Relay};
-    let Ok(url) = std::env::var("TESSERA_TEST_REDIS_URL") else {
-        eprintln!("TESSERA_TEST_REDIS_URL is not set: the consumer-group test runs in CI");
+    let Some((url, mut connection)) = test_redis().await else {
         return;
     };
     let backend = backends().remove(0);
@@ -403,8 +411,6 @@ async fn pending_entries_of_a_dead_consumer_are_reclaimed() {
     assert_eq!(orders, [first.as_str(), second.as_str()]);
     let ids: Vec<String> = reclaimed.iter().map(|d| d.entry_id.clone()).collect();
     survivor.ack(&ids).await.unwrap();
-    let client = redis::Client::open(url.as_str()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
     let pending: redis::Value = redis::cmd("XPENDING")
         .arg(&key)
         .arg("notifications")

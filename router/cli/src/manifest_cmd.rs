@@ -195,18 +195,17 @@ mod tests {
     #[test]
     fn the_frontend_contract_manifest_is_current() {
         let root = repo();
-        let mut files: Vec<(String, String)> = Vec::new();
-        let dir = root.join("frontend-contract/operations");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .expect("operations dir")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "graphql"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let text = std::fs::read_to_string(&path).expect("read");
-            files.push((path.display().to_string(), text));
-        }
+        let pattern = root.join("frontend-contract/operations/*.graphql");
+        let files: Vec<(String, String)> =
+            crate::check_cmd::expand_glob(&pattern.to_string_lossy())
+                .expect("operations")
+                .into_iter()
+                .map(|path| {
+                    let text = std::fs::read_to_string(&path).expect("read");
+                    (path.display().to_string(), text)
+                })
+                .collect();
+        assert!(!files.is_empty());
         let json = serde_json::to_string_pretty(&manifest(&files).expect("manifest"))
             .expect("json")
             + "\n";

@@ -170,6 +170,8 @@ pub enum TokenError {
 pub struct Authenticator {
     config: JwtConfig,
     header: http::HeaderName,
+    /// `forward_claims_header`, parsed once.
+    claims_header: Option<http::HeaderName>,
     issuers: Vec<Arc<Issuer>>,
     http: reqwest::Client,
 }
@@ -220,10 +222,13 @@ impl Authenticator {
         }
         let header = http::HeaderName::from_bytes(config.header_name.as_bytes())
             .map_err(|_| JwtConfigError::HeaderName(config.header_name.clone()))?;
-        if let Some(name) = &config.forward_claims_header {
-            http::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| JwtConfigError::HeaderName(name.clone()))?;
-        }
+        let claims_header = match &config.forward_claims_header {
+            Some(name) => Some(
+                http::HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| JwtConfigError::HeaderName(name.clone()))?,
+            ),
+            None => None,
+        };
         let mut issuers: Vec<Arc<Issuer>> = Vec::new();
         for issuer in &config.issuers {
             if issuers.iter().any(|i| i.config.issuer == issuer.issuer) {
@@ -240,14 +245,15 @@ impl Authenticator {
         Ok(Self {
             config,
             header,
+            claims_header,
             issuers,
             http,
         })
     }
 
-    /// The configuration in use.
-    pub fn config(&self) -> &JwtConfig {
-        &self.config
+    /// The header verified claims are forwarded in, if any.
+    pub fn claims_header(&self) -> Option<&http::HeaderName> {
+        self.claims_header.as_ref()
     }
 
     /// Fetches every JWKS URL once (at start, so the first request does not wait).
@@ -346,12 +352,10 @@ impl Authenticator {
         validation.set_issuer(&[&issuer.config.issuer]);
         if issuer.config.audiences.is_empty() {
             validation.validate_aud = false;
+            validation.set_required_spec_claims(&["exp", "iss"]);
         } else {
             validation.set_audience(&issuer.config.audiences);
             validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        }
-        if issuer.config.audiences.is_empty() {
-            validation.set_required_spec_claims(&["exp", "iss"]);
         }
         validation.validate_nbf = true;
         validation.leeway = self.config.leeway_secs;
