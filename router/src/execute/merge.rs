@@ -5,9 +5,7 @@ use apollo_compiler::response::serde_json_bytes::Entry;
 use apollo_compiler::response::{JsonMap, JsonValue};
 
 use crate::error::PathSegment;
-use crate::plan::{
-    FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment, SelectionItem, SelectionSet,
-};
+use crate::plan::{FlattenSegment, Rewrite, RewriteStep, Selection};
 
 /// A location in the response.
 pub type ResponsePath = Vec<PathSegment>;
@@ -84,7 +82,7 @@ fn typename(value: &JsonValue) -> Option<&str> {
 /// them again).
 pub fn for_each_entity(
     root: &mut JsonValue,
-    path: &[FlattenNodePathSegment],
+    path: &[FlattenSegment],
     types: &dyn TypeRelation,
     positions: &mut Positions,
     visit: &mut dyn FnMut(&mut JsonValue),
@@ -178,14 +176,14 @@ impl Positions {
 /// The walk behind [`for_each_entity`]; `steps` holds the indices taken so far.
 fn walk(
     value: &mut JsonValue,
-    path: &[FlattenNodePathSegment],
+    path: &[FlattenSegment],
     types: &dyn TypeRelation,
     steps: &mut Vec<u32>,
     visit: &mut dyn FnMut(&mut JsonValue, &[u32]),
 ) {
     fn each_item(
         items: &mut [JsonValue],
-        path: &[FlattenNodePathSegment],
+        path: &[FlattenSegment],
         types: &dyn TypeRelation,
         steps: &mut Vec<u32>,
         visit: &mut dyn FnMut(&mut JsonValue, &[u32]),
@@ -203,12 +201,12 @@ fn walk(
             JsonValue::Object(_) => visit(value, steps),
             _ => {}
         },
-        Some((FlattenNodePathSegment::List, rest)) => {
+        Some((FlattenSegment::List, rest)) => {
             if let JsonValue::Array(items) = value {
                 each_item(items, rest, types, steps, visit);
             }
         }
-        Some((FlattenNodePathSegment::Field(key), rest)) => match value {
+        Some((FlattenSegment::Field(key), rest)) => match value {
             JsonValue::Object(object) => {
                 // Objects are small: a scan finds the entry and its index
                 // without hashing the key.
@@ -226,7 +224,7 @@ fn walk(
             JsonValue::Array(items) => each_item(items, path, types, steps, visit),
             _ => {}
         },
-        Some((FlattenNodePathSegment::TypeCondition(names), rest)) => {
+        Some((FlattenSegment::TypeCondition(names), rest)) => {
             if !value.is_object() {
                 return;
             }
@@ -253,29 +251,31 @@ fn step(index: usize) -> u32 {
 /// and its `alias` (if any) the key in the representation.
 pub fn representation(
     entity: &JsonValue,
-    requires: &SelectionSet,
+    requires: &[Selection],
     types: &dyn TypeRelation,
 ) -> Option<JsonValue> {
     let object = entity.as_object()?;
     let mut out = JsonMap::new();
     let mut matched = false;
-    for item in &requires.items {
+    for item in requires {
         match item {
-            SelectionItem::InlineFragment(fragment) => {
+            Selection::InlineFragment {
+                type_condition,
+                selections,
+            } => {
                 let applies = match typename(entity) {
-                    Some(t) => types.is_a(&fragment.type_condition, t),
+                    Some(t) => types.is_a(type_condition, t),
                     None => false,
                 };
                 if applies {
                     matched = true;
-                    select_into(object, &fragment.selections.items, types, &mut out);
+                    select_into(object, selections, types, &mut out);
                 }
             }
-            SelectionItem::Field(_) => {
+            Selection::Field { .. } => {
                 matched = true;
                 select_into(object, std::slice::from_ref(item), types, &mut out);
             }
-            SelectionItem::FragmentSpread(_) => {}
         }
     }
     matched.then_some(JsonValue::Object(out))
@@ -283,21 +283,25 @@ pub fn representation(
 
 fn select_into(
     object: &JsonMap,
-    selections: &[SelectionItem],
+    selections: &[Selection],
     types: &dyn TypeRelation,
     out: &mut JsonMap,
 ) {
     for item in selections {
         match item {
-            SelectionItem::Field(field) => {
-                let Some(value) = lookup(object, field.name.as_str()) else {
+            Selection::Field {
+                name,
+                alias,
+                selections,
+            } => {
+                let Some(value) = lookup(object, name.as_str()) else {
                     continue;
                 };
-                let output_key = field.alias.as_deref().unwrap_or(&field.name).to_string();
-                let selected = if field.selections.is_empty() {
+                let output_key = alias.as_deref().unwrap_or(name).to_string();
+                let selected = if selections.is_empty() {
                     value.clone()
                 } else {
-                    select_value(value, &field.selections, types)
+                    select_value(value, selections, types)
                 };
                 match out.get_mut(output_key.as_str()) {
                     Some(existing) => deep_merge(existing, selected),
@@ -306,23 +310,25 @@ fn select_into(
                     }
                 }
             }
-            SelectionItem::InlineFragment(fragment) => {
+            Selection::InlineFragment {
+                type_condition,
+                selections,
+            } => {
                 let applies = match lookup(object, "__typename").and_then(|t| t.as_str()) {
-                    Some(t) => types.is_a(&fragment.type_condition, t),
+                    Some(t) => types.is_a(type_condition, t),
                     None => true,
                 };
                 if applies {
-                    select_into(object, &fragment.selections.items, types, out);
+                    select_into(object, selections, types, out);
                 }
             }
-            SelectionItem::FragmentSpread(_) => {}
         }
     }
 }
 
 fn select_value(
     value: &JsonValue,
-    selections: &SelectionSet,
+    selections: &[Selection],
     types: &dyn TypeRelation,
 ) -> JsonValue {
     match value {
@@ -333,7 +339,7 @@ fn select_value(
             if let Some(typename) = lookup(object, "__typename") {
                 out.insert("__typename", typename.clone());
             }
-            select_into(object, &selections.items, types, &mut out);
+            select_into(object, selections, types, &mut out);
             JsonValue::Object(out)
         }
         JsonValue::Array(items) => JsonValue::Array(
@@ -364,7 +370,7 @@ pub enum Written {
 /// each value is non-null (for [`crate::execute::keys::EntityKeys`]).
 pub fn write_representation<'a>(
     entity: &JsonValue,
-    requires: &'a SelectionSet,
+    requires: &'a [Selection],
     types: &dyn TypeRelation,
     out: &mut Vec<u8>,
     top: &mut Vec<(&'a str, bool)>,
@@ -375,22 +381,23 @@ pub fn write_representation<'a>(
     let start = out.len();
     out.push(b'{');
     let mut matched = false;
-    for item in &requires.items {
+    for item in requires {
         let result = match item {
-            SelectionItem::InlineFragment(fragment) => {
-                let applies =
-                    typename(entity).is_some_and(|t| types.is_a(&fragment.type_condition, t));
+            Selection::InlineFragment {
+                type_condition,
+                selections,
+            } => {
+                let applies = typename(entity).is_some_and(|t| types.is_a(type_condition, t));
                 if !applies {
                     continue;
                 }
                 matched = true;
-                write_fields(object, &fragment.selections.items, types, out, top)
+                write_fields(object, selections, types, out, top)
             }
-            SelectionItem::Field(_) => {
+            Selection::Field { .. } => {
                 matched = true;
                 write_fields(object, std::slice::from_ref(item), types, out, top)
             }
-            SelectionItem::FragmentSpread(_) => continue,
         };
         if result.is_err() {
             out.truncate(start);
@@ -424,44 +431,50 @@ fn write_json_value(out: &mut Vec<u8>, value: &JsonValue) {
 
 fn write_fields<'a>(
     object: &JsonMap,
-    selections: &'a [SelectionItem],
+    selections: &'a [Selection],
     types: &dyn TypeRelation,
     out: &mut Vec<u8>,
     written: &mut Vec<(&'a str, bool)>,
 ) -> Result<(), DuplicateKey> {
     for item in selections {
         match item {
-            SelectionItem::Field(field) => {
-                let Some(value) = lookup(object, field.name.as_str()) else {
+            Selection::Field {
+                name,
+                alias,
+                selections,
+            } => {
+                let Some(value) = lookup(object, name.as_str()) else {
                     continue;
                 };
-                let key = field.alias.as_deref().unwrap_or(&field.name);
+                let key = alias.as_deref().unwrap_or(name);
                 if written.iter().any(|(k, _)| *k == key) {
                     // `__typename` again is the same value again: merging it
                     // changes nothing.
-                    if key == "__typename" && field.name == "__typename" {
+                    if key == "__typename" && name == "__typename" {
                         continue;
                     }
                     return Err(DuplicateKey);
                 }
                 write_key(out, written.is_empty(), key);
                 written.push((key, !value.is_null()));
-                if field.selections.is_empty() {
+                if selections.is_empty() {
                     write_json_value(out, value);
                 } else {
-                    write_selected(value, &field.selections, types, out)?;
+                    write_selected(value, selections, types, out)?;
                 }
             }
-            SelectionItem::InlineFragment(fragment) => {
+            Selection::InlineFragment {
+                type_condition,
+                selections,
+            } => {
                 let applies = match lookup(object, "__typename").and_then(|t| t.as_str()) {
-                    Some(t) => types.is_a(&fragment.type_condition, t),
+                    Some(t) => types.is_a(type_condition, t),
                     None => true,
                 };
                 if applies {
-                    write_fields(object, &fragment.selections.items, types, out, written)?;
+                    write_fields(object, selections, types, out, written)?;
                 }
             }
-            SelectionItem::FragmentSpread(_) => {}
         }
     }
     Ok(())
@@ -470,7 +483,7 @@ fn write_fields<'a>(
 /// [`select_value`], written.
 fn write_selected(
     value: &JsonValue,
-    selections: &SelectionSet,
+    selections: &[Selection],
     types: &dyn TypeRelation,
     out: &mut Vec<u8>,
 ) -> Result<(), DuplicateKey> {
@@ -483,7 +496,7 @@ fn write_selected(
                 write_json_value(out, typename);
                 written.push(("__typename", !typename.is_null()));
             }
-            write_fields(object, &selections.items, types, out, &mut written)?;
+            write_fields(object, selections, types, out, &mut written)?;
             out.push(b'}');
         }
         JsonValue::Array(items) => {
@@ -502,27 +515,18 @@ fn write_selected(
 }
 
 /// Applies fetch input/output rewrites (`ValueSetter`, `KeyRenamer`) to `value`.
-pub fn apply_rewrites(value: &mut JsonValue, rewrites: &[FetchRewrite], types: &dyn TypeRelation) {
+pub fn apply_rewrites(value: &mut JsonValue, rewrites: &[Rewrite], types: &dyn TypeRelation) {
     for rewrite in rewrites {
         match rewrite {
-            FetchRewrite::ValueSetter(setter) => set_value(
-                value,
-                &setter.path,
-                &JsonValue::from(setter.set_value_to.as_str()),
-                types,
-            ),
-            FetchRewrite::KeyRenamer(renamer) => {
-                rename_key(value, &renamer.path, &renamer.rename_key_to, types)
+            Rewrite::SetValue { path, value: to } => {
+                set_value(value, path, &JsonValue::from(to.as_str()), types)
             }
+            Rewrite::RenameKey { path, to } => rename_key(value, path, to, types),
         }
     }
 }
 
-fn typename_matches(
-    value: &JsonValue,
-    names: &std::collections::BTreeSet<String>,
-    types: &dyn TypeRelation,
-) -> bool {
+fn typename_matches(value: &JsonValue, names: &[String], types: &dyn TypeRelation) -> bool {
     match typename(value) {
         Some(t) => names.iter().any(|n| types.is_a(n, t)),
         None => false,
@@ -531,7 +535,7 @@ fn typename_matches(
 
 fn set_value(
     value: &mut JsonValue,
-    path: &[FetchNodePathSegment],
+    path: &[RewriteStep],
     new_value: &JsonValue,
     types: &dyn TypeRelation,
 ) {
@@ -543,12 +547,12 @@ fn set_value(
     }
     match path.split_first() {
         None => *value = new_value.clone(),
-        Some((FetchNodePathSegment::TypenameEquals(names), rest)) => {
+        Some((RewriteStep::TypenameIs(names), rest)) => {
             if typename_matches(value, names, types) {
                 set_value(value, rest, new_value, types);
             }
         }
-        Some((FetchNodePathSegment::Key(key), rest)) => {
+        Some((RewriteStep::Key(key), rest)) => {
             if let JsonValue::Object(object) = value {
                 match object.get_mut(key.as_str()) {
                     Some(child) => set_value(child, rest, new_value, types),
@@ -562,12 +566,7 @@ fn set_value(
     }
 }
 
-fn rename_key(
-    value: &mut JsonValue,
-    path: &[FetchNodePathSegment],
-    to: &str,
-    types: &dyn TypeRelation,
-) {
+fn rename_key(value: &mut JsonValue, path: &[RewriteStep], to: &str, types: &dyn TypeRelation) {
     if let JsonValue::Array(items) = value {
         for item in items {
             rename_key(item, path, to, types);
@@ -576,19 +575,19 @@ fn rename_key(
     }
     match path {
         [] => {}
-        [FetchNodePathSegment::Key(from)] => {
+        [RewriteStep::Key(from)] => {
             if let JsonValue::Object(object) = value
                 && let Some(moved) = object.remove(from.as_str())
             {
                 object.insert(to.to_string(), moved);
             }
         }
-        [FetchNodePathSegment::TypenameEquals(names), rest @ ..] => {
+        [RewriteStep::TypenameIs(names), rest @ ..] => {
             if typename_matches(value, names, types) {
                 rename_key(value, rest, to, types);
             }
         }
-        [FetchNodePathSegment::Key(key), rest @ ..] => {
+        [RewriteStep::Key(key), rest @ ..] => {
             if let Some(child) = value
                 .as_object_mut()
                 .and_then(|object| object.get_mut(key.as_str()))
@@ -667,29 +666,19 @@ mod tests {
         serde_json::from_value(value).expect("json")
     }
 
-    fn field(name: &str, alias: Option<&str>, children: Vec<SelectionItem>) -> SelectionItem {
-        SelectionItem::Field(crate::plan::FieldSelection {
+    fn field(name: &str, alias: Option<&str>, children: Vec<Selection>) -> Selection {
+        Selection::Field {
             name: name.into(),
-            selections: SelectionSet { items: children },
             alias: alias.map(str::to_string),
-            arguments: None,
-            skip_if: None,
-            include_if: None,
-            omit_from_response: false,
-        })
+            selections: children,
+        }
     }
 
-    fn on(type_condition: &str, items: Vec<SelectionItem>) -> SelectionSet {
-        SelectionSet {
-            items: vec![SelectionItem::InlineFragment(
-                crate::plan::InlineFragmentSelection {
-                    type_condition: type_condition.into(),
-                    selections: SelectionSet { items },
-                    skip_if: None,
-                    include_if: None,
-                },
-            )],
-        }
+    fn on(type_condition: &str, selections: Vec<Selection>) -> Vec<Selection> {
+        vec![Selection::InlineFragment {
+            type_condition: type_condition.into(),
+            selections,
+        }]
     }
 
     #[test]
@@ -729,10 +718,10 @@ mod tests {
             ]
         }));
         let path = vec![
-            FlattenNodePathSegment::Field("users".into()),
-            FlattenNodePathSegment::List,
-            FlattenNodePathSegment::Field("posts".into()),
-            FlattenNodePathSegment::List,
+            FlattenSegment::Field("users".into()),
+            FlattenSegment::List,
+            FlattenSegment::Field("posts".into()),
+            FlattenSegment::List,
         ];
         let mut positions = Positions::default();
         let mut first = Vec::new();
@@ -787,9 +776,9 @@ mod tests {
             ]
         }));
         let path = vec![
-            FlattenNodePathSegment::Field("feed".into()),
-            FlattenNodePathSegment::List,
-            FlattenNodePathSegment::TypeCondition(["User".to_string()].into()),
+            FlattenSegment::Field("feed".into()),
+            FlattenSegment::List,
+            FlattenSegment::TypeCondition(vec!["User".to_string()]),
         ];
         let mut data = data;
         let mut visited = Vec::new();
@@ -897,21 +886,15 @@ mod tests {
                         None,
                         vec![
                             field("name", None, vec![]),
-                            SelectionItem::InlineFragment(crate::plan::InlineFragmentSelection {
+                            Selection::InlineFragment {
                                 type_condition: "Dog".into(),
-                                selections: SelectionSet {
-                                    items: vec![field("bark", None, vec![])],
-                                },
-                                skip_if: None,
-                                include_if: None,
-                            }),
+                                selections: vec![field("bark", None, vec![])],
+                            },
                         ],
                     ),
                 ],
             ),
-            SelectionSet {
-                items: vec![field("id", None, vec![])],
-            },
+            vec![field("id", None, vec![])],
         ];
         for requires in &cases {
             let built = representation(&entity, requires, &Exact).expect("applies");
@@ -950,24 +933,20 @@ mod tests {
         );
         assert_eq!(out, b"keep");
         // A key selected twice (by two fragments) needs merging: left to `representation`.
-        let twice = SelectionSet {
-            items: [
-                on(
-                    "User",
-                    vec![
-                        field("__typename", None, vec![]),
-                        field("address", None, vec![field("city", None, vec![])]),
-                    ],
-                )
-                .items,
-                on(
-                    "Node",
-                    vec![field("address", None, vec![field("zip", None, vec![])])],
-                )
-                .items,
-            ]
-            .concat(),
-        };
+        let twice = [
+            on(
+                "User",
+                vec![
+                    field("__typename", None, vec![]),
+                    field("address", None, vec![field("city", None, vec![])]),
+                ],
+            ),
+            on(
+                "Node",
+                vec![field("address", None, vec![field("zip", None, vec![])])],
+            ),
+        ]
+        .concat();
         let mut out = b"keep".to_vec();
         assert_eq!(
             write_representation(&entity, &twice, &Exact, &mut out, &mut Vec::new()),
@@ -1000,10 +979,13 @@ mod tests {
     #[test]
     fn rewrites_set_typename_and_rename_keys() {
         let mut repr = json(serde_json::json!({"__typename": "User", "id": "1"}));
-        let setter: FetchRewrite = serde_json::from_value(serde_json::json!({
-            "ValueSetter": {"path": [{"TypenameEquals": ["Node"]}, {"Key": "__typename"}], "setValueTo": "Node"}
-        }))
-        .expect("rewrite");
+        let setter = Rewrite::SetValue {
+            path: vec![
+                RewriteStep::TypenameIs(vec!["Node".into()]),
+                RewriteStep::Key("__typename".into()),
+            ],
+            value: "Node".into(),
+        };
         apply_rewrites(&mut repr, &[setter], &Exact);
         assert_eq!(
             repr.as_object()
@@ -1013,10 +995,13 @@ mod tests {
         );
 
         let mut out = json(serde_json::json!([{"__typename": "User", "_internal_qp_alias_0": 1}]));
-        let renamer: FetchRewrite = serde_json::from_value(serde_json::json!({
-            "KeyRenamer": {"path": [{"TypenameEquals": ["User"]}, {"Key": "_internal_qp_alias_0"}], "renameKeyTo": "price"}
-        }))
-        .expect("rewrite");
+        let renamer = Rewrite::RenameKey {
+            path: vec![
+                RewriteStep::TypenameIs(vec!["User".into()]),
+                RewriteStep::Key("_internal_qp_alias_0".into()),
+            ],
+            to: "price".into(),
+        };
         apply_rewrites(&mut out, &[renamer], &Exact);
         assert_eq!(
             serde_json::to_value(&out).expect("json"),

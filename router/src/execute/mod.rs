@@ -21,7 +21,8 @@ use futures::future::BoxFuture;
 
 use crate::error::{ErrorCode, GraphQLError, Location, PathSegment};
 use crate::plan::{
-    BatchFetchNode, FetchNode, FlattenNodePathSegment, PlanNode, QueryPlan, SelectionItem,
+    BatchFetch, EntityFetch, Fetch, FlattenSegment, PlanNode, QueryPlan, Rewrite, Selection,
+    SubgraphOperation,
 };
 use crate::validate::ValidOperation;
 
@@ -89,23 +90,21 @@ struct Run<'a> {
     explained: Mutex<Vec<ResponsePath>>,
 }
 
-/// Writes a subgraph request body: `{"query": .., "variables": {..}}` with the
-/// `extra` variables (serialized representation lists, copied verbatim) first,
-/// then the client variables the operation uses.
+/// Writes a subgraph request body: `{"query": .., "variables": {..}}` from the
+/// operation's precomputed prefix, with the `extra` variables (serialized
+/// representation lists, copied verbatim) first, then the client variables the
+/// operation uses.
 fn write_request_body(
-    query: &str,
+    operation: &SubgraphOperation,
     client: &JsonMap,
-    usages: Option<&std::collections::BTreeSet<String>>,
     extra: &[(&str, &[String])],
 ) -> Vec<u8> {
     let extra_len: usize = extra
         .iter()
         .flat_map(|(_, reprs)| reprs.iter().map(|r| r.len() + 1))
         .sum();
-    let mut out = Vec::with_capacity(query.len() + extra_len + 64);
-    out.extend_from_slice(b"{\"query\":");
-    write_json(&mut out, query);
-    out.extend_from_slice(b",\"variables\":{");
+    let mut out = Vec::with_capacity(operation.body_prefix.len() + extra_len + 32);
+    out.extend_from_slice(operation.body_prefix.as_bytes());
     let mut first = true;
     let mut key = |out: &mut Vec<u8>, name: &str| {
         if !first {
@@ -126,7 +125,7 @@ fn write_request_body(
         }
         out.push(b']');
     }
-    for name in usages.into_iter().flatten() {
+    for name in &operation.variable_usages {
         if let Some(value) = client.get(name.as_str()) {
             key(&mut out, name);
             write_json(&mut out, value);
@@ -201,53 +200,46 @@ impl<'a> Run<'a> {
         async move {
             match node {
                 PlanNode::Fetch(fetch) => self.root_fetch(fetch).await,
-                PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
-                    PlanNode::Fetch(fetch) => {
-                        self.entity_fetch(flatten.path.as_slice(), fetch).await
-                    }
-                    other => self.node(other).await,
-                },
+                PlanNode::Entities(fetch) => self.entity_fetch(fetch).await,
                 PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
-                PlanNode::Sequence(sequence) => {
-                    for child in &sequence.nodes {
+                PlanNode::Sequence { nodes } => {
+                    for child in nodes {
                         self.node(child).await;
                     }
                 }
-                PlanNode::Parallel(parallel) if self.is_mutation => {
+                PlanNode::Parallel { nodes } if self.is_mutation => {
                     // The planner may run a mutation field in parallel with the
                     // entity fetches of the previous one. Mutation fields execute
                     // serially, each with its whole selection (spec §6.2.2): finish
                     // the previous field's fetches first, then the mutations in order.
-                    let (mutations, others): (Vec<&PlanNode>, Vec<&PlanNode>) = parallel
-                        .nodes
-                        .iter()
-                        .partition(|n| matches!(n, PlanNode::Fetch(_)));
+                    let (mutations, others): (Vec<&PlanNode>, Vec<&PlanNode>) =
+                        nodes.iter().partition(|n| matches!(n, PlanNode::Fetch(_)));
                     futures::future::join_all(others.into_iter().map(|n| self.node(n))).await;
                     for mutation in mutations {
                         self.node(mutation).await;
                     }
                 }
-                PlanNode::Parallel(parallel) => {
-                    futures::future::join_all(parallel.nodes.iter().map(|n| self.node(n))).await;
+                PlanNode::Parallel { nodes } => {
+                    futures::future::join_all(nodes.iter().map(|n| self.node(n))).await;
                 }
                 PlanNode::Condition(condition) => {
                     let value = self
                         .variables
-                        .get(condition.condition.as_str())
+                        .get(condition.variable.as_str())
                         .and_then(|v| v.as_bool())
                         .unwrap_or(false);
                     let branch = if value {
-                        condition.if_clause.as_deref()
+                        condition.if_true.as_ref()
                     } else {
-                        condition.else_clause.as_deref()
+                        condition.if_false.as_ref()
                     };
                     if let Some(branch) = branch {
                         self.node(branch).await;
                     }
                 }
-                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
+                PlanNode::Unsupported { what } => {
                     lock(&self.errors).push(GraphQLError::new(
-                        "subscriptions and @defer are not supported",
+                        format!("{what} is not supported"),
                         ErrorCode::InternalServerError,
                     ));
                 }
@@ -258,13 +250,8 @@ impl<'a> Run<'a> {
 
     /// The request body for a fetch: its operation, the client variables it uses
     /// and `extra` (serialized representations).
-    fn body(
-        &self,
-        operation: &str,
-        usages: Option<&std::collections::BTreeSet<String>>,
-        extra: &[(&str, &[String])],
-    ) -> Vec<u8> {
-        write_request_body(operation, self.variables, usages, extra)
+    fn body(&self, operation: &SubgraphOperation, extra: &[(&str, &[String])]) -> Vec<u8> {
+        write_request_body(operation, self.variables, extra)
     }
 
     async fn call(
@@ -352,29 +339,16 @@ impl<'a> Run<'a> {
         lock(&self.explained).extend(paths);
     }
 
-    async fn root_fetch(&self, fetch: &FetchNode) {
-        let subgraph = fetch.service_name.as_str();
+    async fn root_fetch(&self, fetch: &Fetch) {
+        let subgraph = fetch.operation.service_name.as_str();
         let root_keys = || -> Vec<ResponsePath> {
             fetch
-                .operation
-                .document
-                .operation
-                .selection_set
-                .items
+                .root_keys
                 .iter()
-                .filter_map(|item| match item {
-                    SelectionItem::Field(f) => Some(vec![PathSegment::Key(
-                        f.alias.clone().unwrap_or_else(|| f.name.clone()),
-                    )]),
-                    _ => None,
-                })
+                .map(|key| vec![PathSegment::Key(key.clone())])
                 .collect()
         };
-        let body = self.body(
-            &fetch.operation.document_str,
-            fetch.variable_usages.as_ref(),
-            &[],
-        );
+        let body = self.body(&fetch.operation, &[]);
         let response = match self.call(subgraph, body).await {
             Ok(response) => response,
             Err(error) => {
@@ -390,8 +364,8 @@ impl<'a> Run<'a> {
         }
         match data {
             Some(mut data) => {
-                if let Some(rewrites) = &fetch.output_rewrites {
-                    apply_rewrites(&mut data, rewrites, &self.types);
+                if !fetch.output_rewrites.is_empty() {
+                    apply_rewrites(&mut data, &fetch.output_rewrites, &self.types);
                 }
                 deep_merge(&mut lock(&self.data), data);
             }
@@ -415,9 +389,9 @@ impl<'a> Run<'a> {
     fn representations(
         &self,
         subgraph: &str,
-        paths: &[&[FlattenNodePathSegment]],
-        requires: &crate::plan::SelectionSet,
-        input_rewrites: Option<&Vec<crate::plan::FetchRewrite>>,
+        paths: &[&[FlattenSegment]],
+        requires: &[Selection],
+        input_rewrites: &[Rewrite],
     ) -> Representations {
         let mut data = lock(&self.data);
         let mut reprs = Representations::default();
@@ -431,7 +405,7 @@ impl<'a> Run<'a> {
                 &self.types,
                 &mut positions,
                 &mut |entity| {
-                    if input_rewrites.is_none() {
+                    if input_rewrites.is_empty() {
                         // Straight to bytes unless a key repeats (values to merge).
                         buffer.clear();
                         top.clear();
@@ -466,9 +440,7 @@ impl<'a> Run<'a> {
                     }
                     let repr = representation(entity, requires, &self.types)
                         .map(|mut repr| {
-                            if let Some(rewrites) = input_rewrites {
-                                apply_rewrites(&mut repr, rewrites, &self.types);
-                            }
+                            apply_rewrites(&mut repr, input_rewrites, &self.types);
                             repr
                         })
                         .filter(|repr| self.keys.is_resolvable(subgraph, repr));
@@ -502,7 +474,7 @@ impl<'a> Run<'a> {
         subgraph: &str,
         reprs: &Representations,
         results: Option<JsonValue>,
-        output_rewrites: Option<&Vec<crate::plan::FetchRewrite>>,
+        output_rewrites: &[Rewrite],
     ) -> Result<(), ExecuteError> {
         let Some(results) = results else {
             return Ok(());
@@ -540,8 +512,8 @@ impl<'a> Run<'a> {
                 } else {
                     slot.clone()
                 };
-                if let Some(rewrites) = output_rewrites {
-                    apply_rewrites(&mut result, rewrites, &self.types);
+                if !output_rewrites.is_empty() {
+                    apply_rewrites(&mut result, output_rewrites, &self.types);
                 }
                 deep_merge(entity, result);
             });
@@ -588,21 +560,18 @@ impl<'a> Run<'a> {
         }
     }
 
-    async fn entity_fetch(&self, path: &[FlattenNodePathSegment], fetch: &FetchNode) {
-        let subgraph = fetch.service_name.as_str();
-        let Some(requires) = fetch.requires.as_ref() else {
-            return;
-        };
-        let reprs =
-            self.representations(subgraph, &[path], requires, fetch.input_rewrites.as_ref());
+    async fn entity_fetch(&self, fetch: &EntityFetch) {
+        let subgraph = fetch.operation.service_name.as_str();
+        let reprs = self.representations(
+            subgraph,
+            &[&fetch.path],
+            &fetch.requires,
+            &fetch.input_rewrites,
+        );
         if reprs.is_empty() {
             return;
         }
-        let body = self.body(
-            &fetch.operation.document_str,
-            fetch.variable_usages.as_ref(),
-            &[("representations", &reprs.unique)],
-        );
+        let body = self.body(&fetch.operation, &[("representations", &reprs.unique)]);
         let all_paths = || {
             self.entity_paths(&reprs)
                 .into_iter()
@@ -646,9 +615,7 @@ impl<'a> Run<'a> {
         if results.is_none() {
             lock(&self.explained).extend(all_paths());
         }
-        if let Err(error) =
-            self.merge_entities(subgraph, &reprs, results, fetch.output_rewrites.as_ref())
-        {
+        if let Err(error) = self.merge_entities(subgraph, &reprs, results, &fetch.output_rewrites) {
             self.fail(
                 subgraph,
                 &error,
@@ -658,18 +625,13 @@ impl<'a> Run<'a> {
         }
     }
 
-    async fn batch_fetch(&self, batch: &BatchFetchNode) {
-        let subgraph = batch.service_name.as_str();
+    async fn batch_fetch(&self, batch: &BatchFetch) {
+        let subgraph = batch.operation.service_name.as_str();
         let mut per_alias = Vec::new();
-        for alias in &batch.entity_batch.aliases {
-            let paths: Vec<&[FlattenNodePathSegment]> =
-                alias.merge_paths.iter().map(|p| p.as_slice()).collect();
-            let reprs = self.representations(
-                subgraph,
-                &paths,
-                &alias.requires,
-                alias.input_rewrites.as_ref(),
-            );
+        for alias in &batch.aliases {
+            let paths: Vec<&[FlattenSegment]> = alias.paths.iter().map(|p| p.as_slice()).collect();
+            let reprs =
+                self.representations(subgraph, &paths, &alias.requires, &alias.input_rewrites);
             per_alias.push((alias, reprs));
         }
         if per_alias.iter().all(|(_, r)| r.is_empty()) {
@@ -679,7 +641,7 @@ impl<'a> Run<'a> {
             .iter()
             .map(|(alias, reprs)| {
                 (
-                    alias.representations_variable_name.as_str(),
+                    alias.representations_variable.as_str(),
                     reprs.unique.as_slice(),
                 )
             })
@@ -691,11 +653,7 @@ impl<'a> Run<'a> {
                 .map(|(p, _)| p)
                 .collect::<Vec<_>>()
         };
-        let body = self.body(
-            &batch.operation.document_str,
-            batch.variable_usages.as_ref(),
-            &extra,
-        );
+        let body = self.body(&batch.operation, &extra);
         let response = match self.call(subgraph, body).await {
             Ok(response) => response,
             Err(error) => {
@@ -756,7 +714,7 @@ impl<'a> Run<'a> {
             }
             let results = data.remove(alias.alias.as_str());
             if let Err(error) =
-                self.merge_entities(subgraph, reprs, results, alias.output_rewrites.as_ref())
+                self.merge_entities(subgraph, reprs, results, &alias.output_rewrites)
             {
                 let paths = self
                     .entity_paths(reprs)
@@ -816,13 +774,15 @@ mod tests {
         let client: JsonMap =
             serde_json::from_value(serde_json::json!({"first": 2, "unused": "x", "q": "a\"b"}))
                 .unwrap_or_default();
-        let usages: std::collections::BTreeSet<String> =
-            ["first".to_string(), "q".to_string(), "absent".to_string()].into();
+        let operation = SubgraphOperation::new(
+            "a".into(),
+            "query($first:Int){x}".into(),
+            vec!["absent".into(), "first".into(), "q".into()],
+        );
         let reprs = vec![r#"{"__typename":"User","id":"1"}"#.to_string()];
         let body = write_request_body(
-            "query($first:Int){x}",
+            &operation,
             &client,
-            Some(&usages),
             &[("representations", &reprs), ("empty", &[])],
         );
         let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -838,7 +798,11 @@ mod tests {
                 }
             })
         );
-        let bare = write_request_body("{x}", &client, None, &[]);
+        let bare = write_request_body(
+            &SubgraphOperation::new("a".into(), "{x}".into(), Vec::new()),
+            &client,
+            &[],
+        );
         assert_eq!(bare, br#"{"query":"{x}","variables":{}}"#);
     }
 }

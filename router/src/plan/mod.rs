@@ -1,8 +1,9 @@
 //! The planner boundary: turns a validated operation into a [`QueryPlan`] of
-//! fetch / sequence / parallel / flatten / condition nodes.
+//! fetch / entity fetch / batch / sequence / parallel / condition nodes.
 //!
-//! Backed by `hive-router-query-planner`; nothing outside this module and
-//! `execute` names its types, so it can be replaced. Plans are cached (moka,
+//! Backed by `hive-router-query-planner`, whose plans are lowered into
+//! Tessera's own types ([`nodes`]) once per cached plan; its types do not
+//! leave this module, so the planner can be replaced. Plans are cached (moka,
 //! bounded) by the printed operation and the operation name, and for supergraphs
 //! with progressive `@override` labels by the set of labels active for the request.
 
@@ -18,19 +19,16 @@ use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 use hive_router_query_planner::utils::cancellation::CancellationToken;
 use hive_router_query_planner::utils::parsing::{safe_parse_operation, safe_parse_schema};
 
-pub use hive_router_query_planner::ast::selection_item::SelectionItem;
-pub use hive_router_query_planner::ast::selection_set::{
-    FieldSelection, InlineFragmentSelection, SelectionSet,
-};
-pub use hive_router_query_planner::planner::plan_nodes::{
-    BatchFetchNode, FetchNode, FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment,
-    PlanNode, QueryPlan,
+pub use self::nodes::{
+    BatchFetch, EntityFetch, Fetch, FlattenSegment, PlanNode, QueryPlan, Rewrite, RewriteStep,
+    Selection, SubgraphOperation,
 };
 
 use crate::config::PlannerConfig;
 use crate::metrics::Metrics;
 
-mod union_members;
+mod lower;
+mod nodes;
 
 /// Why planning failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -219,7 +217,7 @@ fn plan_now(
         safe_parse_operation(source).map_err(|e| PlanError::OperationSyntax(e.to_string()))?;
     let normalized = normalize_operation(&planner.supergraph, &document, operation_name)
         .map_err(|e| PlanError::Normalize(e.to_string()))?;
-    let mut plan = planner
+    let plan = planner
         .plan_from_normalized_operation(
             &normalized.operation,
             match override_value {
@@ -229,8 +227,7 @@ fn plan_now(
             &CancellationToken::with_timeout(timeout),
         )
         .map_err(|e| PlanError::Plan(e.to_string()))?;
-    union_members::restore(&mut plan, &normalized.operation, &planner.supergraph);
-    Ok(plan)
+    Ok(lower::lower(&plan))
 }
 
 #[cfg(test)]
@@ -300,6 +297,70 @@ mod tests {
                 .is_err()
         );
         assert!(QueryPlanner::new("type Query {", &PlannerConfig::default()).is_err());
+    }
+
+    /// The planner's output lowered: entity fetches carry their path, their
+    /// `requires` and a body prefix; root fetches their response keys; the plan
+    /// survives a JSON round trip (the shared plan cache) unchanged.
+    #[tokio::test]
+    async fn plans_are_lowered_into_own_types_that_round_trip() {
+        let planner = QueryPlanner::new(SUPERGRAPH, &PlannerConfig::default()).expect("planner");
+        let plan = planner
+            .plan(
+                "query($n: Int) { me { name reviews { body } } topProducts(first: $n) { name } }"
+                    .into(),
+                None,
+            )
+            .await
+            .expect("plan");
+        let mut fetches = Vec::new();
+        let mut entities = Vec::new();
+        fn walk<'p>(node: &'p PlanNode, f: &mut Vec<&'p Fetch>, e: &mut Vec<&'p EntityFetch>) {
+            match node {
+                PlanNode::Fetch(fetch) => f.push(fetch),
+                PlanNode::Entities(fetch) => e.push(fetch),
+                PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
+                    nodes.iter().for_each(|n| walk(n, f, e))
+                }
+                _ => {}
+            }
+        }
+        walk(
+            plan.node.as_ref().expect("node"),
+            &mut fetches,
+            &mut entities,
+        );
+        let products = fetches
+            .iter()
+            .find(|f| f.root_keys == ["topProducts"])
+            .expect("a root fetch for topProducts");
+        assert_eq!(products.operation.variable_usages, ["n"]);
+        let prefix: serde_json::Value =
+            serde_json::from_str(&format!("{}}}}}", products.operation.body_prefix))
+                .expect("the prefix opens a JSON body");
+        assert_eq!(prefix["query"], products.operation.operation.as_str());
+        let reviews = entities
+            .iter()
+            .find(|e| e.operation.service_name == "reviews")
+            .expect("an entity fetch to reviews");
+        assert_eq!(reviews.path, [FlattenSegment::Field("me".into())]);
+        assert!(
+            matches!(&reviews.requires[..], [Selection::InlineFragment { type_condition, .. }] if type_condition == "User"),
+            "{:?}",
+            reviews.requires
+        );
+        let json = serde_json::to_vec(plan.as_ref()).expect("serializes");
+        let value: serde_json::Value = serde_json::from_slice(&json).expect("json");
+        assert_eq!(value["kind"], "QueryPlan");
+        assert!(!String::from_utf8_lossy(&json).contains("bodyPrefix"));
+        let back = QueryPlan::from_json(&json).expect("deserializes");
+        assert_eq!(&back, plan.as_ref());
+        assert_eq!(back.fetch_count(), plan.fetch_count());
+        let text = plan.to_string();
+        assert!(
+            text.contains("Fetch(service: \"accounts\")") && text.contains("service: \"reviews\""),
+            "{text}"
+        );
     }
 
     /// Regression: a failed plan was recomputed on every resend.
