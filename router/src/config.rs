@@ -250,6 +250,10 @@ pub struct PlannerConfig {
     pub cache_size: u64,
     /// Give up planning one operation after this many milliseconds.
     pub timeout_ms: u64,
+    /// With `redis.url`: plans are also kept in Redis for this many seconds,
+    /// keyed by a hash of the supergraph and the operation, so that router
+    /// instances on one supergraph plan each operation once. `0`: memory only.
+    pub shared_ttl_secs: u64,
 }
 
 impl Default for PlannerConfig {
@@ -257,6 +261,7 @@ impl Default for PlannerConfig {
         Self {
             cache_size: 1024,
             timeout_ms: 10_000,
+            shared_ttl_secs: 86_400,
         }
     }
 }

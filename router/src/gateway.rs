@@ -262,8 +262,12 @@ impl Gateway {
                 RateLimiter::scoped(path, limited, redis.clone()),
             ));
         }
-        let planner =
-            QueryPlanner::new(supergraph.sdl(), &config.planner)?.with_metrics(metrics.clone());
+        let planner = QueryPlanner::new(supergraph.sdl(), &config.planner)?
+            .with_metrics(metrics.clone())
+            .with_shared_cache(
+                redis.clone(),
+                std::time::Duration::from_secs(config.planner.shared_ttl_secs),
+            );
         let client = SubgraphClient::new(
             supergraph
                 .subgraphs()

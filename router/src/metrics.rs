@@ -87,6 +87,7 @@ pub struct Metrics {
     subgraph_requests: Family<SubgraphLabels, Counter>,
     subgraph_seconds: Family<SubgraphName, Histogram, fn() -> Histogram>,
     plans: Counter,
+    shared_plans: Counter,
     planning_seconds: Histogram,
     unknown_documents: Counter,
     redis_failures: Family<RedisLabels, Counter>,
@@ -139,6 +140,12 @@ impl Default for Metrics {
             "Query plans built (plan cache misses)",
             plans.clone(),
         );
+        let shared_plans = Counter::default();
+        registry.register(
+            "query_plans_shared",
+            "Query plans read from Redis (built by another router instance on this supergraph)",
+            shared_plans.clone(),
+        );
         let planning_seconds = latency();
         registry.register(
             "query_planning_duration_seconds",
@@ -173,6 +180,7 @@ impl Default for Metrics {
             subgraph_requests,
             subgraph_seconds,
             plans,
+            shared_plans,
             planning_seconds,
         }
     }
@@ -226,6 +234,11 @@ impl Metrics {
         }
     }
 
+    /// A plan cache miss answered by the plan cache in Redis.
+    pub fn plan_shared(&self) {
+        self.shared_plans.inc();
+    }
+
     /// One query plan built in `elapsed`.
     pub fn plan_built(&self, elapsed: Duration) {
         self.plans.inc();
@@ -255,6 +268,7 @@ mod tests {
         users.call(Outcome::Ok, Duration::from_millis(2));
         users.call(Outcome::Timeout, Duration::from_secs(5));
         metrics.plan_built(Duration::from_micros(300));
+        metrics.plan_shared();
         let text = metrics.render();
         for line in [
             "tessera_http_requests_total{status=\"200\"} 2",
@@ -264,6 +278,7 @@ mod tests {
             "tessera_subgraph_requests_total{subgraph=\"users\",outcome=\"timeout\"} 1",
             "tessera_subgraph_request_duration_seconds_count{subgraph=\"users\"} 2",
             "tessera_query_plans_total 1",
+            "tessera_query_plans_shared_total 1",
             "# TYPE tessera_query_planning_duration_seconds histogram",
         ] {
             assert!(

@@ -1,5 +1,5 @@
-//! Redis, shared by every router instance pointed at it: the APQ store and
-//! the rate-limit counters.
+//! Redis, shared by every router instance pointed at it: the APQ store, the
+//! rate-limit counters and the second level of the query-plan cache.
 //!
 //! Redis is a cache here, never a dependency of a request: every call has a
 //! bounded timeout (`redis.timeout_ms`), and a failed or slow call is
@@ -46,6 +46,7 @@ impl Default for RedisConfig {
 pub enum Purpose {
     Apq,
     RateLimit,
+    Plan,
 }
 
 impl Purpose {
@@ -53,6 +54,7 @@ impl Purpose {
         match self {
             Purpose::Apq => "apq",
             Purpose::RateLimit => "rate_limit",
+            Purpose::Plan => "plan",
         }
     }
 }

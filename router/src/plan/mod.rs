@@ -3,7 +3,9 @@
 //!
 //! Backed by `hive-router-query-planner`, whose plans are lowered into
 //! Tessera's own types ([`nodes`]) once per cached plan; its types do not
-//! leave this module, so the planner can be replaced. Plans are cached (moka,
+//! leave this module, so the planner can be replaced. With Redis configured
+//! the cache has a second level there, shared by every router instance on the
+//! same supergraph (see [`QueryPlanner::with_shared_cache`]). Plans are cached (moka,
 //! bounded) by the printed operation and the operation name, and for supergraphs
 //! with progressive `@override` labels by the set of labels active for the request.
 
@@ -26,6 +28,8 @@ pub use self::nodes::{
 
 use crate::config::PlannerConfig;
 use crate::metrics::Metrics;
+use crate::persisted::sha256_hex;
+use crate::redis_store::{Purpose, RedisStore};
 
 mod lower;
 mod nodes;
@@ -62,7 +66,22 @@ pub struct QueryPlanner {
     timeout: Duration,
     overrides: ProgressiveOverrides,
     metrics: Option<Arc<Metrics>>,
+    /// A hex hash of the supergraph SDL: plans are only shared between
+    /// routers on the same supergraph.
+    supergraph_hash: String,
+    shared: Option<SharedPlans>,
 }
+
+/// The plan cache's second level.
+#[derive(Clone)]
+struct SharedPlans {
+    store: RedisStore,
+    ttl: Duration,
+}
+
+/// Bumped whenever the serialized plan format changes: routers of different
+/// versions on one Redis then do not read each other's plans.
+const SHARED_FORMAT: &str = "plan-v1";
 
 /// A percentage as the planner stores it (scaled by [`PERCENTAGE_SCALE_FACTOR`]).
 type Percentage = u64;
@@ -148,7 +167,19 @@ impl QueryPlanner {
             timeout: Duration::from_millis(config.timeout_ms),
             overrides: ProgressiveOverrides::from_sdl(supergraph_sdl),
             metrics: None,
+            supergraph_hash: sha256_hex(supergraph_sdl),
+            shared: None,
         })
+    }
+
+    /// Keeps plans in `store` too (for `ttl`; no second level when zero). A
+    /// plan found there is used as if built here; one that cannot be read is
+    /// planned again and overwritten. Failed plans stay local.
+    pub fn with_shared_cache(mut self, store: Option<RedisStore>, ttl: Duration) -> Self {
+        self.shared = store
+            .filter(|_| !ttl.is_zero())
+            .map(|store| SharedPlans { store, ttl });
+        self
     }
 
     /// Counts and times every plan built (cache misses) in `metrics`.
@@ -178,31 +209,82 @@ impl QueryPlanner {
         let planner = Arc::clone(&self.planner);
         let timeout = self.timeout;
         let metrics = self.metrics.clone();
+        let shared = self.shared.clone().map(|shared| {
+            let key = sha256_hex(&format!("{SHARED_FORMAT}\n{}\n{key}", self.supergraph_hash));
+            (shared, key)
+        });
         self.cache
             .get_with(key, async move {
-                let planning = tokio::task::spawn_blocking(move || {
-                    let started = std::time::Instant::now();
-                    let plan = catch_unwind(AssertUnwindSafe(|| {
-                        plan_now(
-                            &planner,
-                            &source,
-                            operation_name.as_deref(),
-                            override_value.map(|(_, value)| value),
-                            timeout,
-                        )
-                    }))
-                    .unwrap_or(Err(PlanError::Panicked));
-                    if let Some(metrics) = metrics {
-                        metrics.plan_built(started.elapsed());
+                if let Some((shared, key)) = &shared
+                    && let Some(bytes) = shared.store.get(Purpose::Plan, key).await
+                {
+                    match QueryPlan::from_json(&bytes) {
+                        Ok(plan) => {
+                            if let Some(metrics) = &metrics {
+                                metrics.plan_shared();
+                            }
+                            return Ok(Arc::new(plan));
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "unreadable plan in Redis; planning again")
+                        }
                     }
-                    plan
-                });
-                match tokio::time::timeout(timeout, planning).await {
-                    Ok(joined) => joined.unwrap_or(Err(PlanError::Panicked)).map(Arc::new),
-                    Err(_) => Err(PlanError::TimedOut(timeout)),
                 }
+                let planned = Self::plan_blocking(
+                    planner,
+                    source,
+                    operation_name,
+                    override_value,
+                    timeout,
+                    metrics,
+                )
+                .await;
+                if let (Ok(plan), Some((shared, key))) = (&planned, shared)
+                    && let Ok(bytes) = serde_json::to_vec(plan.as_ref())
+                {
+                    // Stored in the background: the request does not wait.
+                    tokio::spawn(async move {
+                        shared
+                            .store
+                            .set(Purpose::Plan, &key, &bytes, shared.ttl)
+                            .await;
+                    });
+                }
+                planned
             })
             .await
+    }
+
+    /// Plans on a blocking thread, within the timeout, panics contained.
+    async fn plan_blocking(
+        planner: Arc<Planner>,
+        source: String,
+        operation_name: Option<String>,
+        override_value: Option<(usize, Percentage)>,
+        timeout: Duration,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Planned {
+        let planning = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let plan = catch_unwind(AssertUnwindSafe(|| {
+                plan_now(
+                    &planner,
+                    &source,
+                    operation_name.as_deref(),
+                    override_value.map(|(_, value)| value),
+                    timeout,
+                )
+            }))
+            .unwrap_or(Err(PlanError::Panicked));
+            if let Some(metrics) = metrics {
+                metrics.plan_built(started.elapsed());
+            }
+            plan
+        });
+        match tokio::time::timeout(timeout, planning).await {
+            Ok(joined) => joined.unwrap_or(Err(PlanError::Panicked)).map(Arc::new),
+            Err(_) => Err(PlanError::TimedOut(timeout)),
+        }
     }
 }
 

@@ -333,6 +333,28 @@ fn unique_prefix() -> String {
     format!("tessera-test:{}:{nanos}:", std::process::id())
 }
 
+/// The plan-cache keys under `prefix`, once the first one is there (routers
+/// store plans in the background).
+async fn shared_plan_keys(url: &str, prefix: &str) -> Vec<String> {
+    let client = redis::Client::open(url).expect("url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    for _ in 0..250 {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}plan:*"))
+            .query_async(&mut connection)
+            .await
+            .expect("KEYS");
+        if !keys.is_empty() {
+            return keys;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Vec::new()
+}
+
 #[tokio::test]
 async fn two_routers_on_one_redis_share_apq_and_one_rate_limit() {
     let Some(url) = redis_url().await else {
@@ -360,6 +382,7 @@ async fn two_routers_on_one_redis_share_apq_and_one_rate_limit() {
     // Registered on the first router, served by hash on the second.
     let (_, _, body) = post(&first, register(PRODUCT), &key).await;
     assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
+    assert_eq!(shared_plan_keys(&url, &prefix).await.len(), 1);
     let (status, _, body) = post(&second, by_hash(&sha256_hex(PRODUCT)), &key).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
@@ -373,6 +396,81 @@ async fn two_routers_on_one_redis_share_apq_and_one_rate_limit() {
     assert!(retry.is_some());
     let (status, _, _) = post(&first, json!({"query": PRODUCT}), &key).await;
     assert_eq!(status, 429, "the limit is shared");
+    // The second instance never planned: it read the first one's plan.
+    let second_metrics = metrics(&second).await;
+    assert!(
+        second_metrics
+            .lines()
+            .any(|l| l == "tessera_query_plans_shared_total 1"),
+        "{second_metrics}"
+    );
+    assert!(
+        second_metrics
+            .lines()
+            .any(|l| l == "tessera_query_plans_total 0"),
+        "{second_metrics}"
+    );
+}
+
+/// A plan entry in Redis that is not a plan (another writer, a corrupted
+/// value) is planned again and overwritten, never served.
+#[tokio::test]
+async fn unreadable_shared_plans_are_planned_again() {
+    let Some(url) = redis_url().await else {
+        eprintln!("TESSERA_TEST_REDIS_URL is not set: the shared-Redis test runs in CI");
+        return;
+    };
+    let prefix = unique_prefix();
+    let configure = |c: &mut tessera_router::RouterConfig| {
+        c.redis.url = Some(url.clone());
+        c.redis.key_prefix = prefix.clone();
+    };
+    let first = Scenario::compose_with(vec![shop()], configure).await;
+    let (_, _, body) = post(&first, json!({"query": PRODUCT}), &[]).await;
+    assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
+    // The plan entry is overwritten with something that is not a plan.
+    let keys = shared_plan_keys(&url, &prefix).await;
+    assert_eq!(keys.len(), 1, "one shared plan: {keys:?}");
+    let client = redis::Client::open(url.as_str()).expect("url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let _: () = redis::cmd("SET")
+        .arg(&keys[0])
+        .arg("{\"kind\":\"QueryPlan\",\"node\":{\"kind\":\"Nope\"}}")
+        .query_async(&mut connection)
+        .await
+        .expect("SET");
+    let second = Scenario::serve_with(
+        vec![federation_kit::start_subgraph(shop()).await],
+        first.supergraph.clone(),
+        configure,
+    )
+    .await;
+    let (status, _, body) = post(&second, json!({"query": PRODUCT}), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["product"]["name"], "Table", "{body}");
+    let second_metrics = metrics(&second).await;
+    assert!(
+        second_metrics
+            .lines()
+            .any(|l| l == "tessera_query_plans_total 1"),
+        "{second_metrics}"
+    ); // ... and the entry replaced by the plan it built.
+    let mut stored = String::new();
+    for _ in 0..250 {
+        stored = redis::cmd("GET")
+            .arg(&keys[0])
+            .query_async(&mut connection)
+            .await
+            .expect("GET");
+        if !stored.contains("Nope") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(stored.contains("\"serviceName\""), "{stored}");
 }
 
 /// Redis that does not answer (nothing listens on its port): every request
@@ -406,6 +504,10 @@ async fn requests_succeed_while_redis_is_down() {
     assert!(
         metrics.contains("tessera_redis_failures_total{purpose=\"rate_limit\"}"),
         "{metrics}"
+    );
+    assert!(
+        metrics.contains("tessera_redis_failures_total{purpose=\"plan\"}"),
+        "planning went on without the shared plan cache: {metrics}"
     );
 }
 
