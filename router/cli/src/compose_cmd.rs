@@ -47,6 +47,22 @@ pub struct ComposeArgs {
     /// Write the supergraph here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Print the API schema (what clients see: no federation machinery, no
+    /// `@inaccessible` elements) instead of the supergraph; what frontend code
+    /// generators read (`schema/api.graphql`).
+    #[arg(long)]
+    pub api: bool,
+}
+
+/// The API schema of a composed supergraph, printed.
+pub fn api_sdl(supergraph_sdl: &str) -> Result<String, String> {
+    let supergraph =
+        tessera_schema::Supergraph::parse(supergraph_sdl).map_err(|e| e.to_string())?;
+    let api = tessera_schema::api_schema(&supergraph).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "# The API schema of schema/supergraph.graphql: what clients and code\n\
+         # generators see. Generated: cargo run -p tessera-cli -- compose --api --out schema/api.graphql\n\n{api}"
+    ))
 }
 
 /// A usage or IO problem (exit code 2).
@@ -252,9 +268,20 @@ pub fn run(args: ComposeArgs) -> ExitCode {
             for warning in &composed.warnings {
                 eprintln!("{warning}");
             }
+            let text = if args.api {
+                match api_sdl(&composed.supergraph_sdl) {
+                    Ok(text) => text,
+                    Err(error) => {
+                        eprintln!("error: cannot derive the API schema: {error}");
+                        return ExitCode::from(1);
+                    }
+                }
+            } else {
+                composed.supergraph_sdl.clone()
+            };
             match &args.out {
                 Some(path) => {
-                    if let Err(source) = std::fs::write(path, &composed.supergraph_sdl) {
+                    if let Err(source) = std::fs::write(path, &text) {
                         eprintln!(
                             "error: {}",
                             InputError::Write {
@@ -270,7 +297,7 @@ pub fn run(args: ComposeArgs) -> ExitCode {
                         path.display()
                     );
                 }
-                None => print!("{}", composed.supergraph_sdl),
+                None => print!("{text}"),
             }
             ExitCode::SUCCESS
         }

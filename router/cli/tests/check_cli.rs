@@ -85,6 +85,37 @@ fn checked_in_supergraph_is_up_to_date() {
     );
 }
 
+/// `schema/api.graphql` (what the storefront's code generator reads) is the
+/// API schema of the composed supergraph. Fails on drift; `UPDATE_EXPECT=1`
+/// rewrites it.
+#[test]
+fn checked_in_api_schema_is_up_to_date() {
+    let output = tessera(&["compose", "--api"]);
+    assert!(
+        output.status.success(),
+        "compose --api failed:\n{}",
+        stderr(&output)
+    );
+    let api = stdout(&output);
+    assert!(api.contains("type Query"), "{api}");
+    assert!(
+        !api.contains("join__") && !api.contains("@inaccessible"),
+        "{api}"
+    );
+    let path = repo().join("schema/api.graphql");
+    if std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &api).expect("write API schema");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == api,
+        "schema/api.graphql is stale relative to schema/subgraphs/*.graphql.\n\
+         Regenerate it with `cargo run -p tessera-cli -- compose --api --out schema/api.graphql`\n\
+         (or `UPDATE_EXPECT=1 cargo test -p tessera-cli --test check_cli`)."
+    );
+}
+
 #[test]
 fn check_passes_on_the_checked_in_subgraphs() {
     let output = tessera(&["check"]);
