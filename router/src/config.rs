@@ -77,6 +77,19 @@ pub struct RouterConfig {
     pub rate_limit: crate::rate_limit::RateLimitConfig,
     /// Cross-site request forgery protection.
     pub csrf: CsrfConfig,
+    /// Directories of static files served under a path (a web frontend built
+    /// as a static export next to its API: same origin, no CORS).
+    pub static_files: Vec<StaticFiles>,
+}
+
+/// One `static_files` mount.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticFiles {
+    /// Where, e.g. `/store` (a directory's `index.html` answers for it;
+    /// `404.html` for a file that is not there).
+    pub path: String,
+    pub dir: std::path::PathBuf,
 }
 
 /// CSRF protection for browser requests.
@@ -157,6 +170,7 @@ impl Default for RouterConfig {
             redis: crate::redis_store::RedisConfig::default(),
             rate_limit: crate::rate_limit::RateLimitConfig::default(),
             csrf: CsrfConfig::default(),
+            static_files: Vec::new(),
         }
     }
 }

@@ -52,6 +52,8 @@ pub enum GatewayError {
     FieldLimit(String),
     #[error("persisted_documents.mode safelist/log_unknown needs persisted_documents.manifest")]
     ManifestMissing,
+    #[error("static_files: {0}")]
+    StaticFiles(String),
 }
 
 /// A GraphQL request, whichever way it came in.
@@ -303,6 +305,7 @@ impl Gateway {
         {
             return Err(GatewayError::ManifestMissing);
         }
+        crate::http::check_static_files(&config.static_files).map_err(GatewayError::StaticFiles)?;
         let manifest = match &config.persisted_documents.manifest {
             Some(path) => {
                 let manifest = Manifest::load(path)?;

@@ -83,12 +83,68 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
-        .merge(crate::playground::routes())
+        .merge(crate::playground::routes());
+    let router = gateway
+        .config()
+        .static_files
+        .iter()
+        .fold(router, |router, mount| {
+            router.nest_service(mount.path.trim_end_matches('/'), static_files(&mount.dir))
+        })
         .with_state(gateway);
     match cors {
         Some(layer) => router.layer(layer),
         None => router,
     }
+}
+
+/// Paths the router answers itself: a static mount may not hide them.
+const OWN_PATHS: [&str; 4] = ["/graphql", "/health", "/ready", "/metrics"];
+
+/// Refuses `static_files` mounts that cannot work: a path that is not
+/// absolute, the root (the playground), one of the router's own paths, two
+/// mounts at one path, or a directory that is not there.
+pub(crate) fn check_static_files(mounts: &[crate::config::StaticFiles]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for mount in mounts {
+        let path = mount.path.trim_end_matches('/');
+        if !mount.path.starts_with('/') || path.is_empty() || path.contains(['?', '#', '*', '{']) {
+            return Err(format!(
+                "path {:?} must be an absolute path below /, e.g. /store",
+                mount.path
+            ));
+        }
+        if OWN_PATHS
+            .iter()
+            .any(|own| path == *own || path.starts_with(&format!("{own}/")))
+        {
+            return Err(format!("path {:?} is the router's own", mount.path));
+        }
+        if !seen.insert(path.to_owned()) {
+            return Err(format!("path {:?} is mounted twice", mount.path));
+        }
+        if !mount.dir.is_dir() {
+            return Err(format!(
+                "{} (for {}) is not a directory",
+                mount.dir.display(),
+                mount.path
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A static export served from `dir`: `index.html` for directories, the
+/// export's `404.html` (status 404) for anything missing, no directory
+/// listings, nothing outside `dir` (`ServeDir` refuses `..`).
+fn static_files(
+    dir: &std::path::Path,
+) -> tower_http::services::ServeDir<
+    tower_http::set_status::SetStatus<tower_http::services::ServeFile>,
+> {
+    tower_http::services::ServeDir::new(dir)
+        .append_index_html_on_directories(true)
+        .not_found_service(tower_http::services::ServeFile::new(dir.join("404.html")))
 }
 
 /// The CORS layer for `config`, or none when no origin is allowed.

@@ -1,7 +1,8 @@
 //! `tessera dev`: the whole platform in one process on the embedded defaults:
 //! the three domain subgraphs on SQLite files under a data directory, demo data
 //! seeded on first start (never twice), and the router with the playground,
-//! serving the supergraph composed live from the subgraphs' `_service { sdl }`.
+//! serving the supergraph composed live from the subgraphs' `_service { sdl }`,
+//! and the storefront (built by `build.rs`) at `/store/`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -21,6 +22,40 @@ pub struct DevOptions {
     pub router_port: u16,
     /// Seed demo data into empty databases.
     pub seed: bool,
+    /// The storefront's static export and its trusted-documents manifest
+    /// (default: the build's, when npm built it).
+    pub storefront: Option<Storefront>,
+}
+
+/// A built storefront: served at `/store/`, its documents trusted by hash.
+#[derive(Debug, Clone)]
+pub struct Storefront {
+    /// The static export (`index.html` at its root).
+    pub site: PathBuf,
+    /// `{hash: document}` of every operation the storefront sends.
+    pub manifest: PathBuf,
+}
+
+/// Why this build has no storefront (empty when it has one).
+const STOREFRONT_MISSING: &str = include_str!(concat!(env!("OUT_DIR"), "/storefront-missing.txt"));
+
+impl Storefront {
+    /// The storefront `build.rs` built into this binary's build directory.
+    pub fn built() -> Result<Storefront, String> {
+        if !STOREFRONT_MISSING.is_empty() {
+            return Err(STOREFRONT_MISSING.to_owned());
+        }
+        let dir = PathBuf::from(env!("TESSERA_STOREFRONT_DIR"));
+        let storefront = Storefront {
+            site: dir.join("site"),
+            manifest: dir.join("persisted-documents.json"),
+        };
+        if storefront.site.join("index.html").is_file() && storefront.manifest.is_file() {
+            Ok(storefront)
+        } else {
+            Err(format!("{} is gone (rebuild tessera)", dir.display()))
+        }
+    }
 }
 
 impl Default for DevOptions {
@@ -33,6 +68,7 @@ impl Default for DevOptions {
             inventory_port: tessera_inventory::DEFAULT_PORT,
             router_port: 4000,
             seed: true,
+            storefront: Storefront::built().ok(),
         }
     }
 }
@@ -163,6 +199,17 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
             window_secs: 60,
         },
     );
+    if let Some(storefront) = &options.storefront {
+        config
+            .static_files
+            .push(tessera_router::config::StaticFiles {
+                path: STORE_PATH.to_owned(),
+                dir: storefront.site.clone(),
+            });
+        // The storefront sends document hashes; anything else (the playground)
+        // still runs.
+        config.persisted_documents.manifest = Some(storefront.manifest.clone());
+    }
     let router = tessera_router::start(config, &composed.supergraph_sdl).await?;
     Ok(DevPlatform {
         users,
@@ -172,6 +219,9 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         supergraph_sdl: composed.supergraph_sdl,
     })
 }
+
+/// Where the storefront is served.
+pub const STORE_PATH: &str = "/store";
 
 /// The router's JWT settings for tokens signed per `auth` (the users
 /// subgraph's): its issuer and audience, and its HS256 secret or RS256 keys.
@@ -212,6 +262,16 @@ pub async fn run(options: DevOptions) -> anyhow::Result<()> {
         platform.router.graphql_url(),
         platform.router.local_addr()
     );
+    match &options.storefront {
+        Some(_) => println!(
+            "  storefront http://{}{STORE_PATH}/",
+            platform.router.local_addr()
+        ),
+        None => println!(
+            "  storefront not built: {} (install Node.js 20+ with npm, then `cargo build`)",
+            Storefront::built().err().unwrap_or_default()
+        ),
+    }
     println!("  users      {}", platform.users.graphql_url());
     println!("  orders     {}", platform.orders.graphql_url());
     println!("  inventory  {}", platform.inventory.graphql_url());
