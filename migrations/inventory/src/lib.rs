@@ -7,6 +7,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_products;
+mod m20261201_000002_confirm_reservations;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_products::Migration),
             Box::new(tessera_kit::events::migration::CreateOutbox),
             Box::new(tessera_kit::events::migration::CreateAppliedEvents),
+            Box::new(m20261201_000002_confirm_reservations::Migration),
         ]
     }
 }

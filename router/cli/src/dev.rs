@@ -144,6 +144,17 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
     let (orders, orders_db) = tessera_orders::spawn(&orders_config)
         .await
         .map_err(failed(tessera_orders::NAME))?;
+    // Without Redis the services share this process: reservation safety reads
+    // the orders outbox directly (with Redis, inventory joined the stream).
+    let inventory = if orders_config.subgraph.redis_url.is_none() {
+        inventory.with_background(tessera_inventory::reservations::start(
+            inventory_db.clone(),
+            std::sync::Arc::new(tessera_kit::consume::OutboxSource::new(orders_db.clone())),
+            std::time::Duration::from_secs(orders_config.subgraph.reservation_timeout_secs),
+        ))
+    } else {
+        inventory
+    };
     if options.seed {
         let seeded = [
             tessera_inventory::seed::seed_demo_data(&inventory_db)

@@ -43,6 +43,8 @@ pub mod reservation {
         pub quantity: i32,
         pub status: String,
         pub created_at: DateTimeUtc,
+        /// When the order's `OrderPlaced` arrived; `None` until then.
+        pub confirmed_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@
 
 mod entity;
 pub mod graphql;
+pub mod reservations;
 pub mod seed;
 pub mod service;
 
@@ -58,24 +59,56 @@ pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, St
     ))
 }
 
-/// Starts the subgraph in the background on `config.listen`.
+/// Starts the subgraph in the background on `config.listen`. With
+/// `config.redis_url`, reservation safety reads the orders stream there;
+/// without, the caller wires a source ([`reservations::start`]; `tessera dev`
+/// reads the orders outbox directly).
 pub async fn spawn(
     config: &SubgraphConfig,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    tessera_kit::start::spawn_publishing::<tessera_inventory_migration::Migrator>(
-        NAME,
-        config,
-        |db| app(db, config),
-    )
-    .await
+    let (server, db) =
+        tessera_kit::start::spawn_publishing::<tessera_inventory_migration::Migrator>(
+            NAME,
+            config,
+            |db| app(db, config),
+        )
+        .await?;
+    let server = match safety_over_redis(config, &db).await? {
+        Some(safety) => server.with_background(safety),
+        None => server,
+    };
+    Ok((server, db))
 }
 
-/// Runs the standalone process until Ctrl-C / SIGTERM.
+/// Runs the standalone process until Ctrl-C / SIGTERM, with its relay and,
+/// given a Redis URL, reservation safety.
 pub async fn run(config: SubgraphConfig) -> Result<(), StartError> {
-    tessera_kit::start::run_publishing::<tessera_inventory_migration::Migrator>(
-        NAME,
-        &config,
-        |db| app(db, &config),
-    )
-    .await
+    let (server, _db) = spawn(&config).await?;
+    tracing::info!(subgraph = NAME, addr = %server.addr, "listening");
+    if config.redis_url.is_none() {
+        tracing::warn!(
+            "no TESSERA_REDIS_URL: reservations of orders that were never recorded are not released"
+        );
+    }
+    tessera_kit::http::shutdown_signal().await;
+    server.stop().await?;
+    Ok(())
+}
+
+/// Reservation safety on the orders stream in Redis, when there is one.
+async fn safety_over_redis(
+    config: &SubgraphConfig,
+    db: &DatabaseConnection,
+) -> Result<Option<reservations::ReservationSafety>, StartError> {
+    let Some(url) = &config.redis_url else {
+        return Ok(None);
+    };
+    let source = reservations::redis_source(url)
+        .await
+        .map_err(StartError::Broker)?;
+    Ok(Some(reservations::start(
+        db.clone(),
+        source,
+        std::time::Duration::from_secs(config.reservation_timeout_secs),
+    )))
 }

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use tessera_kit::events::Event;
 use tessera_kit::ids::{new_id, parse_id};
@@ -415,6 +415,7 @@ pub async fn reserve(
             quantity: Set(*quantity),
             status: Set(reservation::RESERVED.to_owned()),
             created_at: Set(now),
+            confirmed_at: Set(None),
         }
     }))
     .exec(&txn)
@@ -524,15 +525,33 @@ pub async fn release(db: &DatabaseConnection, user_id: &str, order_id: &str) -> 
         return Ok(false);
     };
     let txn = db.begin().await?;
+    let released = release_in(&txn, &order_id, Some(user_id)).await?;
+    if released {
+        txn.commit().await?;
+    }
+    Ok(released)
+}
+
+/// [`release`] inside `txn`; `owner` (when given) must be the order's user.
+/// Only rows still `RESERVED` are returned, so releasing twice (the order
+/// service's call and its `OrderCancelled` event, or the sweeper) returns the
+/// stock once.
+async fn release_in(
+    txn: &DatabaseTransaction,
+    order_id: &str,
+    owner: Option<&str>,
+) -> ApiResult<bool> {
     let rows = reservation::Entity::find()
-        .filter(reservation::Column::OrderId.eq(&order_id))
+        .filter(reservation::Column::OrderId.eq(order_id))
         .filter(reservation::Column::Status.eq(reservation::RESERVED))
-        .all(&txn)
+        .all(txn)
         .await?;
     if rows.is_empty() {
         return Ok(false);
     }
-    if rows.iter().any(|r| r.user_id != user_id) {
+    if let Some(owner) = owner
+        && rows.iter().any(|r| r.user_id != owner)
+    {
         return Err(ApiError::forbidden("this order belongs to another user"));
     }
     // Flipping the status first makes a concurrent release of the same order
@@ -542,9 +561,9 @@ pub async fn release(db: &DatabaseConnection, user_id: &str, order_id: &str) -> 
             reservation::Column::Status,
             Expr::value(reservation::RELEASED),
         )
-        .filter(reservation::Column::OrderId.eq(&order_id))
+        .filter(reservation::Column::OrderId.eq(order_id))
         .filter(reservation::Column::Status.eq(reservation::RESERVED))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if flipped.rows_affected == 0 {
         return Ok(false);
@@ -558,7 +577,7 @@ pub async fn release(db: &DatabaseConnection, user_id: &str, order_id: &str) -> 
             )
             .col_expr(product::Column::UpdatedAt, Expr::value(now))
             .filter(product::Column::Id.eq(r.product_id.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     let lines: Vec<(String, i32)> = rows
@@ -566,16 +585,148 @@ pub async fn release(db: &DatabaseConnection, user_id: &str, order_id: &str) -> 
         .map(|r| (r.product_id.clone(), r.quantity))
         .collect();
     tessera_kit::events::record(
-        &txn,
+        txn,
         &Event::StockReleased {
-            order_id: order_id.clone(),
-            user_id: user_id.to_owned(),
+            order_id: order_id.to_owned(),
+            user_id: rows.first().map(|r| r.user_id.clone()).unwrap_or_default(),
             lines: stock_lines(&lines),
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(true)
+}
+
+/// What an `OrderPlaced` did to the order's reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The reservation is now confirmed (or was already).
+    Confirmed,
+    /// It had been released as expired; its stock was taken again.
+    Retaken,
+    /// It had been released as expired and the stock is gone: the order
+    /// exists without its units (logged for someone to resolve).
+    Lost,
+    /// Nothing was reserved for this order here.
+    Unknown,
+}
+
+/// Confirms the reservation of a recorded order (its `OrderPlaced` arrived),
+/// inside the consumer's transaction. A reservation the sweeper released
+/// before the event arrived (the event was late) takes its stock again when
+/// there is enough.
+pub async fn confirm(txn: &DatabaseTransaction, order_id: &str) -> ApiResult<Confirmation> {
+    let rows = reservation::Entity::find()
+        .filter(reservation::Column::OrderId.eq(order_id))
+        .all(txn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Confirmation::Unknown);
+    }
+    let now = chrono::Utc::now();
+    if rows.iter().any(|r| r.status == reservation::RESERVED) {
+        reservation::Entity::update_many()
+            .col_expr(reservation::Column::ConfirmedAt, Expr::value(now))
+            .filter(reservation::Column::OrderId.eq(order_id))
+            .filter(reservation::Column::ConfirmedAt.is_null())
+            .exec(txn)
+            .await?;
+        return Ok(Confirmation::Confirmed);
+    }
+    if rows.iter().any(|r| r.confirmed_at.is_some()) {
+        // Confirmed, then cancelled: the late event changes nothing.
+        return Ok(Confirmation::Confirmed);
+    }
+    // Released unconfirmed (expired): take the stock again, all or nothing
+    // (a savepoint undoes the lines already taken when one cannot be).
+    let retake = txn.begin().await?;
+    for r in &rows {
+        let updated = product::Entity::update_many()
+            .col_expr(
+                product::Column::Stock,
+                Expr::col(product::Column::Stock).sub(r.quantity),
+            )
+            .col_expr(product::Column::UpdatedAt, Expr::value(now))
+            .filter(product::Column::Id.eq(r.product_id.as_str()))
+            .filter(product::Column::Stock.gte(r.quantity))
+            .exec(&retake)
+            .await?;
+        if updated.rows_affected == 0 {
+            retake.rollback().await?;
+            tracing::error!(
+                order_id,
+                "an order arrived after its reservation expired and its stock is gone"
+            );
+            return Ok(Confirmation::Lost);
+        }
+    }
+    retake.commit().await?;
+    reservation::Entity::update_many()
+        .col_expr(
+            reservation::Column::Status,
+            Expr::value(reservation::RESERVED),
+        )
+        .col_expr(reservation::Column::ConfirmedAt, Expr::value(now))
+        .filter(reservation::Column::OrderId.eq(order_id))
+        .exec(txn)
+        .await?;
+    let lines: Vec<(String, i32)> = rows
+        .iter()
+        .map(|r| (r.product_id.clone(), r.quantity))
+        .collect();
+    tessera_kit::events::record(
+        txn,
+        &Event::StockReserved {
+            order_id: order_id.to_owned(),
+            user_id: rows.first().map(|r| r.user_id.clone()).unwrap_or_default(),
+            lines: stock_lines(&lines),
+        },
+    )
+    .await?;
+    Ok(Confirmation::Retaken)
+}
+
+/// Releases, inside the consumer's transaction, what an `OrderCancelled`
+/// leaves reserved (normally nothing: the order service released it when it
+/// cancelled).
+pub async fn release_cancelled(txn: &DatabaseTransaction, order_id: &str) -> ApiResult<bool> {
+    release_in(txn, order_id, None).await
+}
+
+/// Releases every reservation still unconfirmed that was made before
+/// `cutoff`: its order was never recorded (the order service stopped between
+/// reserving and recording). Returns the orders released.
+pub async fn release_expired(
+    db: &DatabaseConnection,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Vec<String>> {
+    let expired: Vec<String> = reservation::Entity::find()
+        .select_only()
+        .column(reservation::Column::OrderId)
+        .distinct()
+        .filter(reservation::Column::Status.eq(reservation::RESERVED))
+        .filter(reservation::Column::ConfirmedAt.is_null())
+        .filter(reservation::Column::CreatedAt.lt(cutoff))
+        .limit(500)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut released = Vec::new();
+    for order_id in expired {
+        let txn = db.begin().await?;
+        // Checked again inside the transaction: the confirmation may just
+        // have arrived.
+        let still = reservation::Entity::find()
+            .filter(reservation::Column::OrderId.eq(order_id.as_str()))
+            .filter(reservation::Column::ConfirmedAt.is_not_null())
+            .one(&txn)
+            .await?
+            .is_none();
+        if still && release_in(&txn, &order_id, None).await? {
+            txn.commit().await?;
+            released.push(order_id);
+        }
+    }
+    Ok(released)
 }
 
 /// The latest `limit` restocks of each user, in one statement.

@@ -33,10 +33,19 @@ pub struct SubgraphConfig {
     /// pile up). Default 10 s.
     #[serde(default = "default_header_read_timeout_ms")]
     pub header_read_timeout_ms: u64,
+    /// Inventory: a stock reservation that no `OrderPlaced` event confirms
+    /// within this many seconds is released (env
+    /// `TESSERA_RESERVATION_TIMEOUT_SECS`, default 900).
+    #[serde(default = "default_reservation_timeout_secs")]
+    pub reservation_timeout_secs: u64,
 }
 
 fn default_header_read_timeout_ms() -> u64 {
     10_000
+}
+
+fn default_reservation_timeout_secs() -> u64 {
+    900
 }
 
 /// A malformed environment variable.
@@ -59,6 +68,7 @@ impl SubgraphConfig {
             introspection: false,
             redis_url: None,
             header_read_timeout_ms: default_header_read_timeout_ms(),
+            reservation_timeout_secs: default_reservation_timeout_secs(),
         }
     }
 
@@ -147,6 +157,14 @@ impl SubgraphConfig {
         }
         if let Some(v) = get("TESSERA_RS256_PRIVATE_KEY_FILE") {
             self.auth.rs256_private_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("TESSERA_RESERVATION_TIMEOUT_SECS") {
+            self.reservation_timeout_secs =
+                v.parse()
+                    .map_err(|e: std::num::ParseIntError| ConfigError {
+                        name: "TESSERA_RESERVATION_TIMEOUT_SECS".into(),
+                        detail: e.to_string(),
+                    })?;
         }
         if let Some(v) = get("TESSERA_TOKEN_TTL_SECS") {
             self.auth.token_ttl_secs =

@@ -345,8 +345,9 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// Work that lives as long as the server (the outbox relay).
-    background: Option<crate::relay::RelayHandle>,
+    /// Work that lives as long as the server (the outbox relay, consumers):
+    /// handles that stop their task when dropped.
+    background: Vec<Box<dyn Send + Sync>>,
 }
 
 impl RunningServer {
@@ -370,13 +371,21 @@ impl RunningServer {
             addr,
             shutdown: Some(tx),
             task,
-            background: None,
+            background: Vec::new(),
         })
     }
 
     /// Keeps `relay` running until the server stops.
-    pub fn with_relay(mut self, relay: Option<crate::relay::RelayHandle>) -> Self {
-        self.background = relay;
+    pub fn with_relay(self, relay: Option<crate::relay::RelayHandle>) -> Self {
+        match relay {
+            Some(relay) => self.with_background(relay),
+            None => self,
+        }
+    }
+
+    /// Keeps `work` (a handle whose drop stops its task) until the server stops.
+    pub fn with_background(mut self, work: impl Send + Sync + 'static) -> Self {
+        self.background.push(Box::new(work));
         self
     }
 
@@ -387,7 +396,7 @@ impl RunningServer {
 
     /// Stops accepting connections and waits for in-flight requests.
     pub async fn stop(mut self) -> std::io::Result<()> {
-        self.background = None;
+        self.background.clear();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod consume;
 pub mod context;
 pub mod db;
 pub mod demo;

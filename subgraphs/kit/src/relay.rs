@@ -228,6 +228,9 @@ impl Drop for RelayHandle {
     }
 }
 
+/// The prefix of every event stream's key (`tessera:events:orders`, ...).
+pub const STREAM_PREFIX: &str = "tessera:events:";
+
 /// The relay a service runs: to Redis Streams (stream = the service's name)
 /// when `redis_url` is set, none otherwise (the events wait in the outbox
 /// for in-process consumers).
@@ -239,11 +242,14 @@ pub fn start(
     let Some(url) = redis_url else {
         return Ok(None);
     };
-    let broker = RedisStreams::new(url, "tessera:events:", 100_000)?;
+    let broker = RedisStreams::new(url, STREAM_PREFIX, 100_000)?;
     let relay = Relay::new(db.clone(), Arc::new(broker), name);
     tracing::info!(stream = name, "outbox relay publishing to Redis Streams");
     Ok(Some(relay.spawn(Duration::from_millis(200))))
 }
+
+/// The longest a [`RedisConsumer::next`] waits on the server for new entries.
+pub const MAX_BLOCK: Duration = Duration::from_secs(30);
 
 /// One member of a consumer group on a Redis stream: reads new entries,
 /// takes over entries another member left pending longer than `claim_idle`
@@ -274,7 +280,12 @@ impl RedisConsumer {
         claim_idle: Duration,
     ) -> Result<Self, BrokerError> {
         let client = redis::Client::open(url).map_err(|e| BrokerError(e.to_string()))?;
-        let mut manager = redis::aio::ConnectionManager::new(client)
+        // Reads block on the server for up to `MAX_BLOCK`: the client must
+        // wait longer than that for an answer (its default gives up after
+        // 500 ms, failing every blocking read that finds nothing).
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_response_timeout(Some(MAX_BLOCK + Duration::from_secs(5)));
+        let mut manager = redis::aio::ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| BrokerError(e.to_string()))?;
         let created: redis::RedisResult<()> = redis::cmd("XGROUP")
@@ -301,8 +312,10 @@ impl RedisConsumer {
     }
 
     /// Up to `count` entries: first those other members left pending too
-    /// long, then new ones (waiting at most `block`).
+    /// long, then new ones (waiting at most `block`, itself at most
+    /// [`MAX_BLOCK`]).
     pub async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError> {
+        let block = block.min(MAX_BLOCK);
         use redis::streams::{
             StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
         };

@@ -1,0 +1,272 @@
+//! Consuming events: a consumer reads deliveries from an [`EventSource`],
+//! applies each one at most once ([`crate::events::apply_once`]: the event id
+//! is recorded in the transaction of the effect) and acknowledges it after.
+//!
+//! Two sources: a Redis consumer group ([`crate::relay::RedisConsumer`]) when
+//! the services share a Redis, and another service's outbox read directly
+//! ([`OutboxSource`]) when they run in one process on the embedded default
+//! (`tessera dev` without Redis). A consumer that fails to apply an event
+//! does not acknowledge it, and gets it again: from Redis once it sat idle
+//! (reclaimed), from an outbox on the next read.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::events::{Effect, Envelope, Event, outbox};
+use crate::relay::{BrokerError, Delivery, RedisConsumer};
+
+/// Where a consumer's events come from.
+#[async_trait::async_trait]
+pub trait EventSource: Send + Sync + 'static {
+    /// Up to `count` deliveries, waiting at most about `block` for the first.
+    async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError>;
+    /// Acknowledges applied deliveries, in delivery order.
+    async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError>;
+}
+
+#[async_trait::async_trait]
+impl EventSource for RedisConsumer {
+    async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError> {
+        RedisConsumer::next(self, count, block).await
+    }
+
+    async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError> {
+        RedisConsumer::ack(self, entry_ids).await
+    }
+}
+
+/// Another service's outbox, read in id order from its database (one
+/// process, no broker). Reading starts at the beginning (consumers skip what
+/// they applied before) and moves on with each acknowledgement.
+pub struct OutboxSource {
+    db: DatabaseConnection,
+    /// The last acknowledged event id.
+    after: Mutex<Option<String>>,
+}
+
+impl OutboxSource {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            after: Mutex::new(None),
+        }
+    }
+
+    fn position(&self) -> Option<String> {
+        self.after
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl EventSource for OutboxSource {
+    async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError> {
+        let started = Instant::now();
+        loop {
+            let mut query = outbox::Entity::find().order_by_asc(outbox::Column::Id);
+            if let Some(after) = self.position() {
+                query = query.filter(outbox::Column::Id.gt(after));
+            }
+            let rows = query
+                .limit(count as u64)
+                .all(&self.db)
+                .await
+                .map_err(|e| BrokerError(e.to_string()))?;
+            if !rows.is_empty() || started.elapsed() >= block {
+                return Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        let event = Envelope::from(row);
+                        Delivery {
+                            entry_id: event.id.clone(),
+                            event,
+                        }
+                    })
+                    .collect());
+            }
+            tokio::time::sleep(Duration::from_millis(50).min(block)).await;
+        }
+    }
+
+    async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError> {
+        if let Some(last) = entry_ids.iter().max() {
+            let mut after = self
+                .after
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if after.as_ref().is_none_or(|a| a < last) {
+                *after = Some(last.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The effect of an event on a consumer's database, inside the transaction
+/// that records it as applied.
+pub type Handler =
+    Arc<dyn for<'t> Fn(&'t sea_orm::DatabaseTransaction, Event) -> Effect<'t> + Send + Sync>;
+
+/// How a consumer is doing, for its service (health, metrics, the reservation
+/// sweeper, which only runs while the consumer keeps up).
+#[derive(Debug, Default)]
+pub struct ConsumerStatus {
+    /// When a read last found nothing left to apply.
+    caught_up_at: Mutex<Option<Instant>>,
+    applied: AtomicU64,
+    duplicates: AtomicU64,
+    failures: AtomicU64,
+}
+
+impl ConsumerStatus {
+    /// Whether the consumer had applied everything its source had within `within`.
+    pub fn caught_up_within(&self, within: Duration) -> bool {
+        self.caught_up_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() <= within)
+    }
+
+    /// Events applied (a duplicate is not counted).
+    pub fn applied(&self) -> u64 {
+        self.applied.load(Ordering::Relaxed)
+    }
+
+    /// Deliveries skipped because the event was applied before.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates.load(Ordering::Relaxed)
+    }
+
+    /// Reads or applications that failed (retried).
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    fn set_caught_up(&self, yes: bool) {
+        *self
+            .caught_up_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = yes.then(Instant::now);
+    }
+}
+
+/// A consumer: its name (the key of its applied-events records), its own
+/// database, where it reads and what each event does.
+pub struct Consumer {
+    pub name: String,
+    pub db: DatabaseConnection,
+    pub source: Arc<dyn EventSource>,
+    pub handler: Handler,
+    /// Deliveries read at once.
+    pub batch: usize,
+    /// Longest wait for new events in one read.
+    pub block: Duration,
+}
+
+impl Consumer {
+    pub fn new(
+        name: &str,
+        db: DatabaseConnection,
+        source: Arc<dyn EventSource>,
+        handler: Handler,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            db,
+            source,
+            handler,
+            batch: 32,
+            block: Duration::from_millis(500),
+        }
+    }
+
+    /// Reads one batch and applies it in order; acknowledges what was applied
+    /// (or applied before). Stops at the first event that fails, so nothing
+    /// overtakes it. Returns how many deliveries were settled.
+    pub async fn run_once(&self, status: &ConsumerStatus) -> Result<usize, BrokerError> {
+        let deliveries = match self.source.next(self.batch, self.block).await {
+            Ok(deliveries) => deliveries,
+            Err(error) => {
+                status.failures.fetch_add(1, Ordering::Relaxed);
+                status.set_caught_up(false);
+                return Err(error);
+            }
+        };
+        if deliveries.is_empty() {
+            status.set_caught_up(true);
+            return Ok(0);
+        }
+        let mut settled = Vec::with_capacity(deliveries.len());
+        let mut failed = None;
+        for delivery in &deliveries {
+            match self.apply(&delivery.event).await {
+                Ok(true) => {
+                    status.applied.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(false) => {
+                    status.duplicates.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
+            }
+            settled.push(delivery.entry_id.clone());
+        }
+        self.source.ack(&settled).await?;
+        if let Some(error) = failed {
+            status.failures.fetch_add(1, Ordering::Relaxed);
+            status.set_caught_up(false);
+            tracing::warn!(consumer = %self.name, %error, "applying an event failed; it will be retried");
+        }
+        Ok(settled.len())
+    }
+
+    /// Applies one event at most once; events this build does not know are
+    /// recorded as applied and otherwise ignored.
+    async fn apply(&self, envelope: &Envelope) -> Result<bool, DbErr> {
+        let handler = Arc::clone(&self.handler);
+        let event = envelope.event();
+        crate::events::apply_once(&self.db, &self.name, envelope, move |txn| match event {
+            Some(event) => handler(txn, event),
+            None => Box::pin(async { Ok(()) }),
+        })
+        .await
+    }
+
+    /// Runs until the handle is dropped; a failing source is retried every
+    /// second.
+    pub fn spawn(self) -> ConsumerHandle {
+        let status = Arc::new(ConsumerStatus::default());
+        let shared = Arc::clone(&status);
+        let name = self.name.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                if let Err(error) = self.run_once(&shared).await {
+                    tracing::warn!(consumer = %name, %error, "reading events failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        });
+        ConsumerHandle { status, task }
+    }
+}
+
+/// A running consumer; dropping it stops it.
+pub struct ConsumerHandle {
+    pub status: Arc<ConsumerStatus>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ConsumerHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
