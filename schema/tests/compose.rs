@@ -137,7 +137,7 @@ fn compose_fixtures() {
 
 fn golden_subgraphs() -> Vec<SubgraphSdl> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("subgraphs");
-    ["users", "orders", "inventory"]
+    ["users", "orders", "inventory", "notifications"]
         .iter()
         .enumerate()
         .map(|(i, name)| {

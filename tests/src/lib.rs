@@ -151,6 +151,7 @@ pub struct Platform {
     pub users: Subgraph,
     pub inventory: Subgraph,
     pub orders: Subgraph,
+    pub notifications: Subgraph,
     pub counters: Counters,
     pub http: reqwest::Client,
 }
@@ -210,6 +211,24 @@ impl Platform {
             db,
             test_db: orders_db,
         };
+        // Notifications from the orders outbox, read in-process.
+        let notifications_db = TestDb::create(backend).await;
+        let config = test_config(&notifications_db.url);
+        let db = tessera_notifications::connect(&notifications_db.url)
+            .await
+            .unwrap();
+        let app = tessera_notifications::app(db.clone(), &config).unwrap();
+        let notifications = Subgraph {
+            server: tessera_kit::http::spawn_app(&config, app)
+                .await
+                .unwrap()
+                .with_background(tessera_notifications::consume(
+                    db.clone(),
+                    Arc::new(tessera_kit::consume::OutboxSource::new(orders.db.clone())),
+                )),
+            db,
+            test_db: notifications_db,
+        };
         counters.users.take();
         counters.inventory.take();
         counters.orders.take();
@@ -219,6 +238,7 @@ impl Platform {
             users,
             inventory,
             orders,
+            notifications,
             counters,
             http: reqwest::Client::new(),
         }
@@ -226,7 +246,7 @@ impl Platform {
 
     /// Stops the servers and drops the test databases.
     pub async fn shutdown(self) {
-        for sg in [self.orders, self.users, self.inventory] {
+        for sg in [self.notifications, self.orders, self.users, self.inventory] {
             let _ = sg.server.stop().await;
             let _ = sg.db.close().await;
             sg.test_db.drop_db().await;
@@ -275,6 +295,37 @@ impl Platform {
     }
 
     /// Creates a product through the API as an inventory admin; returns its id.
+    /// The router over the checked-in `schema/supergraph.graphql`, in front
+    /// of this platform's subgraphs, guarded with the users subgraph's keys as
+    /// `tessera dev` is.
+    pub async fn router(&self) -> tessera_router::RunningRouter {
+        let sdl = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schema/supergraph.graphql"
+        ))
+        .unwrap();
+        let mut config = tessera_router::RouterConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        };
+        for (name, url) in [
+            ("users", self.users.url()),
+            ("orders", self.orders.url()),
+            ("inventory", self.inventory.url()),
+            ("notifications", self.notifications.url()),
+        ] {
+            config.subgraphs.overrides.insert(
+                name.to_owned(),
+                tessera_router::config::SubgraphOverride {
+                    url: Some(url),
+                    ..Default::default()
+                },
+            );
+        }
+        config.authentication.jwt = Some(tessera_cli::dev::router_jwt(&AuthConfig::development()));
+        tessera_router::start(config, &sdl).await.unwrap()
+    }
+
     pub async fn create_product(
         &self,
         sku: &str,

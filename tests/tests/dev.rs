@@ -44,6 +44,7 @@ async fn dev_platform_seeds_demo_data_once() {
         users_port: 0,
         orders_port: 0,
         inventory_port: 0,
+        notifications_port: 0,
         router_port: 0,
         ..DevOptions::default()
     };
@@ -100,6 +101,7 @@ async fn dev_router_serves_cross_subgraph_queries() {
         users_port: 0,
         orders_port: 0,
         inventory_port: 0,
+        notifications_port: 0,
         router_port: 0,
         ..DevOptions::default()
     };

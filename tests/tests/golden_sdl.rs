@@ -22,6 +22,7 @@ async fn exported_sdl_matches_golden_files() {
         ("users", p.users.url()),
         ("orders", p.orders.url()),
         ("inventory", p.inventory.url()),
+        ("notifications", p.notifications.url()),
     ] {
         let r = gql(&p.http, &url, "{ _service { sdl } }", json!({}), None).await;
         assert_no_errors(&r);

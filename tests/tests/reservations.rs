@@ -250,7 +250,7 @@ async fn a_late_confirmation_takes_the_stock_again() {
         let event = envelope.event().expect("an OrderPlaced");
         let handler = Arc::clone(&handler);
         let applied = tessera_kit::events::apply_once(&p.inventory.db, "test", &envelope, |txn| {
-            handler(txn, event)
+            handler(txn, &envelope, event)
         })
         .await
         .unwrap();

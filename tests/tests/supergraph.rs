@@ -5,46 +5,14 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
-use tessera_router::config::SubgraphOverride;
 use tessera_tests::{Platform, assert_no_errors, backends, gql};
-
-/// The router over the checked-in supergraph, in front of `p`'s subgraphs.
-async fn router_over(p: &Platform) -> tessera_router::RunningRouter {
-    let sdl = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../schema/supergraph.graphql"
-    ))
-    .unwrap();
-    let mut config = tessera_router::RouterConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    };
-    for (name, url) in [
-        ("users", p.users.url()),
-        ("orders", p.orders.url()),
-        ("inventory", p.inventory.url()),
-    ] {
-        config.subgraphs.overrides.insert(
-            name.to_owned(),
-            SubgraphOverride {
-                url: Some(url),
-                ..Default::default()
-            },
-        );
-    }
-    // Guarded at the router with the users subgraph's keys, as `tessera dev` is.
-    config.authentication.jwt = Some(tessera_cli::dev::router_jwt(
-        &tessera_kit::auth::AuthConfig::development(),
-    ));
-    tessera_router::start(config, &sdl).await.unwrap()
-}
 
 #[tokio::test]
 async fn checked_in_supergraph_serves_the_platform() {
     for backend in backends() {
         let p = Platform::start(&backend).await;
         p.seed_demo().await;
-        let router = router_over(&p).await;
+        let router = p.router().await;
         let url = router.graphql_url();
 
         // Sign up and order through the router, then read it all back in one request.
@@ -116,7 +84,7 @@ async fn a_dangling_wishlist_entry_degrades_to_a_partial_answer() {
     use sea_orm::ConnectionTrait;
     for backend in backends() {
         let p = Platform::start(&backend).await;
-        let router = router_over(&p).await;
+        let router = p.router().await;
         let url = router.graphql_url();
         let lamp = p.create_product("LAMP-9", "Lamp", 4_000, 3).await;
         let (token, user_id) = p.sign_up("Wisher").await;

@@ -14,6 +14,7 @@ pub const DEFAULT_ROUTING_URLS: &[(&str, &str)] = &[
     ("users", "http://127.0.0.1:4001/graphql"),
     ("orders", "http://127.0.0.1:4002/graphql"),
     ("inventory", "http://127.0.0.1:4003/graphql"),
+    ("notifications", "http://127.0.0.1:4004/graphql"),
 ];
 
 /// Where the golden subgraph SDL files live, relative to the working directory.

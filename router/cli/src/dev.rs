@@ -19,6 +19,7 @@ pub struct DevOptions {
     pub users_port: u16,
     pub orders_port: u16,
     pub inventory_port: u16,
+    pub notifications_port: u16,
     pub router_port: u16,
     /// Seed demo data into empty databases.
     pub seed: bool,
@@ -66,6 +67,7 @@ impl Default for DevOptions {
             users_port: tessera_users::DEFAULT_PORT,
             orders_port: tessera_orders::DEFAULT_PORT,
             inventory_port: tessera_inventory::DEFAULT_PORT,
+            notifications_port: tessera_notifications::DEFAULT_PORT,
             router_port: 4000,
             seed: true,
             storefront: Storefront::built().ok(),
@@ -96,6 +98,7 @@ pub struct DevPlatform {
     pub users: RunningServer,
     pub orders: RunningServer,
     pub inventory: RunningServer,
+    pub notifications: RunningServer,
     pub router: tessera_router::RunningRouter,
     /// The supergraph the router serves.
     pub supergraph_sdl: String,
@@ -105,6 +108,7 @@ impl DevPlatform {
     /// Stops every server.
     pub async fn stop(self) {
         let _ = self.router.shutdown().await;
+        let _ = self.notifications.stop().await;
         let _ = self.orders.stop().await;
         let _ = self.users.stop().await;
         let _ = self.inventory.stop().await;
@@ -146,14 +150,29 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         .map_err(failed(tessera_orders::NAME))?;
     // Without Redis the services share this process: reservation safety reads
     // the orders outbox directly (with Redis, inventory joined the stream).
-    let inventory = if orders_config.subgraph.redis_url.is_none() {
-        inventory.with_background(tessera_inventory::reservations::start(
-            inventory_db.clone(),
-            std::sync::Arc::new(tessera_kit::consume::OutboxSource::new(orders_db.clone())),
-            std::time::Duration::from_secs(orders_config.subgraph.reservation_timeout_secs),
-        ))
+    let (notifications, notifications_db) =
+        tessera_notifications::spawn(&subgraph_config(options, options.notifications_port))
+            .await
+            .map_err(failed(tessera_notifications::NAME))?;
+    // Without Redis the services share this process: the consumers of the
+    // orders events read its outbox directly (with Redis, they joined the
+    // orders stream's consumer groups).
+    let (inventory, notifications) = if orders_config.subgraph.redis_url.is_none() {
+        let orders_outbox =
+            || std::sync::Arc::new(tessera_kit::consume::OutboxSource::new(orders_db.clone()));
+        (
+            inventory.with_background(tessera_inventory::reservations::start(
+                inventory_db.clone(),
+                orders_outbox(),
+                std::time::Duration::from_secs(orders_config.subgraph.reservation_timeout_secs),
+            )),
+            notifications.with_background(tessera_notifications::consume(
+                notifications_db,
+                orders_outbox(),
+            )),
+        )
     } else {
-        inventory
+        (inventory, notifications)
     };
     if options.seed {
         let seeded = [
@@ -177,6 +196,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         (tessera_users::NAME, &users),
         (tessera_orders::NAME, &orders),
         (tessera_inventory::NAME, &inventory),
+        (tessera_notifications::NAME, &notifications),
     ] {
         let url = server.graphql_url();
         let sdl = crate::compose_cmd::service_sdl(&http, &url)
@@ -226,6 +246,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         users,
         orders,
         inventory,
+        notifications,
         router,
         supergraph_sdl: composed.supergraph_sdl,
     })
@@ -286,6 +307,7 @@ pub async fn run(options: DevOptions) -> anyhow::Result<()> {
     println!("  users      {}", platform.users.graphql_url());
     println!("  orders     {}", platform.orders.graphql_url());
     println!("  inventory  {}", platform.inventory.graphql_url());
+    println!("  notifications {}", platform.notifications.graphql_url());
     println!(
         "Demo sign-in: admin@tessera.dev / {} (has inventory:write); Ctrl-C stops.",
         tessera_kit::demo::DEMO_PASSWORD

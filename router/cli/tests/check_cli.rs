@@ -37,7 +37,7 @@ fn proposed_subgraphs(test: &str, edit: impl Fn(&str, String) -> String) -> Path
     let dir = std::env::temp_dir().join(format!("tessera-check-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for name in ["users", "orders", "inventory"] {
+    for name in ["users", "orders", "inventory", "notifications"] {
         let sdl = std::fs::read_to_string(repo().join(format!("schema/subgraphs/{name}.graphql")))
             .expect("golden SDL");
         std::fs::write(dir.join(format!("{name}.graphql")), edit(name, sdl)).expect("write");

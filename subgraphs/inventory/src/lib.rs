@@ -103,9 +103,7 @@ async fn safety_over_redis(
     let Some(url) = &config.redis_url else {
         return Ok(None);
     };
-    let source = reservations::redis_source(url)
-        .await
-        .map_err(StartError::Broker)?;
+    let source = tessera_kit::consume::redis_source(url, "orders", reservations::GROUP).await?;
     Ok(Some(reservations::start(
         db.clone(),
         source,

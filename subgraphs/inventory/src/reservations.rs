@@ -33,7 +33,7 @@ pub const GROUP: &str = "inventory-reservations";
 
 /// What each orders event does to reservations.
 pub fn handler() -> Handler {
-    Arc::new(|txn, event| {
+    Arc::new(|txn, _envelope, event| {
         Box::pin(async move {
             let failed = |e: tessera_kit::ApiError| DbErr::Custom(e.message);
             match event {
@@ -110,22 +110,4 @@ pub fn start(
         }
     });
     ReservationSafety { consumer, sweeper }
-}
-
-/// The orders stream on Redis, read by this inventory instance's member of
-/// the consumer group (entries another member left pending for 30 s are
-/// taken over).
-pub async fn redis_source(
-    url: &str,
-) -> Result<Arc<dyn EventSource>, tessera_kit::relay::BrokerError> {
-    let member = format!("inventory-{}", tessera_kit::ids::new_id());
-    let consumer = tessera_kit::relay::RedisConsumer::join(
-        url,
-        &format!("{}orders", tessera_kit::relay::STREAM_PREFIX),
-        GROUP,
-        &member,
-        Duration::from_secs(30),
-    )
-    .await?;
-    Ok(Arc::new(consumer))
 }

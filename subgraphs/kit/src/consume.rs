@@ -40,6 +40,26 @@ impl EventSource for RedisConsumer {
     }
 }
 
+/// A member of consumer group `group` on the Redis stream of the service
+/// `stream` (`tessera:events:<stream>`); entries another member left pending
+/// for 30 s are taken over.
+pub async fn redis_source(
+    url: &str,
+    stream: &str,
+    group: &str,
+) -> Result<Arc<dyn EventSource>, BrokerError> {
+    let member = format!("{group}-{}", crate::ids::new_id());
+    let consumer = RedisConsumer::join(
+        url,
+        &format!("{}{stream}", crate::relay::STREAM_PREFIX),
+        group,
+        &member,
+        Duration::from_secs(30),
+    )
+    .await?;
+    Ok(Arc::new(consumer))
+}
+
 /// Another service's outbox, read in id order from its database (one
 /// process, no broker). Reading starts at the beginning (consumers skip what
 /// they applied before) and moves on with each acknowledgement.
@@ -109,10 +129,11 @@ impl EventSource for OutboxSource {
     }
 }
 
-/// The effect of an event on a consumer's database, inside the transaction
-/// that records it as applied.
-pub type Handler =
-    Arc<dyn for<'t> Fn(&'t sea_orm::DatabaseTransaction, Event) -> Effect<'t> + Send + Sync>;
+/// The effect of an event (with its envelope: id, time) on a consumer's
+/// database, inside the transaction that records it as applied.
+pub type Handler = Arc<
+    dyn for<'t> Fn(&'t sea_orm::DatabaseTransaction, &Envelope, Event) -> Effect<'t> + Send + Sync,
+>;
 
 /// How a consumer is doing, for its service (health, metrics, the reservation
 /// sweeper, which only runs while the consumer keeps up).
@@ -235,7 +256,7 @@ impl Consumer {
         let handler = Arc::clone(&self.handler);
         let event = envelope.event();
         crate::events::apply_once(&self.db, &self.name, envelope, move |txn| match event {
-            Some(event) => handler(txn, event),
+            Some(event) => handler(txn, envelope, event),
             None => Box::pin(async { Ok(()) }),
         })
         .await

@@ -1,0 +1,57 @@
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Notifications::Table)
+                    .if_not_exists()
+                    .col(string_len(Notifications::Id, 36).primary_key())
+                    .col(string_len(Notifications::UserId, 36))
+                    .col(string_len(Notifications::Kind, 32))
+                    .col(text(Notifications::Message))
+                    .col(string_len_null(Notifications::OrderId, 36))
+                    .col(string_len_null(Notifications::ProductId, 36))
+                    // The event that caused it: one notification per event.
+                    .col(string_len_uniq(Notifications::EventId, 36))
+                    .col(timestamp_with_time_zone(Notifications::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        // A user's notifications, newest first (keyset pagination by id).
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_notifications_user")
+                    .table(Notifications::Table)
+                    .col(Notifications::UserId)
+                    .col(Notifications::Id)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(Notifications::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Notifications {
+    Table,
+    Id,
+    UserId,
+    Kind,
+    Message,
+    OrderId,
+    ProductId,
+    EventId,
+    CreatedAt,
+}

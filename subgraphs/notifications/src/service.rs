@@ -1,0 +1,192 @@
+//! Notifications: written from order events, read per user. The only module
+//! that touches the database.
+
+use std::collections::HashMap;
+
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait};
+use tessera_kit::ApiResult;
+use tessera_kit::events::{Envelope, Event};
+
+use crate::entity::notification;
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    OrderPlaced,
+    OrderCancelled,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::OrderPlaced => "ORDER_PLACED",
+            Kind::OrderCancelled => "ORDER_CANCELLED",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "ORDER_PLACED" => Some(Kind::OrderPlaced),
+            "ORDER_CANCELLED" => Some(Kind::OrderCancelled),
+            _ => None,
+        }
+    }
+}
+
+/// One notification, as resolvers see it.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: String,
+    pub user_id: String,
+    pub kind: Kind,
+    pub message: String,
+    pub order_id: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Notification {
+    fn from_model(m: notification::Model) -> Option<Self> {
+        Some(Self {
+            kind: Kind::parse(&m.kind)?,
+            id: m.id,
+            user_id: m.user_id,
+            message: m.message,
+            order_id: m.order_id,
+            created_at: m.created_at,
+        })
+    }
+}
+
+/// Formats cents as an amount (`$12.34`), for messages.
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}${}.{:02}", cents / 100, cents % 100)
+}
+
+/// The notification an event causes, if any (inside the consumer's
+/// transaction, which also records the event as applied).
+pub async fn notify(
+    txn: &DatabaseTransaction,
+    envelope_id: &str,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    event: Event,
+) -> Result<(), DbErr> {
+    let (user_id, kind, message, order_id) = match event {
+        Event::OrderPlaced {
+            order_id,
+            user_id,
+            lines,
+            total_cents,
+        } => {
+            let units: i64 = lines.iter().map(|l| i64::from(l.quantity)).sum();
+            let message = format!(
+                "Your order of {units} item{} ({}) was placed.",
+                if units == 1 { "" } else { "s" },
+                money(total_cents)
+            );
+            (user_id, Kind::OrderPlaced, message, order_id)
+        }
+        Event::OrderCancelled { order_id, user_id } => (
+            user_id,
+            Kind::OrderCancelled,
+            "Your order was cancelled and its items returned to stock.".to_owned(),
+            order_id,
+        ),
+        _ => return Ok(()),
+    };
+    notification::Entity::insert(notification::ActiveModel {
+        id: Set(tessera_kit::ids::new_id()),
+        user_id: Set(user_id),
+        kind: Set(kind.as_str().to_owned()),
+        message: Set(message),
+        order_id: Set(Some(order_id)),
+        product_id: Set(None),
+        event_id: Set(envelope_id.to_owned()),
+        created_at: Set(occurred_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// The handler consumers run: [`notify`] with the envelope's id and time.
+pub fn handler() -> tessera_kit::consume::Handler {
+    std::sync::Arc::new(|txn, envelope: &Envelope, event| {
+        let (id, at) = (envelope.id.clone(), envelope.occurred_at);
+        Box::pin(async move { notify(txn, &id, at, event).await })
+    })
+}
+
+/// Page key of one user's notifications (the DataLoader batches them).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserNotificationsKey {
+    pub user_id: String,
+    pub limit: u64,
+    pub after: Option<String>,
+}
+
+/// Each user's newest notifications (one statement per distinct page).
+pub async fn notifications_of_users(
+    db: &DatabaseConnection,
+    keys: &[UserNotificationsKey],
+) -> ApiResult<HashMap<UserNotificationsKey, Vec<Notification>>> {
+    let mut by_page: HashMap<(u64, Option<String>), Vec<&UserNotificationsKey>> = HashMap::new();
+    for key in keys {
+        by_page
+            .entry((key.limit, key.after.clone()))
+            .or_default()
+            .push(key);
+    }
+    let mut out = HashMap::new();
+    for ((limit, after), keys) in by_page {
+        let users: Vec<String> = keys.iter().map(|k| k.user_id.clone()).collect();
+        let stmt = tessera_kit::db::top_n_per_group(
+            "notifications",
+            "user_id",
+            "id",
+            users,
+            true,
+            after.as_deref(),
+            limit,
+        );
+        let rows = notification::Entity::find()
+            .from_raw_sql(db.get_database_backend().build(&stmt))
+            .all(db)
+            .await?;
+        let mut grouped: HashMap<String, Vec<Notification>> = HashMap::new();
+        for row in rows {
+            if let Some(n) = Notification::from_model(row) {
+                grouped.entry(n.user_id.clone()).or_default().push(n);
+            }
+        }
+        for key in keys {
+            out.insert(
+                key.clone(),
+                grouped.get(&key.user_id).cloned().unwrap_or_default(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_as_dollars_and_cents() {
+        assert_eq!(money(0), "$0.00");
+        assert_eq!(money(5), "$0.05");
+        assert_eq!(money(123_456), "$1234.56");
+        assert_eq!(money(-250), "-$2.50");
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in [Kind::OrderPlaced, Kind::OrderCancelled] {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(Kind::parse("NOPE"), None);
+    }
+}
