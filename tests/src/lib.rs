@@ -177,7 +177,7 @@ impl Platform {
         let mut db = tessera_inventory::connect(&inventory_db.url).await.unwrap();
         counters.inventory.attach(&mut db);
         let app = tessera_inventory::app(db.clone(), &config).unwrap();
-        let inventory = Subgraph {
+        let mut inventory = Subgraph {
             server: tessera_kit::http::spawn_app(&config, app).await.unwrap(),
             db,
             test_db: inventory_db,
@@ -211,6 +211,13 @@ impl Platform {
             db,
             test_db: orders_db,
         };
+        // The analytics read model from the orders outbox, read in-process.
+        inventory.server = inventory
+            .server
+            .with_background(tessera_inventory::analytics::consume(
+                inventory.db.clone(),
+                Arc::new(tessera_kit::consume::OutboxSource::new(orders.db.clone())),
+            ));
         // Notifications from the orders outbox, read in-process.
         let notifications_db = TestDb::create(backend).await;
         let config = test_config(&notifications_db.url);
@@ -353,7 +360,7 @@ impl Platform {
 pub fn admin_token() -> String {
     token_for(
         &tessera_kit::demo::demo_id(1, 1),
-        &["inventory:write", "users:read"],
+        &["inventory:write", "users:read", "analytics:read"],
     )
 }
 

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_products;
 mod m20261201_000002_confirm_reservations;
+mod m20261201_000003_create_analytics;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(tessera_kit::events::migration::CreateOutbox),
             Box::new(tessera_kit::events::migration::CreateAppliedEvents),
             Box::new(m20261201_000002_confirm_reservations::Migration),
+            Box::new(m20261201_000003_create_analytics::Migration),
         ]
     }
 }

@@ -161,11 +161,16 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         let orders_outbox =
             || std::sync::Arc::new(tessera_kit::consume::OutboxSource::new(orders_db.clone()));
         (
-            inventory.with_background(tessera_inventory::reservations::start(
-                inventory_db.clone(),
-                orders_outbox(),
-                std::time::Duration::from_secs(orders_config.subgraph.reservation_timeout_secs),
-            )),
+            inventory
+                .with_background(tessera_inventory::reservations::start(
+                    inventory_db.clone(),
+                    orders_outbox(),
+                    std::time::Duration::from_secs(orders_config.subgraph.reservation_timeout_secs),
+                ))
+                .with_background(tessera_inventory::analytics::consume(
+                    inventory_db.clone(),
+                    orders_outbox(),
+                )),
             notifications.with_background(tessera_notifications::consume(
                 notifications_db,
                 orders_outbox(),

@@ -16,6 +16,8 @@ use crate::service::{self, ProductFilter as Filter, ReserveLine};
 
 /// Scope needed to change stock levels and read stock history.
 pub const INVENTORY_WRITE_SCOPE: &str = "inventory:write";
+/// Scope needed to read revenue figures.
+pub const ANALYTICS_READ_SCOPE: &str = "analytics:read";
 /// How many recent restocks `User.restocks` shows.
 pub const RECENT_RESTOCKS: u64 = 20;
 
@@ -49,6 +51,28 @@ impl Loader<Sku> for ProductLoader {
             .map_err(Arc::new)?;
         Ok(found.into_iter().map(|(k, v)| (Sku(k), v)).collect())
     }
+}
+
+pub struct SalesLoader(pub DatabaseConnection);
+
+impl Loader<String> for SalesLoader {
+    type Value = crate::analytics::Sales;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        crate::analytics::sales_of(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+async fn sales(ctx: &Context<'_>, id: &str) -> Result<crate::analytics::Sales> {
+    Ok(ctx
+        .data::<DataLoader<SalesLoader>>()?
+        .load_one(id.to_owned())
+        .await
+        .map_err(loader_error)?
+        .unwrap_or_default())
 }
 
 pub struct RestockLoader(pub DatabaseConnection);
@@ -129,6 +153,29 @@ impl Product {
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
     }
+
+    /// Units sold in orders not cancelled (from the order events; updated
+    /// moments after an order).
+    async fn units_sold(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(sales(ctx, &self.0.id).await?.units_sold)
+    }
+
+    /// Revenue of the units sold, in cents. Needs the `analytics:read` scope
+    /// (nullable: without it the rest of the product still reads).
+    #[graphql(requires_scopes = "analytics:read")]
+    async fn revenue_cents(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        viewer(ctx).require_scope(ANALYTICS_READ_SCOPE)?;
+        Ok(Some(sales(ctx, &self.0.id).await?.revenue_cents))
+    }
+}
+
+/// Orders placed on one day (UTC), cancelled ones not counted.
+#[derive(SimpleObject)]
+pub struct DailyOrders {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub orders: i64,
+    pub revenue_cents: i64,
 }
 
 /// A user as inventory sees them: whoever restocked products.
@@ -247,6 +294,29 @@ impl Query {
             Some(p) => Ok(Some(p)),
             None => Err(ApiError::not_found("product", &sku).into()),
         }
+    }
+
+    /// Orders per day, newest day first, for the last `days` days with
+    /// orders (at most 366). Needs the `analytics:read` scope.
+    #[graphql(requires_scopes = "analytics:read")]
+    async fn orders_per_day(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 7)] days: i32,
+    ) -> Result<Vec<DailyOrders>> {
+        viewer(ctx).require_scope(ANALYTICS_READ_SCOPE)?;
+        if !(1..=366).contains(&days) {
+            return Err(ApiError::bad_input("`days` must be between 1 and 366").into());
+        }
+        Ok(crate::analytics::orders_per_day(db(ctx)?, days as u64)
+            .await?
+            .into_iter()
+            .map(|d| DailyOrders {
+                day: d.day,
+                orders: d.orders,
+                revenue_cents: d.revenue_cents,
+            })
+            .collect())
     }
 
     /// The catalogue in creation order; `first` is at most 100.

@@ -5,6 +5,7 @@
 //! the restocks they made. Layers: [`graphql`] resolvers call [`service`], the
 //! only module that touches the database through [`entity`].
 
+pub mod analytics;
 mod entity;
 pub mod graphql;
 pub mod reservations;
@@ -44,6 +45,10 @@ pub fn build_schema(db: DatabaseConnection) -> InventorySchema {
                 graphql::RestockLoader(db.clone()),
                 tokio::spawn,
             ))
+            .data(DataLoader::new(
+                graphql::SalesLoader(db.clone()),
+                tokio::spawn,
+            ))
             .data(db);
     tessera_kit::configure_schema(builder).finish()
 }
@@ -73,8 +78,20 @@ pub async fn spawn(
             |db| app(db, config),
         )
         .await?;
-    let server = match safety_over_redis(config, &db).await? {
-        Some(safety) => server.with_background(safety),
+    let server = match &config.redis_url {
+        Some(url) => {
+            let source =
+                tessera_kit::consume::redis_source(url, "orders", reservations::GROUP).await?;
+            let analytics_source =
+                tessera_kit::consume::redis_source(url, "orders", analytics::CONSUMER).await?;
+            server
+                .with_background(reservations::start(
+                    db.clone(),
+                    source,
+                    std::time::Duration::from_secs(config.reservation_timeout_secs),
+                ))
+                .with_background(analytics::consume(db.clone(), analytics_source))
+        }
         None => server,
     };
     Ok((server, db))
@@ -93,20 +110,4 @@ pub async fn run(config: SubgraphConfig) -> Result<(), StartError> {
     tessera_kit::http::shutdown_signal().await;
     server.stop().await?;
     Ok(())
-}
-
-/// Reservation safety on the orders stream in Redis, when there is one.
-async fn safety_over_redis(
-    config: &SubgraphConfig,
-    db: &DatabaseConnection,
-) -> Result<Option<reservations::ReservationSafety>, StartError> {
-    let Some(url) = &config.redis_url else {
-        return Ok(None);
-    };
-    let source = tessera_kit::consume::redis_source(url, "orders", reservations::GROUP).await?;
-    Ok(Some(reservations::start(
-        db.clone(),
-        source,
-        std::time::Duration::from_secs(config.reservation_timeout_secs),
-    )))
 }

@@ -21,7 +21,7 @@ pub fn users() -> Vec<DemoUser> {
         (
             "admin@tessera.dev",
             "Ada Admin",
-            &["inventory:write", "users:read"][..],
+            &["inventory:write", "users:read", "analytics:read"][..],
         ),
         ("grace@tessera.dev", "Grace Hopper", &[][..]),
         ("alan@tessera.dev", "Alan Turing", &[][..]),

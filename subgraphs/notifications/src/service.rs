@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait};
 use tessera_kit::ApiResult;
 use tessera_kit::events::{Envelope, Event};
@@ -105,6 +106,13 @@ pub async fn notify(
         event_id: Set(envelope_id.to_owned()),
         created_at: Set(occurred_at),
     })
+    // One notification per event, even if its applied record was cleared
+    // (a replay over a reset consumer).
+    .on_conflict(
+        OnConflict::column(notification::Column::EventId)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(txn)
     .await?;
     Ok(())
