@@ -12,6 +12,8 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+pub mod data;
+
 use apollo_compiler::ast::{self, Definition, DirectiveList};
 use apollo_compiler::executable::ExecutableDocument;
 use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};

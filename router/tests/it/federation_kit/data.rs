@@ -1,0 +1,420 @@
+//! A subgraph whose behaviour is data: the generic resolver behind the
+//! scenario files (`router/tests/scenarios/README.md` describes the format).
+//!
+//! - root fields answer from `query` / `mutation` (JSON objects);
+//! - `_entities` finds, per representation, the row of the type's table whose
+//!   key fields (from the SDL's `@key`s, or `entities.<Type>.keys`) match;
+//! - `fields."Type.field"` declares a field's resolver: a constant, an error, a
+//!   default, a row lookup by parent fields or arguments, a string template, a
+//!   product; `requires` makes it fail when the listed parent fields are absent;
+//! - `{"$ref": "Table", …}` anywhere in the data stands for the row of `Table`
+//!   matching the other keys (resolved when the field is read, so data may be
+//!   circular).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use apollo_compiler::ast::{self, Definition};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{Call, Subgraph};
+
+/// The JSON data file of one subgraph.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubgraphData {
+    #[serde(default)]
+    pub query: Option<Value>,
+    #[serde(default)]
+    pub mutation: Option<Value>,
+    /// Rows per table (a table is usually named after its type).
+    #[serde(default)]
+    pub tables: HashMap<String, Vec<Value>>,
+    /// How `_entities` answers per `__typename` (default: the table named
+    /// after the type, matched by the SDL's keys).
+    #[serde(default)]
+    pub entities: HashMap<String, EntitySpec>,
+    /// Field resolvers by `Type.field`.
+    #[serde(default)]
+    pub fields: HashMap<String, FieldSpec>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntitySpec {
+    /// The table holding the rows (default: the `__typename`).
+    pub table: Option<String>,
+    /// Alternative keys as field sets (`"id"`, `"id name"`, `"upc"`); the first
+    /// whose top-level fields the representation has is matched.
+    pub keys: Option<Vec<String>>,
+    /// The row's fields the answer keeps (default: all).
+    pub select: Option<Vec<String>>,
+    /// Every representation of this type fails with this message.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// Parent fields that must be present and non-null (`@requires`).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// The error when a `requires` field is missing.
+    pub missing: Option<String>,
+    /// Always this value.
+    pub value: Option<Value>,
+    /// Always this error (`CODE: message` sets `extensions.code`).
+    pub error: Option<String>,
+    /// The parent's value when it has the field, else this.
+    pub default: Option<Value>,
+    /// The first row of this table matching `where` (null if none).
+    pub row: Option<String>,
+    /// Every row of this table matching `where`.
+    pub rows: Option<String>,
+    /// Column → expression (`$parent.f`, `$args.a`, or a literal).
+    #[serde(rename = "where", default)]
+    pub where_: Map<String, Value>,
+    /// Of the row(s) found, only this field.
+    pub field: Option<String>,
+    /// Of the row(s) found, only these fields.
+    pub select: Option<Vec<String>>,
+    /// At most this many rows (an expression).
+    pub limit: Option<Value>,
+    /// A string with `{f}` replaced by the parent's field `f` (its own value,
+    /// else its declared resolver, so it may be computed itself) and
+    /// `{$args.a}` by an argument.
+    pub format: Option<String>,
+    /// The product of these numbers (expressions).
+    pub multiply: Option<Vec<Value>>,
+}
+
+/// The data-driven resolver of one subgraph.
+pub struct Resolver {
+    data: SubgraphData,
+    /// Top-level key fields per entity type, from the SDL.
+    keys: HashMap<String, Vec<Vec<String>>>,
+}
+
+/// A subgraph from its federation SDL and its data.
+pub fn subgraph(name: &'static str, federation_sdl: &str, data: SubgraphData) -> Subgraph {
+    let keys = sdl_keys(federation_sdl);
+    let query = data.query.clone().unwrap_or_else(|| json!({}));
+    let mutation = data.mutation.clone().unwrap_or_else(|| json!({}));
+    let resolver = Arc::new(Resolver { data, keys });
+    let fields = resolver.clone();
+    Subgraph::federated(name, federation_sdl)
+        .query(query)
+        .mutation(mutation)
+        .resolve(move |call| fields.resolve(call))
+        .entity(move |repr| resolver.entity(repr))
+}
+
+/// Top-level field names of a field set (`"id organization { id }"` →
+/// `id`, `organization`).
+fn top_level(fields: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let spaced = fields.replace('{', " { ").replace('}', " } ");
+    for token in spaced.split_whitespace() {
+        match token {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            name if depth == 0 => out.push(name.to_string()),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn sdl_keys(federation_sdl: &str) -> HashMap<String, Vec<Vec<String>>> {
+    let mut keys: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+    let Ok(doc) = ast::Document::parse(federation_sdl, "subgraph.graphql") else {
+        return keys;
+    };
+    for definition in &doc.definitions {
+        let (name, directives) = match definition {
+            Definition::ObjectTypeDefinition(d) => (&d.name, &d.directives),
+            Definition::ObjectTypeExtension(d) => (&d.name, &d.directives),
+            Definition::InterfaceTypeDefinition(d) => (&d.name, &d.directives),
+            Definition::InterfaceTypeExtension(d) => (&d.name, &d.directives),
+            _ => continue,
+        };
+        for directive in directives.iter() {
+            if directive.name != "key" && directive.name != "federation__key" {
+                continue;
+            }
+            if let Some(fields) = directive
+                .specified_argument_by_name("fields")
+                .and_then(|v| v.as_str())
+            {
+                keys.entry(name.to_string())
+                    .or_default()
+                    .push(top_level(fields));
+            }
+        }
+    }
+    keys
+}
+
+/// `wanted` is contained in `have`: equal leaves, every key of an object.
+fn contains(have: &Value, wanted: &Value) -> bool {
+    match (have, wanted) {
+        (Value::Object(h), Value::Object(w)) => w
+            .iter()
+            .all(|(k, v)| h.get(k).is_some_and(|hv| contains(hv, v))),
+        (Value::Array(h), Value::Array(w)) => {
+            h.len() == w.len() && h.iter().zip(w).all(|(a, b)| contains(a, b))
+        }
+        _ => have == wanted,
+    }
+}
+
+fn select(row: &Value, fields: &Option<Vec<String>>) -> Value {
+    match (fields, row) {
+        (Some(fields), Value::Object(map)) => {
+            let mut out = Map::new();
+            for f in fields
+                .iter()
+                .chain(std::iter::once(&"__typename".to_string()))
+            {
+                if let Some(v) = map.get(f) {
+                    out.insert(f.clone(), v.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        _ => row.clone(),
+    }
+}
+
+fn path<'v>(mut value: &'v Value, path: &str) -> &'v Value {
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        value = value.get(part).unwrap_or(&Value::Null);
+    }
+    value
+}
+
+impl Resolver {
+    fn table(&self, name: &str) -> Result<&[Value], String> {
+        self.data
+            .tables
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("scenario data: no table {name:?}"))
+    }
+
+    /// An expression: `$parent.f`, `$args.a`, or the literal itself.
+    fn eval(&self, expr: &Value, parent: &Value, args: &Value) -> Value {
+        match expr.as_str() {
+            Some(s) if s.starts_with("$parent") => path(parent, &s["$parent".len()..]).clone(),
+            Some(s) if s.starts_with("$args") => path(args, &s["$args".len()..]).clone(),
+            _ => expr.clone(),
+        }
+    }
+
+    fn matching<'t>(
+        &self,
+        table: &'t [Value],
+        conditions: &[(String, Value)],
+    ) -> impl Iterator<Item = &'t Value> {
+        let conditions = conditions.to_vec();
+        table.iter().filter(move |row| {
+            conditions
+                .iter()
+                .all(|(k, v)| row.get(k).is_some_and(|have| contains(have, v)))
+        })
+    }
+
+    /// Replaces `{"$ref": table, …}` (also as list items) by the row it names.
+    fn deref(&self, value: Value) -> Result<Value, String> {
+        match value {
+            Value::Object(map) if map.contains_key("$ref") => {
+                let table = map["$ref"].as_str().unwrap_or_default().to_string();
+                let conditions: Vec<(String, Value)> = map
+                    .into_iter()
+                    .filter(|(k, _)| !k.starts_with('$'))
+                    .collect();
+                let row = self.matching(self.table(&table)?, &conditions).next();
+                Ok(row.cloned().unwrap_or(Value::Null))
+            }
+            Value::Array(items) => items
+                .into_iter()
+                .map(|item| self.deref(item))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            other => Ok(other),
+        }
+    }
+
+    fn resolve(&self, call: &Call<'_>) -> Option<Result<Value, String>> {
+        let key = format!("{}.{}", call.type_name, call.field);
+        match self.data.fields.get(&key) {
+            Some(spec) => {
+                Some(self.field(spec, call.type_name, call.field, call.parent, call.args))
+            }
+            None => {
+                let value = call.parent.get(call.field)?;
+                Some(self.deref(value.clone()))
+            }
+        }
+    }
+
+    /// The value of `field` of `parent` (declared resolver, or the parent's own).
+    fn value_of(&self, type_name: &str, field: &str, parent: &Value) -> Result<Value, String> {
+        match self.data.fields.get(&format!("{type_name}.{field}")) {
+            Some(spec) => self.field(spec, type_name, field, parent, &json!({})),
+            None => Ok(parent.get(field).cloned().unwrap_or(Value::Null)),
+        }
+    }
+
+    fn field(
+        &self,
+        spec: &FieldSpec,
+        type_name: &str,
+        field: &str,
+        parent: &Value,
+        args: &Value,
+    ) -> Result<Value, String> {
+        let missing: Vec<&str> = spec
+            .requires
+            .iter()
+            .filter(|f| parent.get(f.as_str()).is_none_or(Value::is_null))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(spec.missing.clone().unwrap_or_else(|| {
+                format!("{type_name}.{field}: {} not provided", missing.join(", "))
+            }));
+        }
+        if let Some(message) = &spec.error {
+            return Err(message.clone());
+        }
+        if let Some(value) = &spec.value {
+            return self.deref(value.clone());
+        }
+        if let Some(default) = &spec.default {
+            return self.deref(parent.get(field).unwrap_or(default).clone());
+        }
+        if let Some(template) = &spec.format {
+            let mut out = String::new();
+            let mut rest = template.as_str();
+            while let Some(start) = rest.find('{') {
+                out.push_str(&rest[..start]);
+                let end = rest[start..]
+                    .find('}')
+                    .map(|e| start + e)
+                    .ok_or_else(|| format!("scenario data: unclosed {{ in {template:?}"))?;
+                let name = &rest[start + 1..end];
+                let value = if name.starts_with('$') {
+                    self.eval(&json!(name), parent, args)
+                } else if let Some(own) = parent.get(name) {
+                    own.clone()
+                } else {
+                    self.value_of(type_name, name, parent)?
+                };
+                match value {
+                    Value::String(s) => out.push_str(&s),
+                    Value::Null => return Err(format!("{name} was not provided")),
+                    other => out.push_str(&other.to_string()),
+                }
+                rest = &rest[end + 1..];
+            }
+            out.push_str(rest);
+            return Ok(json!(out));
+        }
+        if let Some(factors) = &spec.multiply {
+            let mut product = 1.0f64;
+            let mut whole = true;
+            for factor in factors {
+                let value = self.eval(factor, parent, args);
+                let Some(n) = value.as_f64() else {
+                    return Err(format!("{type_name}.{field}: {factor} is not a number"));
+                };
+                whole &= value.is_i64() || value.is_u64();
+                product *= n;
+            }
+            return Ok(if whole {
+                json!(product as i64)
+            } else {
+                json!(product)
+            });
+        }
+        let (table, many) = match (&spec.row, &spec.rows) {
+            (Some(t), None) => (t, false),
+            (None, Some(t)) => (t, true),
+            // Only `requires`: the parent's own value.
+            (None, None) => return self.deref(parent.get(field).cloned().unwrap_or(Value::Null)),
+            _ => return Err(format!("scenario data: {type_name}.{field}: row and rows")),
+        };
+        let conditions: Vec<(String, Value)> = spec
+            .where_
+            .iter()
+            .map(|(k, e)| (k.clone(), self.eval(e, parent, args)))
+            .collect();
+        let shape = |row: &Value| -> Value {
+            match &spec.field {
+                Some(f) => row.get(f).cloned().unwrap_or(Value::Null),
+                None => select(row, &spec.select),
+            }
+        };
+        let found = self.matching(self.table(table)?, &conditions);
+        if many {
+            let limit = spec
+                .limit
+                .as_ref()
+                .and_then(|l| self.eval(l, parent, args).as_u64())
+                .map_or(usize::MAX, |l| l as usize);
+            self.deref(Value::Array(found.take(limit).map(shape).collect()))
+        } else {
+            self.deref(found.map(shape).next().unwrap_or(Value::Null))
+        }
+    }
+
+    fn entity(&self, repr: &Value) -> Result<Value, String> {
+        let type_name = repr["__typename"].as_str().unwrap_or_default();
+        let spec = self
+            .data
+            .entities
+            .get(type_name)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(message) = spec.error {
+            return Err(message);
+        }
+        let table = spec.table.as_deref().unwrap_or(type_name);
+        let keys: Vec<Vec<String>> = match &spec.keys {
+            Some(keys) => keys.iter().map(|k| top_level(k)).collect(),
+            None => self
+                .keys
+                .get(type_name)
+                .cloned()
+                .unwrap_or_else(|| vec![vec!["id".to_string()]]),
+        };
+        let Some(key) = keys
+            .iter()
+            .find(|key| key.iter().all(|f| repr.get(f).is_some()))
+        else {
+            return Ok(Value::Null);
+        };
+        let conditions: Vec<(String, Value)> =
+            key.iter().map(|f| (f.clone(), repr[f].clone())).collect();
+        let Some(row) = self.matching(self.table(table)?, &conditions).next() else {
+            return Ok(Value::Null);
+        };
+        // The row, plus what the router sent (the key and any `@requires`
+        // fields, which the subgraph reads from the representation).
+        let mut entity = match self.deref(select(row, &spec.select))? {
+            Value::Object(map) => map,
+            _ => return Ok(Value::Null),
+        };
+        if let Value::Object(sent) = repr {
+            for (k, v) in sent {
+                if k != "__typename" {
+                    entity.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Ok(Value::Object(entity))
+    }
+}

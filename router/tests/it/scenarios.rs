@@ -1,0 +1,454 @@
+//! The federation scenarios under `router/tests/scenarios/<suite>/`, as data:
+//! each suite's subgraphs (`<name>.graphql` + `<name>.json`), an optional
+//! hand-written supergraph (`supergraph.graphql`) and its operations with the
+//! expected `data`, whether errors are expected, and the query plan
+//! (`operations.txt`). Every suite is composed with the kit, every operation
+//! run through the router and checked the audit's way (`data` exactly, errors
+//! present or not); the plan text is compared too. `UPDATE_EXPECT=1` rewrites
+//! the plans (only the plans); `SCENARIO=<substring>` runs the matching suites.
+//! The format: `router/tests/scenarios/README.md`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::federation_kit::{self, Scenario, data};
+
+/// Which supergraph a suite runs against.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Variant {
+    /// Composed from the subgraphs' SDL by our composition.
+    Composed,
+    /// `supergraph.graphql`, written by hand (`Scenario::start`).
+    Handwritten,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Composed => "composed",
+            Variant::Handwritten => "handwritten",
+        }
+    }
+}
+
+/// One `key:` section of a case: its lines in the file and its text.
+#[derive(Debug)]
+struct Section {
+    name: String,
+    /// `plan composed:` → `composed`.
+    qualifier: Option<String>,
+    /// Line range in the file, the `key:` line included.
+    lines: std::ops::Range<usize>,
+    text: String,
+}
+
+#[derive(Debug)]
+struct Case {
+    title: String,
+    lines: std::ops::Range<usize>,
+    sections: Vec<Section>,
+}
+
+impl Case {
+    fn section(&self, name: &str, qualifier: Option<&str>) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|s| s.name == name && s.qualifier.as_deref() == qualifier)
+    }
+}
+
+#[derive(Debug)]
+struct Operations {
+    lines: Vec<String>,
+    /// Header lines (before the first case).
+    header: std::ops::Range<usize>,
+    supergraphs: Option<Vec<Variant>>,
+    cases: Vec<Case>,
+}
+
+const KEYS: &[&str] = &["query", "variables", "data", "errors", "plan"];
+
+/// `key:` or `key qualifier:` at the start of a line, and the rest of it.
+fn section_start(line: &str) -> Option<(String, Option<String>, String)> {
+    let (head, rest) = line.split_once(':')?;
+    let mut words = head.split(' ');
+    let name = words.next()?;
+    if !KEYS.contains(&name) {
+        return None;
+    }
+    let qualifier = words.next().map(str::to_string);
+    if words.next().is_some() || qualifier.as_deref().is_some_and(str::is_empty) {
+        return None;
+    }
+    Some((name.to_string(), qualifier, rest.trim().to_string()))
+}
+
+fn parse_operations(text: &str) -> Result<Operations, String> {
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let first_case = lines
+        .iter()
+        .position(|l| l.starts_with("=== "))
+        .unwrap_or(lines.len());
+    let mut supergraphs = None;
+    for line in &lines[..first_case] {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_once(':') {
+            Some(("supergraphs", list)) => {
+                let variants = list
+                    .split_whitespace()
+                    .map(|v| match v {
+                        "composed" => Ok(Variant::Composed),
+                        "handwritten" => Ok(Variant::Handwritten),
+                        other => Err(format!("unknown supergraph {other:?}")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                supergraphs = Some(variants);
+            }
+            _ => return Err(format!("unknown header line {line:?}")),
+        }
+    }
+    let mut cases = Vec::new();
+    let mut i = first_case;
+    while i < lines.len() {
+        let title = lines[i]
+            .strip_prefix("=== ")
+            .ok_or_else(|| format!("line {}: expected `=== <case>`", i + 1))?
+            .trim()
+            .to_string();
+        let start = i;
+        i += 1;
+        let mut sections: Vec<Section> = Vec::new();
+        while i < lines.len() && !lines[i].starts_with("=== ") {
+            match section_start(&lines[i]) {
+                Some((name, qualifier, rest)) => sections.push(Section {
+                    name,
+                    qualifier,
+                    lines: i..i + 1,
+                    text: rest,
+                }),
+                None => match sections.last_mut() {
+                    Some(section) => {
+                        if !section.text.is_empty() || !lines[i].trim().is_empty() {
+                            if !section.text.is_empty() {
+                                section.text.push('\n');
+                            }
+                            section.text.push_str(&lines[i]);
+                        }
+                        section.lines.end = i + 1;
+                    }
+                    // Blank lines and `#` comments before the first section.
+                    None if lines[i].trim().is_empty() || lines[i].starts_with('#') => {}
+                    None => {
+                        return Err(format!(
+                            "line {}: text outside a section in case {title:?}",
+                            i + 1
+                        ));
+                    }
+                },
+            }
+            i += 1;
+        }
+        for section in &mut sections {
+            section.text = section.text.trim_end().to_string();
+        }
+        cases.push(Case {
+            title,
+            lines: start..i,
+            sections,
+        });
+    }
+    Ok(Operations {
+        lines,
+        header: 0..first_case,
+        supergraphs,
+        cases,
+    })
+}
+
+/// `ops` with the plans of `plans[case][variant]` written in (other text kept).
+fn rewrite_plans(ops: &Operations, plans: &[Vec<(Option<&str>, String)>]) -> String {
+    let mut out = String::new();
+    for line in &ops.lines[ops.header.clone()] {
+        out.push_str(line);
+        out.push('\n');
+    }
+    for (case, plans) in ops.cases.iter().zip(plans) {
+        let mut kept: Vec<&str> = Vec::new();
+        for i in case.lines.clone() {
+            let in_plan = case
+                .sections
+                .iter()
+                .any(|s| s.name == "plan" && s.lines.contains(&i));
+            if !in_plan {
+                kept.push(&ops.lines[i]);
+            }
+        }
+        while kept.last().is_some_and(|l| l.trim().is_empty()) {
+            kept.pop();
+        }
+        for line in kept {
+            out.push_str(line);
+            out.push('\n');
+        }
+        for (qualifier, plan) in plans {
+            match qualifier {
+                Some(q) => writeln!(out, "plan {q}:").expect("string"),
+                None => out.push_str("plan:\n"),
+            }
+            out.push_str(plan.trim_end());
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn normalize_plan(plan: &str) -> String {
+    plan.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// The subgraphs of a suite: every `<name>.graphql` but `supergraph.graphql`,
+/// with its `<name>.json` data.
+fn subgraphs(dir: &Path) -> Result<Vec<federation_kit::Subgraph>, String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".graphql").map(str::to_string)
+        })
+        .filter(|n| n != "supergraph")
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let sdl = std::fs::read_to_string(dir.join(format!("{name}.graphql")))
+            .map_err(|e| format!("{name}.graphql: {e}"))?;
+        let data_path = dir.join(format!("{name}.json"));
+        let data: data::SubgraphData = if data_path.exists() {
+            let text = std::fs::read_to_string(&data_path).map_err(|e| e.to_string())?;
+            serde_json::from_str(&text).map_err(|e| format!("{name}.json: {e}"))?
+        } else {
+            data::SubgraphData::default()
+        };
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        out.push(data::subgraph(name, &sdl, data));
+    }
+    Ok(out)
+}
+
+/// Runs one suite; returns its failures and the number of checks.
+async fn run_suite(dir: PathBuf, update: bool) -> (Vec<String>, usize) {
+    let suite = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let fail = |message: String| (vec![format!("{suite}: {message}")], 0);
+    let ops_path = dir.join("operations.txt");
+    let text = match std::fs::read_to_string(&ops_path) {
+        Ok(text) => text,
+        Err(e) => return fail(format!("operations.txt: {e}")),
+    };
+    let ops = match parse_operations(&text) {
+        Ok(ops) => ops,
+        Err(e) => return fail(format!("operations.txt: {e}")),
+    };
+    let handwritten = std::fs::read_to_string(dir.join("supergraph.graphql")).ok();
+    let variants = ops.supergraphs.clone().unwrap_or_else(|| {
+        vec![if handwritten.is_some() {
+            Variant::Handwritten
+        } else {
+            Variant::Composed
+        }]
+    });
+    let qualified = variants.len() > 1;
+    let mut failures = Vec::new();
+    let mut checks = 0;
+    let mut plans: Vec<Vec<(Option<&str>, String)>> = ops.cases.iter().map(|_| vec![]).collect();
+    for variant in &variants {
+        let subgraphs = match subgraphs(&dir) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        };
+        let scenario = match variant {
+            Variant::Composed => Scenario::compose(subgraphs).await,
+            Variant::Handwritten => match &handwritten {
+                Some(types) => Scenario::start(subgraphs, types).await,
+                None => return fail("`handwritten` without supergraph.graphql".into()),
+            },
+        };
+        let qualifier = qualified.then(|| variant.name());
+        for (case, plans) in ops.cases.iter().zip(&mut plans) {
+            let at = format!("{suite} [{}] {:?}", variant.name(), case.title);
+            match run_case(&scenario, case).await {
+                Ok((plan, problems)) => {
+                    checks += 1;
+                    failures.extend(problems.into_iter().map(|p| format!("{at}: {p}")));
+                    let expected = case.section("plan", qualifier).map(|s| s.text.as_str());
+                    let plan = normalize_plan(&plan);
+                    if !update {
+                        match expected {
+                            None => failures.push(format!(
+                                "{at}: no `plan{}:` (run with UPDATE_EXPECT=1); got:\n{plan}",
+                                qualifier.map(|q| format!(" {q}")).unwrap_or_default()
+                            )),
+                            Some(e) if normalize_plan(e) != plan => failures.push(format!(
+                                "{at}: plan differs (UPDATE_EXPECT=1 rewrites it)\nexpected:\n{e}\nactual:\n{plan}"
+                            )),
+                            Some(_) => {}
+                        }
+                    }
+                    plans.push((qualifier, plan));
+                }
+                Err(e) => failures.push(format!("{at}: {e}")),
+            }
+        }
+    }
+    if update {
+        let new = rewrite_plans(&ops, &plans);
+        if new != text
+            && let Err(e) = std::fs::write(&ops_path, new)
+        {
+            failures.push(format!("{suite}: writing operations.txt: {e}"));
+        }
+    }
+    (failures, checks)
+}
+
+/// One case: the plan text and what differs from the expectation.
+async fn run_case(scenario: &Scenario, case: &Case) -> Result<(String, Vec<String>), String> {
+    let query = case
+        .section("query", None)
+        .ok_or("no `query:`")?
+        .text
+        .clone();
+    let variables = match case.section("variables", None) {
+        Some(s) => serde_json::from_str(&s.text).map_err(|e| format!("variables: {e}"))?,
+        None => json!({}),
+    };
+    let data: Value = serde_json::from_str(&case.section("data", None).ok_or("no `data:`")?.text)
+        .map_err(|e| format!("data: {e}"))?;
+    let errors = match case
+        .section("errors", None)
+        .ok_or("no `errors:`")?
+        .text
+        .as_str()
+    {
+        "true" => Some(true),
+        "false" => Some(false),
+        "any" => None,
+        other => return Err(format!("errors: {other:?} (true, false or any)")),
+    };
+    let (_, body) = scenario.post(&query, variables).await;
+    let plan = body["__plan"].as_str().unwrap_or_default().to_string();
+    let mut problems = Vec::new();
+    let response = federation_kit::response(body.clone());
+    if body["data"] != data {
+        problems.push(format!(
+            "data differs\nquery: {query}\nexpected: {data}\nresponse: {response:#}\nplan:\n{plan}"
+        ));
+    }
+    let has_errors = body
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| !e.is_empty());
+    if let Some(expected) = errors
+        && has_errors != expected
+    {
+        problems.push(format!(
+            "errors {} expected\nquery: {query}\nresponse: {response:#}\nplan:\n{plan}",
+            if expected { "were" } else { "were not" }
+        ));
+    }
+    Ok((plan, problems))
+}
+
+fn scenario_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")
+}
+
+/// Every suite directory (one holding `operations.txt`), sorted.
+fn suites() -> Vec<PathBuf> {
+    let filter = std::env::var("SCENARIO").ok();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(scenario_root())
+        .expect("router/tests/scenarios")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join("operations.txt").is_file())
+        .filter(|p| {
+            filter.as_deref().is_none_or(|f| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().contains(f))
+            })
+        })
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn federation_scenarios() {
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let dirs = suites();
+    assert!(
+        !dirs.is_empty() || std::env::var_os("SCENARIO").is_some(),
+        "no scenarios found"
+    );
+    let mut tasks = tokio::task::JoinSet::new();
+    for dir in dirs.clone() {
+        tasks.spawn(run_suite(dir, update));
+    }
+    let mut failures = Vec::new();
+    let mut checks = 0;
+    while let Some(result) = tasks.join_next().await {
+        match result {
+            Ok((f, n)) => {
+                failures.extend(f);
+                checks += n;
+            }
+            Err(e) => failures.push(format!("a suite panicked: {e}")),
+        }
+    }
+    eprintln!("{} suites, {checks} checks", dirs.len());
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn operations_files_round_trip() {
+    let text = "# header\n\n=== one\nquery:\n{ a }\ndata: {\"a\": 1}\nerrors: false\nplan:\nQueryPlan {\n}\n\n=== two\nquery: { b }\ndata:\n{\"b\": 2}\nerrors: any\n";
+    let ops = parse_operations(text).expect("parses");
+    assert_eq!(ops.cases.len(), 2);
+    assert_eq!(
+        ops.cases[0].section("query", None).expect("q").text,
+        "{ a }"
+    );
+    assert_eq!(ops.cases[1].section("errors", None).expect("e").text, "any");
+    let plans = vec![
+        vec![(None, "QueryPlan {\n}".to_string())],
+        vec![(None, "QueryPlan {\n  x\n}".to_string())],
+    ];
+    let rewritten = rewrite_plans(&ops, &plans);
+    assert_eq!(
+        rewritten,
+        format!("{text}plan:\nQueryPlan {{\n  x\n}}\n"),
+        "only the plans change"
+    );
+}
