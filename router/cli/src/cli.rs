@@ -35,6 +35,8 @@ pub enum Command {
     /// Write the trusted-documents manifest (Apollo persisted query list) of
     /// operation files, for the router's `persisted_documents.manifest`.
     Manifest(crate::manifest_cmd::ManifestArgs),
+    /// Follow the event streams, or replay past events to one consumer.
+    Events(crate::events_cmd::EventsArgs),
 }
 
 /// Arguments of `tessera dev`.
@@ -75,6 +77,7 @@ pub fn main() -> ExitCode {
         Command::Compose(args) => return crate::compose_cmd::run(args),
         Command::Check(args) => return crate::check_cmd::run(args),
         Command::Manifest(args) => return crate::manifest_cmd::run(args),
+        Command::Events(args) => run_async(crate::events_cmd::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -97,7 +97,9 @@ pub async fn notify(
         _ => return Ok(()),
     };
     notification::Entity::insert(notification::ActiveModel {
-        id: Set(tessera_kit::ids::new_id()),
+        // The event's id: one notification per event, the same one when a
+        // reset consumer rebuilds them.
+        id: Set(envelope_id.to_owned()),
         user_id: Set(user_id),
         kind: Set(kind.as_str().to_owned()),
         message: Set(message),
@@ -124,6 +126,19 @@ pub fn handler() -> tessera_kit::consume::Handler {
         let (id, at) = (envelope.id.clone(), envelope.occurred_at);
         Box::pin(async move { notify(txn, &id, at, event).await })
     })
+}
+
+/// Empties the notifications and the consumer's applied records, so that a
+/// replay from the first event rebuilds them exactly.
+pub async fn reset(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+    let txn = db.begin().await?;
+    notification::Entity::delete_many().exec(&txn).await?;
+    tessera_kit::events::applied::Entity::delete_many()
+        .filter(tessera_kit::events::applied::Column::Consumer.eq(crate::CONSUMER))
+        .exec(&txn)
+        .await?;
+    txn.commit().await
 }
 
 /// Page key of one user's notifications (the DataLoader batches them).
