@@ -158,23 +158,40 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
     // orders events read its outbox directly (with Redis, they joined the
     // orders stream's consumer groups).
     let (inventory, notifications) = if orders_config.subgraph.redis_url.is_none() {
-        let orders_outbox =
-            || std::sync::Arc::new(tessera_kit::consume::OutboxSource::new(orders_db.clone()));
+        let orders_outbox = || -> std::sync::Arc<dyn tessera_kit::consume::EventSource> {
+            std::sync::Arc::new(tessera_kit::consume::OutboxSource::new(orders_db.clone()))
+        };
+        let (reservations_source, analytics_source, notifications_source) =
+            (orders_outbox(), orders_outbox(), orders_outbox());
+        let safety = tessera_inventory::reservations::start(
+            inventory_db.clone(),
+            reservations_source.clone(),
+            std::time::Duration::from_secs(orders_config.subgraph.reservation_timeout_secs),
+        );
+        let analytics =
+            tessera_inventory::analytics::consume(inventory_db.clone(), analytics_source.clone());
+        let notified =
+            tessera_notifications::consume(notifications_db, notifications_source.clone());
         (
             inventory
-                .with_background(tessera_inventory::reservations::start(
-                    inventory_db.clone(),
-                    orders_outbox(),
-                    std::time::Duration::from_secs(orders_config.subgraph.reservation_timeout_secs),
-                ))
-                .with_background(tessera_inventory::analytics::consume(
-                    inventory_db.clone(),
-                    orders_outbox(),
-                )),
-            notifications.with_background(tessera_notifications::consume(
-                notifications_db,
-                orders_outbox(),
-            )),
+                .with_consumer(
+                    tessera_inventory::reservations::CONSUMER,
+                    safety.status(),
+                    reservations_source,
+                    safety,
+                )
+                .with_consumer(
+                    tessera_inventory::analytics::CONSUMER,
+                    analytics.status.clone(),
+                    analytics_source,
+                    analytics,
+                ),
+            notifications.with_consumer(
+                tessera_notifications::CONSUMER,
+                notified.status.clone(),
+                notifications_source,
+                notified,
+            ),
         )
     } else {
         (inventory, notifications)

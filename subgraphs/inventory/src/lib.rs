@@ -84,13 +84,20 @@ pub async fn spawn(
                 tessera_kit::consume::redis_source(url, "orders", reservations::GROUP).await?;
             let analytics_source =
                 tessera_kit::consume::redis_source(url, "orders", analytics::CONSUMER).await?;
+            let safety = reservations::start(
+                db.clone(),
+                source.clone(),
+                std::time::Duration::from_secs(config.reservation_timeout_secs),
+            );
+            let analytics = analytics::consume(db.clone(), analytics_source.clone());
             server
-                .with_background(reservations::start(
-                    db.clone(),
-                    source,
-                    std::time::Duration::from_secs(config.reservation_timeout_secs),
-                ))
-                .with_background(analytics::consume(db.clone(), analytics_source))
+                .with_consumer(reservations::CONSUMER, safety.status(), source, safety)
+                .with_consumer(
+                    analytics::CONSUMER,
+                    analytics.status.clone(),
+                    analytics_source,
+                    analytics,
+                )
         }
         None => server,
     };

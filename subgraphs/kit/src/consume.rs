@@ -27,6 +27,19 @@ pub trait EventSource: Send + Sync + 'static {
     async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError>;
     /// Acknowledges applied deliveries, in delivery order.
     async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError>;
+    /// How far behind the consumer is, when the source can tell.
+    async fn backlog(&self) -> Result<Backlog, BrokerError> {
+        Ok(Backlog::default())
+    }
+}
+
+/// A consumer's backlog at its source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Events in the source not yet delivered to the consumer.
+    pub lag: Option<u64>,
+    /// Events delivered but not acknowledged yet.
+    pub pending: Option<u64>,
 }
 
 #[async_trait::async_trait]
@@ -37,6 +50,10 @@ impl EventSource for RedisConsumer {
 
     async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError> {
         RedisConsumer::ack(self, entry_ids).await
+    }
+
+    async fn backlog(&self) -> Result<Backlog, BrokerError> {
+        RedisConsumer::backlog(self).await
     }
 }
 
@@ -113,6 +130,22 @@ impl EventSource for OutboxSource {
             }
             tokio::time::sleep(Duration::from_millis(50).min(block)).await;
         }
+    }
+
+    async fn backlog(&self) -> Result<Backlog, BrokerError> {
+        use sea_orm::PaginatorTrait;
+        let mut query = outbox::Entity::find();
+        if let Some(after) = self.position() {
+            query = query.filter(outbox::Column::Id.gt(after));
+        }
+        let lag = query
+            .count(&self.db)
+            .await
+            .map_err(|e| BrokerError(e.to_string()))?;
+        Ok(Backlog {
+            lag: Some(lag),
+            pending: Some(0),
+        })
     }
 
     async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError> {

@@ -226,6 +226,15 @@ pub async fn unpublished(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<
     Ok(rows.into_iter().map(Envelope::from).collect())
 }
 
+/// How many events are not yet published (the outbox lag).
+pub async fn unpublished_count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    outbox::Entity::find()
+        .filter(outbox::Column::PublishedAt.is_null())
+        .count(conn)
+        .await
+}
+
 /// Every event in the outbox, oldest first (tests, replay).
 pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<Envelope>, DbErr> {
     let rows = outbox::Entity::find()

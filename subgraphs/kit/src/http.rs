@@ -348,6 +348,8 @@ pub struct RunningServer {
     /// Work that lives as long as the server (the outbox relay, consumers):
     /// handles that stop their task when dropped.
     background: Vec<Box<dyn Send + Sync>>,
+    /// What `/metrics` reports, when the app serves it.
+    metrics: Option<std::sync::Arc<crate::metrics::ServiceMetrics>>,
 }
 
 impl RunningServer {
@@ -372,6 +374,7 @@ impl RunningServer {
             shutdown: Some(tx),
             task,
             background: Vec::new(),
+            metrics: None,
         })
     }
 
@@ -381,6 +384,27 @@ impl RunningServer {
             Some(relay) => self.with_background(relay),
             None => self,
         }
+    }
+
+    /// The metrics its `/metrics` serves.
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::ServiceMetrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Keeps consumer `name` running until the server stops and reports it
+    /// on `/metrics` (reading its backlog at `source`).
+    pub fn with_consumer(
+        self,
+        name: &str,
+        status: std::sync::Arc<crate::consume::ConsumerStatus>,
+        source: std::sync::Arc<dyn crate::consume::EventSource>,
+        handle: impl Send + Sync + 'static,
+    ) -> Self {
+        if let Some(metrics) = &self.metrics {
+            metrics.watch(name, status, source);
+        }
+        self.with_background(handle)
     }
 
     /// Keeps `work` (a handle whose drop stops its task) until the server stops.

@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod ids;
+pub mod metrics;
 pub mod pagination;
 pub mod relay;
 pub mod sdl;

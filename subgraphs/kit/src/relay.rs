@@ -190,11 +190,7 @@ impl Relay {
 
     /// Events not yet published (the outbox lag).
     pub async fn lag(&self) -> Result<u64, RelayError> {
-        use sea_orm::PaginatorTrait;
-        Ok(outbox::Entity::find()
-            .filter(outbox::Column::PublishedAt.is_null())
-            .count(&self.db)
-            .await?)
+        Ok(crate::events::unpublished_count(&self.db).await?)
     }
 
     /// Runs passes every `interval` (sooner while there is more to publish)
@@ -360,6 +356,23 @@ impl RedisConsumer {
                 })
             })
             .collect())
+    }
+
+    /// The group's lag (entries not yet delivered to it) and pending count
+    /// (delivered, not acknowledged), from `XINFO GROUPS`.
+    pub async fn backlog(&self) -> Result<crate::consume::Backlog, BrokerError> {
+        let mut connection = self.manager.clone();
+        let reply: redis::streams::StreamInfoGroupsReply = redis::cmd("XINFO")
+            .arg("GROUPS")
+            .arg(&self.key)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| BrokerError(e.to_string()))?;
+        let group = reply.groups.into_iter().find(|g| g.name == self.group);
+        Ok(crate::consume::Backlog {
+            lag: group.as_ref().and_then(|g| g.lag).map(|n| n as u64),
+            pending: group.map(|g| g.pending as u64),
+        })
     }
 
     /// Acknowledges applied entries (they leave the group's pending list).

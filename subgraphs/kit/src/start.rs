@@ -36,8 +36,22 @@ pub async fn spawn<M: MigratorTrait>(
     config: &SubgraphConfig,
     app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
+    spawn_serving::<M>(name, config, app, false).await
+}
+
+/// [`spawn`], with `/metrics` (the outbox lag too when `publishing`).
+async fn spawn_serving<M: MigratorTrait>(
+    name: &str,
+    config: &SubgraphConfig,
+    app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
+    publishing: bool,
+) -> Result<(RunningServer, DatabaseConnection), StartError> {
     let db = prepare::<M>(name, config).await?;
-    let server = crate::http::spawn_app(config, app(db.clone())?).await?;
+    let metrics = crate::metrics::ServiceMetrics::new(publishing.then(|| db.clone()));
+    let app = crate::metrics::route(app(db.clone())?, metrics.clone());
+    let server = crate::http::spawn_app(config, app)
+        .await?
+        .with_metrics(metrics);
     Ok((server, db))
 }
 
@@ -48,7 +62,7 @@ pub async fn spawn_publishing<M: MigratorTrait>(
     config: &SubgraphConfig,
     app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    let (server, db) = spawn::<M>(name, config, app).await?;
+    let (server, db) = spawn_serving::<M>(name, config, app, true).await?;
     let relay = crate::relay::start(name, &db, config.redis_url.as_deref())?;
     Ok((server.with_relay(relay), db))
 }

@@ -80,7 +80,8 @@ pub async fn spawn(
     let server = match &config.redis_url {
         Some(url) => {
             let source = tessera_kit::consume::redis_source(url, "orders", CONSUMER).await?;
-            server.with_background(consume(db.clone(), source))
+            let consumer = consume(db.clone(), source.clone());
+            server.with_consumer(CONSUMER, consumer.status.clone(), source, consumer)
         }
         None => server,
     };
