@@ -79,7 +79,11 @@ fn section_start(line: &str) -> Option<(String, Option<String>, String)> {
         return None;
     }
     let qualifier = words.next().map(str::to_string);
-    if words.next().is_some() || qualifier.as_deref().is_some_and(str::is_empty) {
+    // Only `plan` takes a qualifier, a supergraph name (so that a query line
+    // such as `query ($a: Int)` is not read as a section).
+    let valid =
+        |q: &str| name == "plan" && !q.is_empty() && q.chars().all(|c| c.is_ascii_alphanumeric());
+    if words.next().is_some() || qualifier.as_deref().is_some_and(|q| !valid(q)) {
         return None;
     }
     Some((name.to_string(), qualifier, rest.trim().to_string()))

@@ -6,7 +6,10 @@
 //!   key fields (from the SDL's `@key`s, or `entities.<Type>.keys`) match;
 //! - `fields."Type.field"` declares a field's resolver: a constant, an error, a
 //!   default, a row lookup by parent fields or arguments, a string template, a
-//!   product; `requires` makes it fail when the listed parent fields are absent;
+//!   product, a small computation (`compute`: `$not`, `$gt`, `$lt`, `$eq`,
+//!   `$count`), a choice among specs by a value (`switch`); `requires` makes it
+//!   fail when the listed parent fields are absent, `assert` unless a
+//!   computation holds;
 //! - `{"$ref": "Table", …}` anywhere in the data stands for the row of `Table`
 //!   matching the other keys (resolved when the field is read, so data may be
 //!   circular).
@@ -52,6 +55,8 @@ pub struct EntitySpec {
     pub select: Option<Vec<String>>,
     /// Every representation of this type fails with this message.
     pub error: Option<String>,
+    /// `false`: answer the row alone, without the representation's fields.
+    pub merge: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -87,6 +92,17 @@ pub struct FieldSpec {
     pub format: Option<String>,
     /// The product of these numbers (expressions).
     pub multiply: Option<Vec<Value>>,
+    /// The value of this expression (`{"$not": e}`, `{"$gt": [a, b]}`, …).
+    pub compute: Option<Value>,
+    /// An expression that must be `true` (else the field fails with `missing`).
+    #[serde(rename = "assert")]
+    pub assert_: Option<Value>,
+    /// Chooses the resolver by this expression's value, among `cases` (keyed by
+    /// the value as a string) or else `otherwise` (else `null`).
+    pub switch: Option<Value>,
+    #[serde(default)]
+    pub cases: HashMap<String, FieldSpec>,
+    pub otherwise: Option<Box<FieldSpec>>,
 }
 
 /// The data-driven resolver of one subgraph.
@@ -157,12 +173,13 @@ fn sdl_keys(federation_sdl: &str) -> HashMap<String, Vec<Vec<String>>> {
     keys
 }
 
-/// `wanted` is contained in `have`: equal leaves, every key of an object.
+/// `wanted` is contained in `have`: equal leaves, every key of an object (but
+/// `__typename`, which the router adds to nested objects of a key).
 fn contains(have: &Value, wanted: &Value) -> bool {
     match (have, wanted) {
-        (Value::Object(h), Value::Object(w)) => w
-            .iter()
-            .all(|(k, v)| h.get(k).is_some_and(|hv| contains(hv, v))),
+        (Value::Object(h), Value::Object(w)) => w.iter().all(|(k, v)| {
+            k == "__typename" && h.get(k).is_none() || h.get(k).is_some_and(|hv| contains(hv, v))
+        }),
         (Value::Array(h), Value::Array(w)) => {
             h.len() == w.len() && h.iter().zip(w).all(|(a, b)| contains(a, b))
         }
@@ -188,11 +205,42 @@ fn select(row: &Value, fields: &Option<Vec<String>>) -> Value {
     }
 }
 
-fn path<'v>(mut value: &'v Value, path: &str) -> &'v Value {
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        value = value.get(part).unwrap_or(&Value::Null);
+/// `a.b`, `a.2` (a list item), `a.@.b` (`b` of every item of the list `a`).
+fn path(value: &Value, path: &str) -> Value {
+    let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    walk(value, &parts)
+}
+
+fn walk(value: &Value, parts: &[&str]) -> Value {
+    let Some((part, rest)) = parts.split_first() else {
+        return value.clone();
+    };
+    match (value, *part) {
+        (Value::Array(items), "@") => Value::Array(items.iter().map(|i| walk(i, rest)).collect()),
+        (Value::Array(items), index) => match index.parse::<usize>() {
+            Ok(i) => items.get(i).map_or(Value::Null, |v| walk(v, rest)),
+            Err(_) => Value::Null,
+        },
+        (Value::Object(map), name) => map.get(name).map_or(Value::Null, |v| walk(v, rest)),
+        _ => Value::Null,
     }
-    value
+}
+
+/// Non-null leaves of `value` (lists are counted through).
+fn count(value: &Value) -> usize {
+    match value {
+        Value::Null => 0,
+        Value::Array(items) => items.iter().map(count).sum(),
+        _ => 1,
+    }
+}
+
+/// A value as a `cases` key (strings bare, anything else as JSON).
+fn case_key(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 impl Resolver {
@@ -204,11 +252,37 @@ impl Resolver {
             .ok_or_else(|| format!("scenario data: no table {name:?}"))
     }
 
-    /// An expression: `$parent.f`, `$args.a`, or the literal itself.
+    /// An expression: `$parent.f`, `$args.a`, an operation (`{"$not": e}`,
+    /// `{"$gt": [a, b]}`, `{"$lt": [a, b]}`, `{"$eq": [a, b]}`, `{"$count": e}`:
+    /// non-null leaves, through lists), or the literal itself.
     fn eval(&self, expr: &Value, parent: &Value, args: &Value) -> Value {
-        match expr.as_str() {
-            Some(s) if s.starts_with("$parent") => path(parent, &s["$parent".len()..]).clone(),
-            Some(s) if s.starts_with("$args") => path(args, &s["$args".len()..]).clone(),
+        let eval = |e: &Value| self.eval(e, parent, args);
+        let pair = |e: &Value| match e.as_array().map(Vec::as_slice) {
+            Some([a, b]) => (eval(a), eval(b)),
+            _ => (Value::Null, Value::Null),
+        };
+        let number = |a: &Value, b: &Value| Some((a.as_f64()?, b.as_f64()?));
+        match expr {
+            Value::String(s) if s.starts_with("$parent") => path(parent, &s["$parent".len()..]),
+            Value::String(s) if s.starts_with("$args") => path(args, &s["$args".len()..]),
+            Value::Object(map) if map.len() == 1 => {
+                let (op, operand) = map.iter().next().expect("one key");
+                match op.as_str() {
+                    "$not" => eval(operand).as_bool().map_or(Value::Null, |b| json!(!b)),
+                    "$gt" | "$lt" => {
+                        let (a, b) = pair(operand);
+                        number(&a, &b).map_or(Value::Null, |(a, b)| {
+                            json!(if op == "$gt" { a > b } else { a < b })
+                        })
+                    }
+                    "$eq" => {
+                        let (a, b) = pair(operand);
+                        json!(a == b)
+                    }
+                    "$count" => json!(count(&eval(operand))),
+                    _ => expr.clone(),
+                }
+            }
             _ => expr.clone(),
         }
     }
@@ -287,8 +361,26 @@ impl Resolver {
                 format!("{type_name}.{field}: {} not provided", missing.join(", "))
             }));
         }
+        if let Some(check) = &spec.assert_
+            && self.eval(check, parent, args) != json!(true)
+        {
+            return Err(spec
+                .missing
+                .clone()
+                .unwrap_or_else(|| format!("{type_name}.{field}: {check} does not hold")));
+        }
+        if let Some(chooser) = &spec.switch {
+            let key = case_key(&self.eval(chooser, parent, args));
+            return match spec.cases.get(&key).or(spec.otherwise.as_deref()) {
+                Some(chosen) => self.field(chosen, type_name, field, parent, args),
+                None => Ok(Value::Null),
+            };
+        }
         if let Some(message) = &spec.error {
             return Err(message.clone());
+        }
+        if let Some(expr) = &spec.compute {
+            return self.deref(self.eval(expr, parent, args));
         }
         if let Some(value) = &spec.value {
             return self.deref(value.clone());
@@ -334,11 +426,14 @@ impl Resolver {
                 whole &= value.is_i64() || value.is_u64();
                 product *= n;
             }
-            return Ok(if whole {
-                json!(product as i64)
-            } else {
-                json!(product)
-            });
+            // Whole products are integers, as in JavaScript (`22 * 0.75 * 10`).
+            return Ok(
+                if whole || (product.fract() == 0.0 && product.abs() < 9e15) {
+                    json!(product as i64)
+                } else {
+                    json!(product)
+                },
+            );
         }
         let (table, many) = match (&spec.row, &spec.rows) {
             (Some(t), None) => (t, false),
@@ -408,7 +503,9 @@ impl Resolver {
             Value::Object(map) => map,
             _ => return Ok(Value::Null),
         };
-        if let Value::Object(sent) = repr {
+        if let Value::Object(sent) = repr
+            && spec.merge != Some(false)
+        {
             for (k, v) in sent {
                 if k != "__typename" {
                     entity.insert(k.clone(), v.clone());
