@@ -20,8 +20,11 @@ const INPUTS: &[&str] = &[
     "codegen.ts",
     "postcss.config.mjs",
     "tsconfig.json",
-    "src",
-    "app",
+    // Not `src`: codegen writes `src/gql` during the build.
+    "src/app",
+    "src/components",
+    "src/lib",
+    "scripts",
     "public",
     "../operations",
     "../../schema/api.graphql",
