@@ -128,7 +128,9 @@ impl Subgraph {
     }
 }
 
-/// Counts SQL statements run on a connection.
+/// Counts SQL statements run on a connection (only through the handle it
+/// was attached to and its later clones: the background consumers get
+/// handles cloned before, so what they do is not counted).
 #[derive(Clone, Default)]
 pub struct StatementCounter(Arc<AtomicUsize>);
 
@@ -175,6 +177,7 @@ impl Platform {
         let inventory_db = TestDb::create(backend).await;
         let config = test_config(&inventory_db.url);
         let mut db = tessera_inventory::connect(&inventory_db.url).await.unwrap();
+        let inventory_background = db.clone();
         counters.inventory.attach(&mut db);
         let app = tessera_inventory::app(db.clone(), &config).unwrap();
         let mut inventory = Subgraph {
@@ -186,6 +189,7 @@ impl Platform {
         let users_db = TestDb::create(backend).await;
         let config = tessera_users::UsersConfig::new(test_config(&users_db.url), inventory.url());
         let mut db = tessera_users::connect(&users_db.url).await.unwrap();
+        let users_background = db.clone();
         counters.users.attach(&mut db);
         let app = tessera_users::app(db.clone(), &config).unwrap();
         let users = Subgraph {
@@ -202,6 +206,7 @@ impl Platform {
             inventory_url: inventory.url(),
         };
         let mut db = tessera_orders::connect(&orders_db.url).await.unwrap();
+        let orders_background = db.clone();
         counters.orders.attach(&mut db);
         let app = tessera_orders::app(db.clone(), &config).unwrap();
         let orders = Subgraph {
@@ -215,10 +220,13 @@ impl Platform {
         inventory.server = inventory
             .server
             .with_background(tessera_inventory::analytics::consume(
-                inventory.db.clone(),
-                Arc::new(tessera_kit::consume::OutboxSource::new(orders.db.clone())),
+                inventory_background.clone(),
+                Arc::new(tessera_kit::consume::OutboxSource::new(
+                    orders_background.clone(),
+                )),
             ));
-        // Notifications from the orders outbox, read in-process.
+        // Notifications from the orders, users and inventory outboxes, read
+        // in-process.
         let notifications_db = TestDb::create(backend).await;
         let config = test_config(&notifications_db.url);
         let db = tessera_notifications::connect(&notifications_db.url)
@@ -231,7 +239,21 @@ impl Platform {
                 .unwrap()
                 .with_background(tessera_notifications::consume(
                     db.clone(),
-                    Arc::new(tessera_kit::consume::OutboxSource::new(orders.db.clone())),
+                    Arc::new(tessera_kit::consume::OutboxSource::new(
+                        orders_background.clone(),
+                    )),
+                ))
+                .with_background(tessera_notifications::consume_as(
+                    tessera_notifications::WISHLISTS_CONSUMER,
+                    db.clone(),
+                    Arc::new(tessera_kit::consume::OutboxSource::new(users_background)),
+                ))
+                .with_background(tessera_notifications::consume_as(
+                    tessera_notifications::RESTOCKS_CONSUMER,
+                    db.clone(),
+                    Arc::new(tessera_kit::consume::OutboxSource::new(
+                        inventory_background,
+                    )),
                 )),
             db,
             test_db: notifications_db,

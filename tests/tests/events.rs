@@ -432,3 +432,36 @@ async fn pending_entries_of_a_dead_consumer_are_reclaimed() {
         .unwrap();
     p.shutdown().await;
 }
+
+/// Wishlist changes are users' events, written with the change: one per
+/// change that happened (adding twice is one event), each valid against its
+/// schema.
+#[tokio::test]
+async fn wishlist_changes_write_their_events() {
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let product = p.create_product("EVT-WISH", "Vase", 3_000, 1).await;
+        let (token, user) = p.sign_up("Wish").await;
+        for mutation in [
+            "mutation($id: ID!) { addToWishlist(productId: $id) { id } }",
+            "mutation($id: ID!) { addToWishlist(productId: $id) { id } }",
+            "mutation($id: ID!) { removeFromWishlist(productId: $id) { id } }",
+            "mutation($id: ID!) { removeFromWishlist(productId: $id) { id } }",
+        ] {
+            let r = gql(
+                &p.http,
+                &p.users.url(),
+                mutation,
+                json!({"id": product}),
+                Some(&token),
+            )
+            .await;
+            assert_no_errors(&r);
+        }
+        let events = tessera_kit::events::all(&p.users.db).await.unwrap();
+        assert_eq!(types(&events), ["WishlistItemAdded", "WishlistItemRemoved"]);
+        assert!(events.iter().all(|e| e.aggregate_id == user));
+        assert_valid(&events);
+        p.shutdown().await;
+    }
+}

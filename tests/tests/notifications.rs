@@ -136,3 +136,100 @@ async fn only_the_user_reads_their_notifications() {
     );
     p.shutdown().await;
 }
+
+/// A product restocked from zero notifies the users whose wishlist holds it
+/// (the wishlists come from the users events, the restock from inventory's),
+/// and nobody else.
+#[tokio::test]
+async fn a_product_back_in_stock_notifies_who_wished_for_it() {
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        let router = p.router().await;
+        let url = router.graphql_url();
+        let product = p
+            .create_product("NOTE-SOLD-OUT", "Rare Lamp", 9_900, 0)
+            .await;
+        let (wisher, _) = p.sign_up("Wisher").await;
+        let (changed_mind, _) = p.sign_up("Fickle").await;
+        let (bystander, _) = p.sign_up("Bystander").await;
+        for token in [&wisher, &changed_mind] {
+            let r = gql(
+                &p.http,
+                &url,
+                "mutation($id: ID!) { addToWishlist(productId: $id) { id } }",
+                json!({"id": product}),
+                Some(token),
+            )
+            .await;
+            assert_no_errors(&r);
+        }
+        let r = gql(
+            &p.http,
+            &url,
+            "mutation($id: ID!) { removeFromWishlist(productId: $id) { id } }",
+            json!({"id": product}),
+            Some(&changed_mind),
+        )
+        .await;
+        assert_no_errors(&r);
+        // The wishlist events reach notifications before the restock does.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let r = gql(
+            &p.http,
+            &url,
+            "mutation($id: ID!) { restock(productId: $id, quantity: 4) { stock } }",
+            json!({"id": product}),
+            Some(&tessera_tests::admin_token()),
+        )
+        .await;
+        assert_no_errors(&r);
+
+        let query =
+            "{ me { notifications { edges { node { kind message product { name stock } } } } } }";
+        let mut edges = Vec::new();
+        for _ in 0..100 {
+            let r = gql(&p.http, &url, query, json!({}), Some(&wisher)).await;
+            assert_no_errors(&r);
+            edges = r.data()["me"]["notifications"]["edges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !edges.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(edges.len(), 1, "{edges:?}");
+        assert_eq!(
+            edges[0]["node"],
+            json!({"kind": "BACK_IN_STOCK",
+                   "message": "A product on your wishlist is back in stock (4 available).",
+                   "product": {"name": "Rare Lamp", "stock": 4}})
+        );
+        for token in [&changed_mind, &bystander] {
+            let r = gql(&p.http, &url, query, json!({}), Some(token)).await;
+            assert_no_errors(&r);
+            assert_eq!(r.data()["me"]["notifications"]["edges"], json!([]));
+        }
+        // A restock that does not start from zero notifies nobody again.
+        let r = gql(
+            &p.http,
+            &url,
+            "mutation($id: ID!) { restock(productId: $id, quantity: 1) { stock } }",
+            json!({"id": product}),
+            Some(&tessera_tests::admin_token()),
+        )
+        .await;
+        assert_no_errors(&r);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let r = gql(&p.http, &url, query, json!({}), Some(&wisher)).await;
+        assert_eq!(
+            r.data()["me"]["notifications"]["edges"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        let _ = router.shutdown().await;
+        p.shutdown().await;
+    }
+}

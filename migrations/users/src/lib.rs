@@ -13,6 +13,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_create_users::Migration)]
+        vec![
+            Box::new(m20261124_000001_create_users::Migration),
+            Box::new(tessera_kit::events::migration::CreateOutbox),
+        ]
     }
 }

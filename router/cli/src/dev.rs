@@ -171,7 +171,7 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
         let analytics =
             tessera_inventory::analytics::consume(inventory_db.clone(), analytics_source.clone());
         let notified =
-            tessera_notifications::consume(notifications_db, notifications_source.clone());
+            tessera_notifications::consume(notifications_db.clone(), notifications_source.clone());
         (
             inventory
                 .with_consumer(
@@ -186,11 +186,30 @@ pub async fn start(options: &DevOptions) -> Result<DevPlatform, DevError> {
                     analytics_source,
                     analytics,
                 ),
-            notifications.with_consumer(
-                tessera_notifications::CONSUMER,
-                notified.status.clone(),
-                notifications_source,
-                notified,
+            [
+                (tessera_notifications::WISHLISTS_CONSUMER, &users_db),
+                (tessera_notifications::RESTOCKS_CONSUMER, &inventory_db),
+            ]
+            .into_iter()
+            .fold(
+                notifications.with_consumer(
+                    tessera_notifications::CONSUMER,
+                    notified.status.clone(),
+                    notifications_source,
+                    notified,
+                ),
+                |server, (name, producer)| {
+                    let source: std::sync::Arc<dyn tessera_kit::consume::EventSource> =
+                        std::sync::Arc::new(tessera_kit::consume::OutboxSource::new(
+                            producer.clone(),
+                        ));
+                    let consumer = tessera_notifications::consume_as(
+                        name,
+                        notifications_db.clone(),
+                        source.clone(),
+                    );
+                    server.with_consumer(name, consumer.status.clone(), source, consumer)
+                },
             ),
         )
     } else {

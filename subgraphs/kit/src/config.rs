@@ -38,6 +38,16 @@ pub struct SubgraphConfig {
     /// `TESSERA_RESERVATION_TIMEOUT_SECS`, default 900).
     #[serde(default = "default_reservation_timeout_secs")]
     pub reservation_timeout_secs: u64,
+    /// Entries a Redis event stream keeps, about (`XADD MAXLEN ~`; env
+    /// `TESSERA_EVENTS_MAX_LEN`, default 100000): older ones are trimmed, so
+    /// a consumer down for longer than that many events loses them from the
+    /// stream (they stay in the outbox, for a replay).
+    #[serde(default = "default_events_max_len")]
+    pub events_max_len: usize,
+}
+
+fn default_events_max_len() -> usize {
+    100_000
 }
 
 fn default_header_read_timeout_ms() -> u64 {
@@ -69,6 +79,7 @@ impl SubgraphConfig {
             redis_url: None,
             header_read_timeout_ms: default_header_read_timeout_ms(),
             reservation_timeout_secs: default_reservation_timeout_secs(),
+            events_max_len: default_events_max_len(),
         }
     }
 
@@ -158,6 +169,14 @@ impl SubgraphConfig {
         if let Some(v) = get("TESSERA_RS256_PRIVATE_KEY_FILE") {
             self.auth.rs256_private_key_file = Some(PathBuf::from(v));
         }
+        if let Some(v) = get("TESSERA_EVENTS_MAX_LEN") {
+            self.events_max_len = v
+                .parse()
+                .map_err(|e: std::num::ParseIntError| ConfigError {
+                    name: "TESSERA_EVENTS_MAX_LEN".into(),
+                    detail: e.to_string(),
+                })?;
+        }
         if let Some(v) = get("TESSERA_RESERVATION_TIMEOUT_SECS") {
             self.reservation_timeout_secs =
                 v.parse()
@@ -191,6 +210,8 @@ mod tests {
         let env = |k: &str| match k {
             "TESSERA_USERS_LISTEN" => Some("127.0.0.1:9999".to_owned()),
             "TESSERA_USERS_DATABASE_URL" => Some("postgres://x/y".to_owned()),
+            "TESSERA_EVENTS_MAX_LEN" => Some("5000".to_owned()),
+            "TESSERA_RESERVATION_TIMEOUT_SECS" => Some("60".to_owned()),
             _ => None,
         };
         let c = SubgraphConfig::with_port(4001)
@@ -198,10 +219,16 @@ mod tests {
             .unwrap();
         assert_eq!(c.listen.port(), 9999);
         assert_eq!(c.database_url("users"), "postgres://x/y");
-        let bad = SubgraphConfig::with_port(1).apply_env("users", |k| {
-            (k == "TESSERA_USERS_LISTEN").then(|| "nope".to_owned())
-        });
-        assert!(bad.is_err());
+        assert_eq!((c.events_max_len, c.reservation_timeout_secs), (5000, 60));
+        for key in [
+            "TESSERA_USERS_LISTEN",
+            "TESSERA_EVENTS_MAX_LEN",
+            "TESSERA_RESERVATION_TIMEOUT_SECS",
+        ] {
+            let bad = SubgraphConfig::with_port(1)
+                .apply_env("users", |k| (k == key).then(|| "nope".to_owned()));
+            assert!(bad.is_err(), "{key}");
+        }
     }
 
     /// Regression: a deployment configured for RS256 accepted tokens signed

@@ -80,6 +80,12 @@ pub enum Event {
         stock: i32,
         threshold: i32,
     },
+    /// Users: a product was saved to a user's wishlist.
+    #[serde(rename_all = "camelCase")]
+    WishlistItemAdded { user_id: String, product_id: String },
+    /// Users: a product was taken off a user's wishlist.
+    #[serde(rename_all = "camelCase")]
+    WishlistItemRemoved { user_id: String, product_id: String },
 }
 
 impl Event {
@@ -92,6 +98,8 @@ impl Event {
             Event::StockReleased { .. } => "StockReleased",
             Event::ProductRestocked { .. } => "ProductRestocked",
             Event::StockLow { .. } => "StockLow",
+            Event::WishlistItemAdded { .. } => "WishlistItemAdded",
+            Event::WishlistItemRemoved { .. } => "WishlistItemRemoved",
         }
     }
 
@@ -107,6 +115,8 @@ impl Event {
             Event::ProductRestocked { product_id, .. } | Event::StockLow { product_id, .. } => {
                 ("Product", product_id)
             }
+            Event::WishlistItemAdded { user_id, .. }
+            | Event::WishlistItemRemoved { user_id, .. } => ("User", user_id),
         }
     }
 

@@ -234,11 +234,12 @@ pub fn start(
     name: &str,
     db: &DatabaseConnection,
     redis_url: Option<&str>,
+    max_len: usize,
 ) -> Result<Option<RelayHandle>, BrokerError> {
     let Some(url) = redis_url else {
         return Ok(None);
     };
-    let broker = RedisStreams::new(url, STREAM_PREFIX, 100_000)?;
+    let broker = RedisStreams::new(url, STREAM_PREFIX, max_len)?;
     let relay = Relay::new(db.clone(), Arc::new(broker), name);
     tracing::info!(stream = name, "outbox relay publishing to Redis Streams");
     Ok(Some(relay.spawn(Duration::from_millis(200))))

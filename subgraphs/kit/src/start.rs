@@ -63,7 +63,12 @@ pub async fn spawn_publishing<M: MigratorTrait>(
     app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
     let (server, db) = spawn_serving::<M>(name, config, app, true).await?;
-    let relay = crate::relay::start(name, &db, config.redis_url.as_deref())?;
+    let relay = crate::relay::start(
+        name,
+        &db,
+        config.redis_url.as_deref(),
+        config.events_max_len,
+    )?;
     Ok((server.with_relay(relay), db))
 }
 
@@ -74,7 +79,12 @@ pub async fn run_publishing<M: MigratorTrait>(
     app: impl FnOnce(DatabaseConnection) -> Result<Router, StartError>,
 ) -> Result<(), StartError> {
     let db = prepare::<M>(name, config).await?;
-    let _relay = crate::relay::start(name, &db, config.redis_url.as_deref())?;
+    let _relay = crate::relay::start(
+        name,
+        &db,
+        config.redis_url.as_deref(),
+        config.events_max_len,
+    )?;
     crate::http::run_app(name, config, app(db)?).await?;
     Ok(())
 }

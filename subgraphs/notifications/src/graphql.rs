@@ -39,6 +39,8 @@ impl Loader<UserNotificationsKey> for UserNotificationsLoader {
 pub enum NotificationKind {
     OrderPlaced,
     OrderCancelled,
+    /// A product on the user's wishlist can be ordered again.
+    BackInStock,
 }
 
 impl From<service::Kind> for NotificationKind {
@@ -46,6 +48,7 @@ impl From<service::Kind> for NotificationKind {
         match kind {
             service::Kind::OrderPlaced => Self::OrderPlaced,
             service::Kind::OrderCancelled => Self::OrderCancelled,
+            service::Kind::BackInStock => Self::BackInStock,
         }
     }
 }
@@ -73,6 +76,11 @@ impl Notification {
         self.0.order_id.clone().map(|id| Order { id: ID(id) })
     }
 
+    /// The product it is about (resolved by the inventory subgraph).
+    async fn product(&self) -> Option<Product> {
+        self.0.product_id.clone().map(|id| Product { id: ID(id) })
+    }
+
     /// When the event happened.
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
@@ -83,6 +91,13 @@ impl Notification {
 #[derive(SimpleObject)]
 #[graphql(unresolvable = "id")]
 pub struct Order {
+    pub id: ID,
+}
+
+/// A product, resolved by the inventory subgraph.
+#[derive(SimpleObject)]
+#[graphql(unresolvable = "id")]
+pub struct Product {
     pub id: ID,
 }
 

@@ -29,8 +29,19 @@ pub use graphql::NotificationsSchema;
 pub const NAME: &str = "notifications";
 /// Port of the standalone binary.
 pub const DEFAULT_PORT: u16 = 4004;
-/// The consumer's name (its applied-events records) and its Redis group.
+/// The consumer of the orders events (its applied-events records' name and
+/// its Redis group).
 pub const CONSUMER: &str = "notifications";
+/// The consumer of the users events (wishlists).
+pub const WISHLISTS_CONSUMER: &str = "notifications-wishlists";
+/// The consumer of the inventory events (restocks).
+pub const RESTOCKS_CONSUMER: &str = "notifications-restocks";
+/// Each stream this service reads, with its consumer.
+pub const STREAMS: [(&str, &str); 3] = [
+    ("orders", CONSUMER),
+    ("users", WISHLISTS_CONSUMER),
+    ("inventory", RESTOCKS_CONSUMER),
+];
 
 /// Connects to the database and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
@@ -61,7 +72,16 @@ pub fn app(db: DatabaseConnection, config: &SubgraphConfig) -> Result<Router, St
 
 /// The consumer that writes notifications from the orders events in `source`.
 pub fn consume(db: DatabaseConnection, source: Arc<dyn EventSource>) -> ConsumerHandle {
-    Consumer::new(CONSUMER, db, source, service::handler()).spawn()
+    consume_as(CONSUMER, db, source)
+}
+
+/// Consumer `name` (one of [`STREAMS`]) over `source`.
+pub fn consume_as(
+    name: &str,
+    db: DatabaseConnection,
+    source: Arc<dyn EventSource>,
+) -> ConsumerHandle {
+    Consumer::new(name, db, source, service::handler()).spawn()
 }
 
 /// Starts the subgraph in the background on `config.listen`. With
@@ -77,14 +97,14 @@ pub async fn spawn(
         |db| app(db, config),
     )
     .await?;
-    let server = match &config.redis_url {
-        Some(url) => {
-            let source = tessera_kit::consume::redis_source(url, "orders", CONSUMER).await?;
-            let consumer = consume(db.clone(), source.clone());
-            server.with_consumer(CONSUMER, consumer.status.clone(), source, consumer)
+    let mut server = server;
+    if let Some(url) = &config.redis_url {
+        for (stream, name) in STREAMS {
+            let source = tessera_kit::consume::redis_source(url, stream, name).await?;
+            let consumer = consume_as(name, db.clone(), source.clone());
+            server = server.with_consumer(name, consumer.status.clone(), source, consumer);
         }
-        None => server,
-    };
+    }
     Ok((server, db))
 }
 

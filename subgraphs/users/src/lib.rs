@@ -108,16 +108,20 @@ pub fn app(db: DatabaseConnection, config: &UsersConfig) -> Result<Router, Start
 pub async fn spawn(
     config: &UsersConfig,
 ) -> Result<(RunningServer, DatabaseConnection), StartError> {
-    tessera_kit::start::spawn::<tessera_users_migration::Migrator>(NAME, &config.subgraph, |db| {
-        app(db, config)
-    })
+    tessera_kit::start::spawn_publishing::<tessera_users_migration::Migrator>(
+        NAME,
+        &config.subgraph,
+        |db| app(db, config),
+    )
     .await
 }
 
 /// Runs the standalone process until Ctrl-C / SIGTERM.
 pub async fn run(config: UsersConfig) -> Result<(), StartError> {
-    tessera_kit::start::run::<tessera_users_migration::Migrator>(NAME, &config.subgraph, |db| {
-        app(db, &config)
-    })
+    tessera_kit::start::run_publishing::<tessera_users_migration::Migrator>(
+        NAME,
+        &config.subgraph,
+        |db| app(db, &config),
+    )
     .await
 }

@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    QuerySelect, SqlErr, TransactionTrait,
 };
 use tessera_kit::ids::{new_id, parse_id};
 use tessera_kit::pagination::{Page, PageRequest};
@@ -271,16 +272,33 @@ pub async fn add_to_wishlist(
     }
     let model = wishlist_item::ActiveModel {
         user_id: Set(user_id.to_owned()),
-        product_id: Set(product_id),
+        product_id: Set(product_id.clone()),
         added_at: Set(chrono::Utc::now()),
     };
-    wishlist_item::Entity::insert(model)
-        .on_conflict_do_nothing_on([
-            wishlist_item::Column::UserId,
-            wishlist_item::Column::ProductId,
-        ])
-        .exec(db)
+    // The change and its event commit together.
+    let txn = db.begin().await?;
+    let inserted = wishlist_item::Entity::insert(model)
+        .on_conflict(
+            OnConflict::columns([
+                wishlist_item::Column::UserId,
+                wishlist_item::Column::ProductId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
         .await?;
+    if inserted > 0 {
+        tessera_kit::events::record(
+            &txn,
+            &tessera_kit::events::Event::WishlistItemAdded {
+                user_id: user_id.to_owned(),
+                product_id,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -293,11 +311,23 @@ pub async fn remove_from_wishlist(
     let Some(product_id) = parse_id(product_id) else {
         return Ok(());
     };
-    wishlist_item::Entity::delete_many()
+    let txn = db.begin().await?;
+    let removed = wishlist_item::Entity::delete_many()
         .filter(wishlist_item::Column::UserId.eq(user_id))
-        .filter(wishlist_item::Column::ProductId.eq(product_id))
-        .exec(db)
+        .filter(wishlist_item::Column::ProductId.eq(product_id.as_str()))
+        .exec(&txn)
         .await?;
+    if removed.rows_affected > 0 {
+        tessera_kit::events::record(
+            &txn,
+            &tessera_kit::events::Event::WishlistItemRemoved {
+                user_id: user_id.to_owned(),
+                product_id,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
