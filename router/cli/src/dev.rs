@@ -23,6 +23,10 @@ pub struct DevOptions {
     pub router_port: u16,
     /// Seed demo data into empty databases.
     pub seed: bool,
+    /// Redis for the event streams (default: `TESSERA_REDIS_URL`): the
+    /// relays publish there and the consumers join its groups; without, the
+    /// consumers read the other services' outboxes in this process.
+    pub redis_url: Option<String>,
     /// The storefront's static export and its trusted-documents manifest
     /// (default: the build's, when npm built it).
     pub storefront: Option<Storefront>,
@@ -70,6 +74,9 @@ impl Default for DevOptions {
             notifications_port: tessera_notifications::DEFAULT_PORT,
             router_port: 4000,
             seed: true,
+            redis_url: std::env::var("TESSERA_REDIS_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty()),
             storefront: Storefront::built().ok(),
         }
     }
@@ -120,10 +127,8 @@ fn subgraph_config(options: &DevOptions, port: u16) -> SubgraphConfig {
     let mut config = SubgraphConfig::development(port);
     config.listen = SocketAddr::new(options.host, port);
     config.data_dir = options.data_dir.clone();
-    // With a Redis, orders and inventory relay their outboxes to it.
-    config.redis_url = std::env::var("TESSERA_REDIS_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty());
+    // With a Redis, the services relay their outboxes to it and consume there.
+    config.redis_url = options.redis_url.clone();
     config
 }
 
