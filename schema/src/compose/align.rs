@@ -1,5 +1,15 @@
 //! Cross-subgraph fix-ups before graphql-composition sees the subgraphs.
 //!
+//! A type that is an entity in some subgraphs and a value type (no `@key`) in
+//! another Federation 2 subgraph: Federation composition accepts it — the
+//! type composes, and the value-type subgraph gets `@join__type(graph:)`
+//! without a key (composition docs, "Entities" / "Value types");
+//! graphql-composition refuses it (`ENTITY_KEY_MISMATCH`) unless that
+//! subgraph is Federation 1. The value type gets a placeholder
+//! `@key(fields:, resolvable: false)` — the entity's key when it has its
+//! fields, else one of its own fields — so the composer agrees, and
+//! normalization removes the placeholder from the supergraph again.
+//!
 //! An enum value that one subgraph marks `@inaccessible` and another does not
 //! define: Federation composition accepts it (an inaccessible value is exempt
 //! from the rule that an enum used for input and output has the same values
@@ -14,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use apollo_compiler::ast::{Definition, Directive, Document, EnumValueDefinition};
 use apollo_compiler::{Name, Node};
 
-use super::prepare::{FederationNames, Prepared};
+use super::diagnostics::{CompositionDiagnostic, CompositionRule};
+use super::prepare::{FederationNames, Prepared, keys, top_level_fields};
 
 /// Adds every `@inaccessible` enum value to the subgraphs whose definition
 /// of that enum lacks it (recorded in `Prepared::added_enum_values`).
@@ -97,4 +108,195 @@ pub(crate) fn inaccessible_enum_values(prepared: &mut [Prepared]) {
             p.added_enum_values = added;
         }
     }
+}
+
+/// Gives each Federation 2 value type that another subgraph defines as an
+/// entity a placeholder non-resolvable key (recorded in
+/// `Prepared::placeholder_keys`); see the module docs. The composer treats
+/// key fields as shareable, so a placeholder field that other subgraphs also
+/// define must be `@shareable` here, as Federation requires of a value
+/// type's shared fields: otherwise it is reported (`INVALID_FIELD_SHARING`).
+pub(crate) fn value_types_of_entities(prepared: &mut [Prepared]) -> Vec<CompositionDiagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut docs: Vec<Option<(Document, FederationNames)>> = prepared
+        .iter()
+        .map(|p| {
+            let doc = Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)).ok()?;
+            let fed = FederationNames::from_document(&doc);
+            Some((doc, fed))
+        })
+        .collect();
+    // Entity types and their keys' top-level field lists, from every subgraph.
+    let mut entity_keys: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    for (doc, fed) in docs.iter().flatten() {
+        for definition in &doc.definitions {
+            let (name, directives) = match definition {
+                Definition::ObjectTypeDefinition(o) => (&o.name, &o.directives),
+                Definition::ObjectTypeExtension(o) => (&o.name, &o.directives),
+                _ => continue,
+            };
+            for (fields, _) in keys(directives, fed) {
+                if !fields.contains('{') {
+                    entity_keys
+                        .entry(name.to_string())
+                        .or_default()
+                        .push(top_level_fields(&fields));
+                }
+            }
+            if !keys(directives, fed).is_empty() {
+                entity_keys.entry(name.to_string()).or_default();
+            }
+        }
+    }
+    if entity_keys.is_empty() {
+        return diagnostics;
+    }
+    // Which subgraphs define each (type, field).
+    let mut defined_in: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for (p, parsed) in prepared.iter().zip(docs.iter()) {
+        let Some((doc, _)) = parsed else { continue };
+        for definition in &doc.definitions {
+            let (ty, fields) = match definition {
+                Definition::ObjectTypeDefinition(o) => (&o.name, &o.fields),
+                Definition::ObjectTypeExtension(o) => (&o.name, &o.fields),
+                _ => continue,
+            };
+            for field in fields {
+                defined_in
+                    .entry((ty.to_string(), field.name.to_string()))
+                    .or_default()
+                    .insert(p.name.clone());
+            }
+        }
+    }
+    for (p, parsed) in prepared.iter_mut().zip(docs.iter_mut()) {
+        let Some((doc, fed)) = parsed else {
+            continue;
+        };
+        if !fed.is_federation_2() {
+            continue;
+        }
+        // Types this subgraph gives a key somewhere (definition or extension).
+        let keyed: BTreeSet<String> = doc
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                Definition::ObjectTypeDefinition(o) if !keys(&o.directives, fed).is_empty() => {
+                    Some(o.name.to_string())
+                }
+                Definition::ObjectTypeExtension(o) if !keys(&o.directives, fed).is_empty() => {
+                    Some(o.name.to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        let leaf_types: BTreeSet<String> = doc
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                Definition::ScalarTypeDefinition(t) => Some(t.name.to_string()),
+                Definition::EnumTypeDefinition(t) => Some(t.name.to_string()),
+                _ => None,
+            })
+            .chain(["ID", "String", "Int", "Float", "Boolean"].map(str::to_owned))
+            .collect();
+        let object_leaves: BTreeMap<String, String> = doc
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                Definition::ObjectTypeDefinition(o) => o
+                    .fields
+                    .iter()
+                    .find(|f| leaf_types.contains(f.ty.inner_named_type().as_str()))
+                    .map(|f| (o.name.to_string(), f.name.to_string())),
+                _ => None,
+            })
+            .collect();
+        let Ok(key_name) = Name::new(&fed.local("key")) else {
+            continue;
+        };
+        let mut added = Vec::new();
+        for definition in &mut doc.definitions {
+            let Definition::ObjectTypeDefinition(o) = definition else {
+                continue;
+            };
+            let Some(entity) = entity_keys.get(o.name.as_str()) else {
+                continue;
+            };
+            if keyed.contains(o.name.as_str()) {
+                continue;
+            }
+            let has = |field: &str| o.fields.iter().any(|f| f.name == field);
+            // The entity's own key when this subgraph has its fields, else a
+            // leaf field of the type (or of an object field, one level down).
+            let fields = entity
+                .iter()
+                .find(|fields| !fields.is_empty() && fields.iter().all(|f| has(f)))
+                .map(|fields| fields.join(" "))
+                .or_else(|| {
+                    o.fields
+                        .iter()
+                        .find(|f| leaf_types.contains(f.ty.inner_named_type().as_str()))
+                        .map(|f| f.name.to_string())
+                })
+                .or_else(|| {
+                    o.fields.iter().find_map(|f| {
+                        object_leaves
+                            .get(f.ty.inner_named_type().as_str())
+                            .map(|leaf| format!("{} {{ {leaf} }}", f.name))
+                    })
+                });
+            let Some(fields) = fields else {
+                continue;
+            };
+            let shareable = fed.local("shareable");
+            let external = fed.local("external");
+            let type_shareable = o.directives.get(&shareable).is_some();
+            for field in top_level_fields(&fields) {
+                let shared = defined_in
+                    .get(&(o.name.to_string(), field.clone()))
+                    .is_some_and(|subgraphs| subgraphs.iter().any(|s| *s != p.name));
+                // `@external`: this subgraph does not resolve it.
+                let marked = type_shareable
+                    || o.fields
+                        .iter()
+                        .find(|f| f.name == field.as_str())
+                        .is_some_and(|f| {
+                            f.directives.get(&shareable).is_some()
+                                || f.directives.get(&external).is_some()
+                        });
+                if shared && !marked {
+                    diagnostics.push(CompositionDiagnostic::error(
+                        CompositionRule::InvalidFieldSharing,
+                        vec![p.name.clone()],
+                        Some(format!("{}.{field}", o.name)),
+                        format!(
+                            "[{}] `{}.{field}` is resolved by several subgraphs but not marked @shareable here, where `{}` is a value type",
+                            p.name, o.name, o.name
+                        ),
+                    ));
+                }
+            }
+            let o = o.make_mut();
+            o.directives.0.push(Node::new(Directive {
+                name: key_name.clone(),
+                arguments: vec![
+                    Node::new(apollo_compiler::ast::Argument {
+                        name: apollo_compiler::name!("fields"),
+                        value: Node::new(apollo_compiler::ast::Value::String(fields.clone())),
+                    }),
+                    Node::new(apollo_compiler::ast::Argument {
+                        name: apollo_compiler::name!("resolvable"),
+                        value: Node::new(apollo_compiler::ast::Value::Boolean(false)),
+                    }),
+                ],
+            }));
+            added.push((o.name.to_string(), fields));
+        }
+        if !added.is_empty() {
+            p.sdl = doc.to_string();
+            p.placeholder_keys = added;
+        }
+    }
+    diagnostics
 }

@@ -235,7 +235,38 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                 }
                 // join v0.2's @join__owner is not part of join v0.3.
                 o.directives.0.retain(|d| d.name != "join__owner");
+                // A placeholder key (see `align::value_types_of_entities`):
+                // the value-type subgraph's `@join__type` without a key.
+                for subgraph in subgraphs {
+                    let Some(value) = graph_values.get(&subgraph.name) else {
+                        continue;
+                    };
+                    for (ty, fields) in &subgraph.placeholder_keys {
+                        if ty != o.name.as_str() {
+                            continue;
+                        }
+                        let mut replaced = false;
+                        o.directives.0.retain(|d| {
+                            let placeholder = d.name == "join__type"
+                                && graph_of(d) == Some(value)
+                                && d.specified_argument_by_name("key")
+                                    .and_then(|k| k.as_str())
+                                    .is_some_and(|k| {
+                                        k.split_whitespace().eq(fields.split_whitespace())
+                                    });
+                            if placeholder && !replaced {
+                                replaced = true;
+                                return false;
+                            }
+                            !placeholder
+                        });
+                        if replaced {
+                            o.directives.0.push(join_type(value)?);
+                        }
+                    }
+                }
                 mark_external_key_fields(o, subgraphs, &graph_values)?;
+                record_differing_field_types(o, subgraphs, &graph_values)?;
                 if let Some(kind) = root_types.get(o.name.as_str()) {
                     for subgraph in subgraphs {
                         if !subgraph.root_operations.contains(kind) {
@@ -279,6 +310,31 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                     });
                 }
                 out.definitions.push(Definition::EnumTypeDefinition(enum_));
+                continue;
+            }
+            Definition::UnionTypeDefinition(d) if d.directives.get("join__type").is_none() => {
+                // Join v0.3: a union carries `@join__type` for each subgraph
+                // defining it, as Federation composition writes it (the
+                // planner reads which subgraphs know the union from it);
+                // every such subgraph lists its members.
+                let mut union_ = d.clone();
+                let u = union_.make_mut();
+                let mut graphs: Vec<Name> = Vec::new();
+                for member in u.directives.get_all("join__unionMember") {
+                    if let Some(graph) = graph_of(member)
+                        && !graphs.contains(graph)
+                    {
+                        graphs.push(graph.clone());
+                    }
+                }
+                let mut directives = Vec::with_capacity(graphs.len() + u.directives.len());
+                for graph in &graphs {
+                    directives.push(join_type(graph)?);
+                }
+                directives.append(&mut u.directives.0);
+                u.directives = DirectiveList(directives);
+                out.definitions
+                    .push(Definition::UnionTypeDefinition(union_));
                 continue;
             }
             Definition::InterfaceTypeDefinition(d) => {
@@ -346,6 +402,69 @@ fn link_directive(url: &str, purpose: Option<&str>) -> Result<Node<Directive>, S
         name: name("link")?,
         arguments,
     }))
+}
+
+/// Join spec v0.3 `@join__field(type:)`: where subgraphs declare a field with
+/// different types (`ID` in one, `ID!` in another), every `@join__field` of
+/// it says which type that subgraph has, as Federation composition writes it;
+/// the planner needs it to ask each subgraph for what it declares.
+fn record_differing_field_types(
+    object: &mut apollo_compiler::ast::ObjectTypeDefinition,
+    subgraphs: &[Prepared],
+    graph_values: &HashMap<String, Name>,
+) -> Result<(), String> {
+    let type_graphs: Vec<Name> = object
+        .directives
+        .get_all("join__type")
+        .filter_map(|d| graph_of(d).cloned())
+        .collect();
+    for field in &mut object.fields {
+        let key = (object.name.to_string(), field.name.to_string());
+        let declared: Vec<(&Name, &String)> = subgraphs
+            .iter()
+            .filter_map(|s| Some((graph_values.get(&s.name)?, s.field_types.get(&key)?)))
+            .collect();
+        let supergraph_type = field.ty.to_string();
+        if declared.iter().all(|(_, t)| **t == supergraph_type) {
+            continue;
+        }
+        let f = field.make_mut();
+        if f.directives.get("join__field").is_none() {
+            // Implicitly every subgraph of the type: made explicit, each with its type.
+            for graph in &type_graphs {
+                let Some((_, ty)) = declared.iter().find(|(g, _)| *g == graph) else {
+                    continue;
+                };
+                f.directives.0.push(Node::new(Directive {
+                    name: name("join__field")?,
+                    arguments: vec![
+                        argument("graph", Value::Enum(graph.clone()))?,
+                        argument("type", Value::String((*ty).clone()))?,
+                    ],
+                }));
+            }
+            continue;
+        }
+        for directive in f.directives.0.iter_mut() {
+            if directive.name != "join__field"
+                || directive.specified_argument_by_name("type").is_some()
+            {
+                continue;
+            }
+            let Some(graph) = graph_of(directive) else {
+                continue;
+            };
+            let Some((_, ty)) = declared.iter().find(|(g, _)| *g == graph) else {
+                continue;
+            };
+            let ty = (*ty).clone();
+            directive
+                .make_mut()
+                .arguments
+                .push(argument("type", Value::String(ty))?);
+        }
+    }
+    Ok(())
 }
 
 fn join_type(graph: &Name) -> Result<Node<Directive>, String> {

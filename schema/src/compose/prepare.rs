@@ -35,6 +35,13 @@ pub(crate) struct Prepared {
     /// `(enum, value)` added (as `@inaccessible`) only so that the composer
     /// accepts the enum (see `align`); this subgraph does not know them.
     pub added_enum_values: Vec<(String, String)>,
+    /// `(type, field)` → the field's type as this subgraph declares it, for
+    /// every object field it defines (to record differing types per subgraph).
+    pub field_types: HashMap<(String, String), String>,
+    /// `(type, fields)`: `@key(fields:, resolvable: false)` added to a value
+    /// type that other subgraphs define as an entity, only so that the
+    /// composer accepts it (see `align`); normalization removes the key again.
+    pub placeholder_keys: Vec<(String, String)>,
 }
 
 /// The URL prefix of the federation spec.
@@ -163,6 +170,10 @@ pub(crate) fn prepare(
         interface_objects,
         diagnostics,
         added_enum_values: Vec::new(),
+        placeholder_keys: Vec::new(),
+        field_types: object_fields(&doc)
+            .map(|(ty, f)| ((ty.to_string(), f.name.to_string()), f.ty.to_string()))
+            .collect(),
     })
 }
 
@@ -321,7 +332,7 @@ fn directive_lists_mut(definition: &mut Definition) -> Vec<&mut DirectiveList> {
 }
 
 /// The `fields` and `resolvable` of each `@key` in `directives`.
-fn keys(directives: &DirectiveList, fed: &FederationNames) -> Vec<(String, bool)> {
+pub(crate) fn keys(directives: &DirectiveList, fed: &FederationNames) -> Vec<(String, bool)> {
     directives
         .get_all(&fed.local("key"))
         .filter_map(|key| {
@@ -337,7 +348,7 @@ fn keys(directives: &DirectiveList, fed: &FederationNames) -> Vec<(String, bool)
 }
 
 /// The top-level field names of a field set (`"id owner { id }"` → `id`, `owner`).
-fn top_level_fields(field_set: &str) -> Vec<String> {
+pub(crate) fn top_level_fields(field_set: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut depth = 0usize;
     let mut current = String::new();
