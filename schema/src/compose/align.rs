@@ -1,5 +1,14 @@
 //! Cross-subgraph fix-ups before graphql-composition sees the subgraphs.
 //!
+//! A field one subgraph types with a union member or an implementation of an
+//! interface that another subgraph uses as the field's type (`book: Book`
+//! next to `book: Media`): Federation composition accepts it, types the
+//! supergraph field with the wider type and records each subgraph's own type
+//! in `@join__field(type:)`; graphql-composition refuses it
+//! (`FIELD_TYPE_MISMATCH`). The narrower subgraph's field is given the wider
+//! type (when that subgraph defines it) so the composer agrees; normalization
+//! writes every subgraph's declared type back into `@join__field(type:)`.
+//!
 //! A type that is an entity in some subgraphs and a value type (no `@key`) in
 //! another Federation 2 subgraph: Federation composition accepts it — the
 //! type composes, and the value-type subgraph gets `@join__type(graph:)`
@@ -299,4 +308,131 @@ pub(crate) fn value_types_of_entities(prepared: &mut [Prepared]) -> Vec<Composit
         }
     }
     diagnostics
+}
+
+/// Widens fields typed with a subtype of the type another subgraph gives the
+/// same field; see the module docs.
+pub(crate) fn widen_subtyped_fields(prepared: &mut [Prepared]) {
+    let mut docs: Vec<Option<Document>> = prepared
+        .iter()
+        .map(|p| Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)).ok())
+        .collect();
+    // Abstract type → its possible object types, across every subgraph.
+    let mut possible: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // (type, field) → the named types subgraphs give it.
+    let mut field_types: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for doc in docs.iter().flatten() {
+        for definition in &doc.definitions {
+            match definition {
+                Definition::UnionTypeDefinition(u) => {
+                    possible
+                        .entry(u.name.to_string())
+                        .or_default()
+                        .extend(u.members.iter().map(|m| m.to_string()));
+                }
+                Definition::UnionTypeExtension(u) => {
+                    possible
+                        .entry(u.name.to_string())
+                        .or_default()
+                        .extend(u.members.iter().map(|m| m.to_string()));
+                }
+                Definition::ObjectTypeDefinition(o) => {
+                    for interface in &o.implements_interfaces {
+                        possible
+                            .entry(interface.to_string())
+                            .or_default()
+                            .insert(o.name.to_string());
+                    }
+                    for f in &o.fields {
+                        field_types
+                            .entry((o.name.to_string(), f.name.to_string()))
+                            .or_default()
+                            .insert(f.ty.inner_named_type().to_string());
+                    }
+                }
+                Definition::ObjectTypeExtension(o) => {
+                    for f in &o.fields {
+                        field_types
+                            .entry((o.name.to_string(), f.name.to_string()))
+                            .or_default()
+                            .insert(f.ty.inner_named_type().to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // (type, field) → (narrower, wider) pairs.
+    let mut widen: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    for (key, types) in &field_types {
+        if types.len() < 2 {
+            continue;
+        }
+        for narrow in types {
+            let wider = types.iter().find(|wide| {
+                *wide != narrow && possible.get(*wide).is_some_and(|p| p.contains(narrow))
+            });
+            if let Some(wide) = wider {
+                widen
+                    .entry(key.clone())
+                    .or_default()
+                    .push((narrow.clone(), wide.clone()));
+            }
+        }
+    }
+    if widen.is_empty() {
+        return;
+    }
+    for (p, parsed) in prepared.iter_mut().zip(docs.iter_mut()) {
+        let Some(doc) = parsed else { continue };
+        let defined: BTreeSet<String> = doc
+            .definitions
+            .iter()
+            .filter_map(|d| d.name().map(|n| n.to_string()))
+            .collect();
+        let mut changed = false;
+        for definition in &mut doc.definitions {
+            let (name, fields) = match definition {
+                Definition::ObjectTypeDefinition(o) => {
+                    let name = o.name.to_string();
+                    (name, &mut o.make_mut().fields)
+                }
+                Definition::ObjectTypeExtension(o) => {
+                    let name = o.name.to_string();
+                    (name, &mut o.make_mut().fields)
+                }
+                _ => continue,
+            };
+            for field in fields.iter_mut() {
+                let Some(pairs) = widen.get(&(name.clone(), field.name.to_string())) else {
+                    continue;
+                };
+                let inner = field.ty.inner_named_type().to_string();
+                let Some((_, wide)) = pairs
+                    .iter()
+                    .find(|(narrow, wide)| *narrow == inner && defined.contains(wide.as_str()))
+                else {
+                    continue;
+                };
+                let Ok(wide) = Name::new(wide) else { continue };
+                let f = field.make_mut();
+                f.ty = rename_inner(&f.ty, wide);
+                changed = true;
+            }
+        }
+        if changed {
+            p.sdl = doc.to_string();
+        }
+    }
+}
+
+/// `ty` with its named type replaced, wrappers kept (`[Book!]` → `[Media!]`).
+fn rename_inner(ty: &apollo_compiler::ast::Type, to: Name) -> apollo_compiler::ast::Type {
+    use apollo_compiler::ast::Type;
+    match ty {
+        Type::Named(_) => Type::Named(to),
+        Type::NonNullNamed(_) => Type::NonNullNamed(to),
+        Type::List(inner) => Type::List(Box::new(rename_inner(inner, to))),
+        Type::NonNullList(inner) => Type::NonNullList(Box::new(rename_inner(inner, to))),
+    }
 }

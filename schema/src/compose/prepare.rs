@@ -154,6 +154,7 @@ pub(crate) fn prepare(
     let external_key_fields = external_key_fields(&doc, &fed);
     let interface_objects = interface_objects(&doc, &fed);
     let shared = make_nested_key_fields_shareable(&mut doc, &fed);
+    let shared = shareable_types_as_fields(&mut doc, &fed) || shared;
     let cost = cost_directives_as_builtins(&mut doc, &fed);
     let changed = make_inaccessible_explicit(&mut doc, &fed) || shared || cost;
     let sdl = if changed {
@@ -502,6 +503,54 @@ fn make_nested_key_fields_shareable(doc: &mut Document, fed: &FederationNames) -
                 changed = true;
             }
         }
+    }
+    changed
+}
+
+/// `@shareable` on an object type means each field that definition declares
+/// is shareable (federation spec, "@shareable"); it does not oblige other
+/// subgraphs to define the same fields. graphql-composition refuses a
+/// shareable type whose definitions have different fields
+/// (`SHAREABLE_FIELD_MISSING`, a rule of the composite-schemas draft, not of
+/// Federation), so the type-level directive is moved onto the fields it
+/// covers: the same meaning, which the composer accepts.
+fn shareable_types_as_fields(doc: &mut Document, fed: &FederationNames) -> bool {
+    if !fed.is_federation_2() {
+        return false;
+    }
+    let shareable = fed.local("shareable");
+    let Ok(shareable_name) = Name::new(&shareable) else {
+        return false;
+    };
+    let mut changed = false;
+    for definition in &mut doc.definitions {
+        let (directives, fields) = match definition {
+            Definition::ObjectTypeDefinition(o) => {
+                if o.directives.get(&shareable).is_none() {
+                    continue;
+                }
+                let o = o.make_mut();
+                (&mut o.directives, &mut o.fields)
+            }
+            Definition::ObjectTypeExtension(o) => {
+                if o.directives.get(&shareable).is_none() {
+                    continue;
+                }
+                let o = o.make_mut();
+                (&mut o.directives, &mut o.fields)
+            }
+            _ => continue,
+        };
+        directives.0.retain(|d| d.name != shareable_name);
+        for field in fields.iter_mut() {
+            if field.directives.get(&shareable).is_none() {
+                field.make_mut().directives.0.push(Node::new(Directive {
+                    name: shareable_name.clone(),
+                    arguments: Vec::new(),
+                }));
+            }
+        }
+        changed = true;
     }
     changed
 }
