@@ -756,6 +756,8 @@ impl Gateway {
                 &decision.denied,
             ),
         };
+        // Every root field skipped for these variables: nothing to fetch.
+        let has_concrete_fields = has_concrete_fields && operation.selects_concrete_root_field();
         let plan = if has_concrete_fields {
             match self
                 .planner

@@ -125,6 +125,68 @@ impl std::ops::Deref for ValidOperation {
     }
 }
 
+impl ValidOperation {
+    /// Whether any root field other than `__typename` / `__schema` / `__type`
+    /// is selected once `@skip` / `@include` are decided for these
+    /// variables. When none is, no subgraph is needed: the answer is built
+    /// from the operation alone (`{"data": {}}` when every root field is
+    /// skipped), and the planner, which would refuse an empty selection, is
+    /// not asked.
+    pub fn selects_concrete_root_field(&self) -> bool {
+        let Some(operation) = self.operation() else {
+            return false;
+        };
+        let mut visited = std::collections::HashSet::new();
+        self.selects_concrete(&operation.selection_set.selections, &mut visited)
+    }
+
+    fn selects_concrete<'a>(
+        &'a self,
+        selections: &'a [Selection],
+        visited: &mut std::collections::HashSet<&'a str>,
+    ) -> bool {
+        let decided = |selection: &Selection, name: &str| -> Option<bool> {
+            match selection
+                .directives()
+                .get(name)?
+                .specified_argument_by_name("if")?
+                .as_ref()
+            {
+                apollo_compiler::ast::Value::Boolean(value) => Some(*value),
+                apollo_compiler::ast::Value::Variable(var) => {
+                    self.variables.get(var.as_str())?.as_bool()
+                }
+                _ => None,
+            }
+        };
+        selections.iter().any(|selection| {
+            if decided(selection, "skip").unwrap_or(false)
+                || !decided(selection, "include").unwrap_or(true)
+            {
+                return false;
+            }
+            match selection {
+                Selection::Field(field) => {
+                    !matches!(field.name.as_str(), "__typename" | "__schema" | "__type")
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.selects_concrete(&fragment.selection_set.selections, visited)
+                }
+                Selection::FragmentSpread(spread) => {
+                    visited.insert(spread.fragment_name.as_str())
+                        && self
+                            .document
+                            .fragments
+                            .get(&spread.fragment_name)
+                            .is_some_and(|f| {
+                                self.selects_concrete(&f.selection_set.selections, visited)
+                            })
+                }
+            }
+        })
+    }
+}
+
 /// The selected operation alone, printed, without `__schema`/`__type` root
 /// fields (the router answers those itself): what the planner sees.
 fn planner_source(document: &ExecutableDocument, operation_name: Option<&str>) -> String {

@@ -265,3 +265,56 @@ async fn cached_operations_bind_each_request_s_own_variables_and_method() {
         );
     }
 }
+
+/// Regression (differential oracle, issue 15): when `@skip` / `@include`
+/// leave no root field, the planner refused the empty selection and the
+/// router answered 500 `QUERY_PLANNING_FAILED`; the spec answer is the
+/// empty object (or only what is left, e.g. `__typename`).
+#[tokio::test]
+async fn every_root_field_skipped_answers_an_empty_object() {
+    let stack = common::stack().await;
+    for (query, variables, data) in [
+        (
+            "{ a: me @include(if: false) { name } }",
+            json!({}),
+            json!({}),
+        ),
+        (
+            "{ me @skip(if: true) { name } topProducts @include(if: false) { name } }",
+            json!({}),
+            json!({}),
+        ),
+        (
+            "query($s: Boolean!) { me @skip(if: $s) { name } ... @skip(if: $s) { topProducts { name } } }",
+            json!({"s": true}),
+            json!({}),
+        ),
+        (
+            "query($s: Boolean!) { __typename me @skip(if: $s) { name } }",
+            json!({"s": true}),
+            json!({"__typename": "Query"}),
+        ),
+        (
+            "query($i: Boolean = false) { ...Root } fragment Root on Query { me @include(if: $i) { name } }",
+            json!({}),
+            json!({}),
+        ),
+    ] {
+        let reply = stack.request(query, variables.clone()).await;
+        assert_eq!(reply.status, 200, "{query}: {:#}", reply.body);
+        assert_eq!(reply.body, json!({"data": data}), "{query} {variables}");
+    }
+    // Not skipped: answered as usual.
+    let reply = stack
+        .request(
+            "query($s: Boolean!) { me @skip(if: $s) { name } }",
+            json!({"s": false}),
+        )
+        .await;
+    assert_eq!(
+        reply.body,
+        json!({"data": {"me": {"name": "Ada Lovelace"}}}),
+        "{:#}",
+        reply.body
+    );
+}
