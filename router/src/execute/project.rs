@@ -371,8 +371,9 @@ impl<'a> Projector<'a> {
                 JsonValue::Object(map),
                 ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_),
             ) => {
-                let object_type = self.object_type(map, ty_name, ty_def, field)?;
                 let sets: Vec<&'a SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                let aliased = aliased_typename(&sets, map);
+                let object_type = self.object_type(map, ty_name, ty_def, field, aliased)?;
                 self.object(object_type, map, &sets)
             }
             (leaf, _) => self.leaf(leaf, ty_name, ty_def, field),
@@ -387,8 +388,9 @@ impl<'a> Projector<'a> {
         ty_name: &'a Name,
         ty_def: &'a ExtendedType,
         field: &Field,
+        aliased: Option<&'a str>,
     ) -> Result<&'a ObjectType, PropagateNull> {
-        let resolved = concrete_type(self.schema, self.implementers, map, ty_name);
+        let resolved = concrete_type(self.schema, self.implementers, map, ty_name, aliased);
         match ty_def {
             ExtendedType::Interface(_) | ExtendedType::Union(_) => {
                 if resolved == ty_name.as_str()
@@ -700,7 +702,13 @@ fn resolve<'a>(
             ResolvedValue::Object(Box::new(DataObject {
                 ctx,
                 map,
-                type_name: concrete_type(ctx.schema, ctx.implementers, map, ty.inner_named_type()),
+                type_name: concrete_type(
+                    ctx.schema,
+                    ctx.implementers,
+                    map,
+                    ty.inner_named_type(),
+                    None,
+                ),
             }))
         }
         Some(leaf) => {
@@ -732,6 +740,24 @@ fn is_composite(schema: &Schema, name: &str) -> bool {
     )
 }
 
+/// The runtime type an object carries under an aliased `__typename` the
+/// selection asks for (top level or in inline fragments), when the fetch had
+/// no unaliased one.
+fn aliased_typename<'a>(sets: &[&'a SelectionSet], map: &'a JsonMap) -> Option<&'a str> {
+    fn find<'a>(selections: &'a [Selection], map: &'a JsonMap) -> Option<&'a str> {
+        selections.iter().find_map(|selection| match selection {
+            Selection::Field(field) if field.name == "__typename" => field
+                .alias
+                .as_ref()
+                .and_then(|alias| super::merge::lookup(map, alias.as_str()))
+                .and_then(|t| t.as_str()),
+            Selection::InlineFragment(fragment) => find(&fragment.selection_set.selections, map),
+            _ => None,
+        })
+    }
+    sets.iter().find_map(|set| find(&set.selections, map))
+}
+
 /// The concrete object type of `map`: its `__typename` when that names an object
 /// type, else the declared type when it is one, else some implementation of the
 /// abstract type (an `@interfaceObject` answer carries the interface's name).
@@ -743,8 +769,13 @@ fn concrete_type<'a>(
     implementers: &'a HashMap<Name, Implementers>,
     map: &'a JsonMap,
     declared: &'a Name,
+    aliased: Option<&'a str>,
 ) -> &'a str {
-    let reported = super::merge::lookup(map, "__typename").and_then(|t| t.as_str());
+    // A fetch that selected `__typename` only under the client's alias
+    // (`tn: __typename`) carries the runtime type under that key.
+    let reported = super::merge::lookup(map, "__typename")
+        .and_then(|t| t.as_str())
+        .or(aliased);
     if let Some(t) = reported
         && schema.get_object(t).is_some()
     {
