@@ -1,5 +1,11 @@
 //! Cross-subgraph fix-ups before graphql-composition sees the subgraphs.
 //!
+//! A composed directive (`@composeDirective`) whose argument has a default
+//! in some subgraphs and none in others: Federation composition keeps the
+//! default in the supergraph (a client may then omit the argument);
+//! graphql-composition refuses the definitions as incompatible. The
+//! definitions without the default get it. Different defaults stay an error.
+//!
 //! A field one subgraph types with a union member or an implementation of an
 //! interface that another subgraph uses as the field's type (`book: Book`
 //! next to `book: Media`): Federation composition accepts it, types the
@@ -434,5 +440,61 @@ fn rename_inner(ty: &apollo_compiler::ast::Type, to: Name) -> apollo_compiler::a
         Type::NonNullNamed(_) => Type::NonNullNamed(to),
         Type::List(inner) => Type::List(Box::new(rename_inner(inner, to))),
         Type::NonNullList(inner) => Type::NonNullList(Box::new(rename_inner(inner, to))),
+    }
+}
+
+/// Gives directive arguments the default other subgraphs give them, where
+/// the definitions differ only by a missing default; see the module docs.
+pub(crate) fn directive_argument_defaults(prepared: &mut [Prepared]) {
+    let mut docs: Vec<Option<Document>> = prepared
+        .iter()
+        .map(|p| Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)).ok())
+        .collect();
+    // (directive, argument) → the defaults given, printed.
+    let mut defaults: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut values: BTreeMap<(String, String), Node<apollo_compiler::ast::Value>> = BTreeMap::new();
+    for doc in docs.iter().flatten() {
+        for definition in &doc.definitions {
+            let Definition::DirectiveDefinition(d) = definition else {
+                continue;
+            };
+            for argument in &d.arguments {
+                if let Some(value) = &argument.default_value {
+                    let key = (d.name.to_string(), argument.name.to_string());
+                    defaults
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(value.to_string());
+                    values.entry(key).or_insert_with(|| value.clone());
+                }
+            }
+        }
+    }
+    for (p, parsed) in prepared.iter_mut().zip(docs.iter_mut()) {
+        let Some(doc) = parsed else { continue };
+        let mut changed = false;
+        for definition in &mut doc.definitions {
+            let Definition::DirectiveDefinition(d) = definition else {
+                continue;
+            };
+            let name = d.name.to_string();
+            let d = d.make_mut();
+            for argument in &mut d.arguments {
+                if argument.default_value.is_some() {
+                    continue;
+                }
+                let key = (name.clone(), argument.name.to_string());
+                // Exactly one default elsewhere: adopt it.
+                if defaults.get(&key).is_some_and(|given| given.len() == 1)
+                    && let Some(value) = values.get(&key)
+                {
+                    argument.make_mut().default_value = Some(value.clone());
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            p.sdl = doc.to_string();
+        }
     }
 }

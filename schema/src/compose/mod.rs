@@ -120,6 +120,7 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
     align::inaccessible_enum_values(&mut prepared);
     diagnostics.extend(align::value_types_of_entities(&mut prepared));
     align::widen_subtyped_fields(&mut prepared);
+    align::directive_argument_defaults(&mut prepared);
     let mut ingest = graphql_composition::Subgraphs::default();
     for (subgraph, p) in subgraphs
         .iter()

@@ -312,6 +312,23 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                 out.definitions.push(Definition::EnumTypeDefinition(enum_));
                 continue;
             }
+            Definition::DirectiveDefinition(d)
+                if d.arguments
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| d.arguments[..i].iter().any(|b| b.name == a.name)) =>
+            {
+                // graphql-composition lists a composed directive's argument
+                // once per subgraph definition when they differ only by a
+                // default (see `align::directive_argument_defaults`): once.
+                let mut directive = d.clone();
+                let dm = directive.make_mut();
+                let mut seen = BTreeSet::new();
+                dm.arguments.retain(|a| seen.insert(a.name.to_string()));
+                out.definitions
+                    .push(Definition::DirectiveDefinition(directive));
+                continue;
+            }
             Definition::UnionTypeDefinition(d) if d.directives.get("join__type").is_none() => {
                 // Join v0.3: a union carries `@join__type` for each subgraph
                 // defining it, as Federation composition writes it (the
