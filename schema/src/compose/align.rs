@@ -498,3 +498,90 @@ pub(crate) fn directive_argument_defaults(prepared: &mut [Prepared]) {
         }
     }
 }
+
+/// What Federation composition reports as hints, as warnings: an element
+/// described differently by several subgraphs (`INCONSISTENT_DESCRIPTION`),
+/// and a field argument with a default in some subgraphs and none in others
+/// (`INCONSISTENT_DEFAULT_VALUE_PRESENCE`).
+pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
+    // Coordinate → subgraph → description.
+    let mut descriptions: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // `Type.field(arg:)` → subgraph → whether it has a default.
+    let mut defaults: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
+    for p in prepared {
+        let Ok(doc) = Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)) else {
+            continue;
+        };
+        let mut describe = |coordinate: String, description: Option<&Node<str>>| {
+            if let Some(text) = description.map(|d| d.trim()).filter(|d| !d.is_empty()) {
+                descriptions
+                    .entry(coordinate)
+                    .or_default()
+                    .insert(p.name.clone(), text.to_owned());
+            }
+        };
+        for definition in &doc.definitions {
+            let (name, description, fields) = match definition {
+                Definition::ObjectTypeDefinition(o) => {
+                    (&o.name, o.description.as_ref(), &o.fields[..])
+                }
+                Definition::InterfaceTypeDefinition(i) => {
+                    (&i.name, i.description.as_ref(), &i.fields[..])
+                }
+                Definition::ObjectTypeExtension(o) => (&o.name, None, &o.fields[..]),
+                _ => continue,
+            };
+            describe(name.to_string(), description);
+            for field in fields {
+                let coordinate = format!("{name}.{}", field.name);
+                describe(coordinate.clone(), field.description.as_ref());
+                for argument in &field.arguments {
+                    defaults
+                        .entry(format!("{coordinate}({}:)", argument.name))
+                        .or_default()
+                        .insert(p.name.clone(), argument.default_value.is_some());
+                }
+            }
+        }
+    }
+    let mut hints = Vec::new();
+    for (coordinate, by_subgraph) in descriptions {
+        let distinct: BTreeSet<&String> = by_subgraph.values().collect();
+        if distinct.len() > 1 {
+            hints.push(CompositionDiagnostic::warning(
+                CompositionRule::InconsistentDescription,
+                by_subgraph.keys().cloned().collect(),
+                Some(coordinate.clone()),
+                format!(
+                    "{coordinate} is described differently in subgraphs {}; the supergraph keeps one of the descriptions",
+                    by_subgraph.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    for (coordinate, by_subgraph) in defaults {
+        let with: Vec<String> = by_subgraph
+            .iter()
+            .filter(|(_, has)| **has)
+            .map(|(s, _)| s.clone())
+            .collect();
+        let without: Vec<String> = by_subgraph
+            .iter()
+            .filter(|(_, has)| !**has)
+            .map(|(s, _)| s.clone())
+            .collect();
+        if !with.is_empty() && !without.is_empty() {
+            hints.push(CompositionDiagnostic::warning(
+                CompositionRule::InconsistentDefaultValuePresence,
+                by_subgraph.keys().cloned().collect(),
+                Some(coordinate.clone()),
+                format!(
+                    "{coordinate} has a default in subgraphs {} but not in {}; the supergraph keeps the default",
+                    with.join(", "),
+                    without.join(", ")
+                ),
+            ));
+        }
+    }
+    hints
+}

@@ -95,6 +95,12 @@ rules! {
     OverrideLabelInvalid = "OVERRIDE_LABEL_INVALID",
     /// `@override(from:)` names no known subgraph (a warning: the source may be gone).
     FromSubgraphDoesNotExist = "FROM_SUBGRAPH_DOES_NOT_EXIST",
+    /// (hint) Subgraphs describe one element differently; the supergraph
+    /// keeps one description.
+    InconsistentDescription = "INCONSISTENT_DESCRIPTION",
+    /// (hint) An argument has a default in some subgraphs and none in
+    /// others; the supergraph keeps the default.
+    InconsistentDefaultValuePresence = "INCONSISTENT_DEFAULT_VALUE_PRESENCE",
     /// A visible element refers to an `@inaccessible` type.
     ReferencedInaccessible = "REFERENCED_INACCESSIBLE",
     /// The query root type is `@inaccessible`.

@@ -121,6 +121,7 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
     diagnostics.extend(align::value_types_of_entities(&mut prepared));
     align::widen_subtyped_fields(&mut prepared);
     align::directive_argument_defaults(&mut prepared);
+    diagnostics.extend(align::hints(&prepared));
     let mut ingest = graphql_composition::Subgraphs::default();
     for (subgraph, p) in subgraphs
         .iter()
