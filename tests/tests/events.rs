@@ -465,3 +465,65 @@ async fn wishlist_changes_write_their_events() {
         p.shutdown().await;
     }
 }
+
+/// Regression: an in-process consumer read past the newest acknowledged id,
+/// so an event whose transaction committed after a later event had been
+/// read (concurrent writers on PostgreSQL) was never delivered. The outbox
+/// source now re-reads a settle window and skips what it delivered.
+#[tokio::test]
+async fn an_event_committed_late_still_reaches_in_process_consumers() {
+    use sea_orm::{ActiveModelTrait, Set};
+    use std::time::Duration;
+    use tessera_kit::consume::{EventSource, OutboxSource};
+    for backend in backends() {
+        let p = Platform::start(&backend).await;
+        // The late event's id is made first, as its transaction would.
+        let late_id = tessera_kit::ids::new_id();
+        tessera_kit::events::record(
+            &p.orders.db,
+            &tessera_kit::events::Event::OrderCancelled {
+                order_id: "o-early".into(),
+                user_id: "u".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let source = OutboxSource::new(p.orders.db.clone());
+        let first = source.next(10, Duration::from_millis(10)).await.unwrap();
+        let ids: Vec<String> = first.iter().map(|d| d.entry_id.clone()).collect();
+        assert_eq!(ids.len(), 1);
+        assert!(ids[0] > late_id);
+        source.ack(&ids).await.unwrap();
+        // Now the earlier-id event commits.
+        tessera_kit::events::outbox::ActiveModel {
+            id: Set(late_id.clone()),
+            event_type: Set("OrderCancelled".into()),
+            schema_version: Set(1),
+            aggregate_type: Set("Order".into()),
+            aggregate_id: Set("o-late".into()),
+            occurred_at: Set(chrono::Utc::now()),
+            payload: Set(r#"{"orderId":"o-late","userId":"u"}"#.into()),
+            published_at: Set(None),
+        }
+        .insert(&p.orders.db)
+        .await
+        .unwrap();
+        let second = source.next(10, Duration::from_millis(10)).await.unwrap();
+        let ids: Vec<&str> = second.iter().map(|d| d.entry_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [late_id.as_str()],
+            "the late event, and not the acknowledged one again"
+        );
+        source.ack(std::slice::from_ref(&late_id)).await.unwrap();
+        assert!(
+            source
+                .next(10, Duration::from_millis(10))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(source.backlog().await.unwrap().lag, Some(0));
+        p.shutdown().await;
+    }
+}

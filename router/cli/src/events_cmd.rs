@@ -300,13 +300,16 @@ async fn tail(args: TailArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let db = args.databases.open(&args.stream).await?;
-    let outbox = OutboxSource::new(db.clone());
-    if !args.from_start {
-        // From now: past the newest event recorded.
-        if let Some(newest) = tessera_kit::events::all(&db).await?.last() {
-            outbox.ack(std::slice::from_ref(&newest.id)).await?;
-        }
-    }
+    let newest = if args.from_start {
+        None
+    } else {
+        tessera_kit::events::newest_id(&db).await?
+    };
+    // From now: past the newest event recorded.
+    let outbox = match newest {
+        Some(id) => OutboxSource::starting_after(db.clone(), &id),
+        None => OutboxSource::new(db.clone()),
+    };
     while !done(printed) {
         let deliveries = outbox.next(100, Duration::from_millis(400)).await?;
         let ids: Vec<String> = deliveries.iter().map(|d| d.entry_id.clone()).collect();

@@ -79,26 +79,75 @@ pub async fn redis_source(
 
 /// Another service's outbox, read in id order from its database (one
 /// process, no broker). Reading starts at the beginning (consumers skip what
-/// they applied before) and moves on with each acknowledgement.
+/// they applied before).
+///
+/// Ids are UUIDv7 (time-ordered), but transactions commit in any order: an
+/// event can become visible after a later one was read. So the source does
+/// not simply read past the newest acknowledged id: it keeps the ids it
+/// delivered and saw acknowledged within the last [`SETTLE`], re-reads that
+/// window (skipping them), and moves its position only over acknowledged
+/// events older than that — a transaction commits within it.
 pub struct OutboxSource {
     db: DatabaseConnection,
-    /// The last acknowledged event id.
-    after: Mutex<Option<String>>,
+    position: Mutex<Position>,
+}
+
+/// How long after an event's id was made its transaction has committed.
+pub const SETTLE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Default)]
+struct Position {
+    /// Every visible event up to this id was acknowledged, and is older
+    /// than [`SETTLE`].
+    settled: Option<String>,
+    /// Acknowledged events past `settled`.
+    acked: std::collections::BTreeSet<String>,
+}
+
+/// When a UUIDv7 id was made (`None` for another kind of id).
+fn id_time(id: &str) -> Option<std::time::SystemTime> {
+    let (seconds, nanos) = uuid::Uuid::parse_str(id).ok()?.get_timestamp()?.to_unix();
+    Some(std::time::UNIX_EPOCH + Duration::new(seconds, nanos))
 }
 
 impl OutboxSource {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
-            after: Mutex::new(None),
+            position: Mutex::new(Position::default()),
         }
     }
 
-    fn position(&self) -> Option<String> {
-        self.after
+    /// A source that starts after event `id` (everything up to it counts as
+    /// read), e.g. to follow only new events.
+    pub fn starting_after(db: DatabaseConnection, id: &str) -> Self {
+        Self {
+            db,
+            position: Mutex::new(Position {
+                settled: Some(id.to_owned()),
+                acked: Default::default(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Position> {
+        self.position
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+    }
+
+    /// The rows past the settled position, oldest first.
+    async fn rows_past(&self, limit: u64) -> Result<Vec<outbox::Model>, BrokerError> {
+        let settled = self.lock().settled.clone();
+        let mut query = outbox::Entity::find().order_by_asc(outbox::Column::Id);
+        if let Some(settled) = settled {
+            query = query.filter(outbox::Column::Id.gt(settled));
+        }
+        query
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(|e| BrokerError(e.to_string()))
     }
 }
 
@@ -107,18 +156,29 @@ impl EventSource for OutboxSource {
     async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError> {
         let started = Instant::now();
         loop {
-            let mut query = outbox::Entity::find().order_by_asc(outbox::Column::Id);
-            if let Some(after) = self.position() {
-                query = query.filter(outbox::Column::Id.gt(after));
-            }
-            let rows = query
-                .limit(count as u64)
-                .all(&self.db)
-                .await
-                .map_err(|e| BrokerError(e.to_string()))?;
-            if !rows.is_empty() || started.elapsed() >= block {
-                return Ok(rows
-                    .into_iter()
+            let window = self.lock().acked.len();
+            let rows = self.rows_past((count + window + 1) as u64).await?;
+            let deliveries: Vec<Delivery> = {
+                let mut position = self.lock();
+                // Move the position over the acknowledged, settled prefix.
+                let horizon = std::time::SystemTime::now()
+                    .checked_sub(SETTLE)
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                for row in &rows {
+                    let old = id_time(&row.id).is_none_or(|t| t < horizon);
+                    if !(old && position.acked.contains(&row.id)) {
+                        break;
+                    }
+                    position.acked.remove(&row.id);
+                    position.settled = Some(row.id.clone());
+                }
+                if let Some(settled) = position.settled.clone() {
+                    position.acked.retain(|id| *id > settled);
+                }
+                rows.into_iter()
+                    .filter(|row| !position.acked.contains(&row.id))
+                    .filter(|row| position.settled.as_ref().is_none_or(|s| row.id > *s))
+                    .take(count)
                     .map(|row| {
                         let event = Envelope::from(row);
                         Delivery {
@@ -126,7 +186,10 @@ impl EventSource for OutboxSource {
                             event,
                         }
                     })
-                    .collect());
+                    .collect()
+            };
+            if !deliveries.is_empty() || started.elapsed() >= block {
+                return Ok(deliveries);
             }
             tokio::time::sleep(Duration::from_millis(50).min(block)).await;
         }
@@ -134,28 +197,29 @@ impl EventSource for OutboxSource {
 
     async fn backlog(&self) -> Result<Backlog, BrokerError> {
         use sea_orm::PaginatorTrait;
+        let (settled, acked) = {
+            let position = self.lock();
+            (position.settled.clone(), position.acked.len() as u64)
+        };
         let mut query = outbox::Entity::find();
-        if let Some(after) = self.position() {
-            query = query.filter(outbox::Column::Id.gt(after));
+        if let Some(settled) = settled {
+            query = query.filter(outbox::Column::Id.gt(settled));
         }
-        let lag = query
+        let past = query
             .count(&self.db)
             .await
             .map_err(|e| BrokerError(e.to_string()))?;
         Ok(Backlog {
-            lag: Some(lag),
+            lag: Some(past.saturating_sub(acked)),
             pending: Some(0),
         })
     }
 
     async fn ack(&self, entry_ids: &[String]) -> Result<(), BrokerError> {
-        if let Some(last) = entry_ids.iter().max() {
-            let mut after = self
-                .after
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if after.as_ref().is_none_or(|a| a < last) {
-                *after = Some(last.clone());
+        let mut position = self.lock();
+        for id in entry_ids {
+            if position.settled.as_ref().is_none_or(|s| id > s) {
+                position.acked.insert(id.clone());
             }
         }
         Ok(())

@@ -245,6 +245,15 @@ pub async fn unpublished_count(conn: &impl ConnectionTrait) -> Result<u64, DbErr
         .await
 }
 
+/// The id of the newest event in the outbox.
+pub async fn newest_id(conn: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    Ok(outbox::Entity::find()
+        .order_by_desc(outbox::Column::Id)
+        .one(conn)
+        .await?
+        .map(|row| row.id))
+}
+
 /// Every event in the outbox, oldest first (tests, replay).
 pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<Envelope>, DbErr> {
     let rows = outbox::Entity::find()
