@@ -257,6 +257,29 @@ async fn a_late_confirmation_takes_the_stock_again() {
         assert!(applied);
         assert_eq!(stock(&p, &product).await, expected_stock, "{order}");
     }
+    // Regression: an order cancelled before its OrderPlaced was applied
+    // (consumer lag) had its stock taken again by the late event.
+    let cancelled = reserve_and_crash(&p, &user, &product, 1).await;
+    assert_eq!(stock(&p, &product).await, 0);
+    assert!(
+        service::release(&p.inventory.db, &user, &cancelled)
+            .await
+            .unwrap()
+    );
+    assert_eq!(stock(&p, &product).await, 1);
+    let envelope = placed(&cancelled, 1);
+    let event = envelope.event().expect("an OrderPlaced");
+    let applied = tessera_kit::events::apply_once(&p.inventory.db, "test", &envelope, |txn| {
+        handler(txn, &envelope, event)
+    })
+    .await
+    .unwrap();
+    assert!(applied);
+    assert_eq!(
+        stock(&p, &product).await,
+        1,
+        "a cancelled order takes nothing"
+    );
     // The retaken reservation is confirmed: the sweeper leaves it alone.
     let released = service::release_expired(&p.inventory.db, chrono::Utc::now())
         .await

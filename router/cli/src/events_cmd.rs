@@ -271,10 +271,24 @@ async fn tail(args: TailArgs) -> anyhow::Result<()> {
         let key = format!("{}{}", tessera_kit::relay::STREAM_PREFIX, args.stream);
         let client = redis::Client::open(url.as_str())?;
         let mut connection = client.get_multiplexed_async_connection().await?;
+        // A concrete id from the start: `$` on every call would miss what is
+        // published between two reads.
         let mut last = if args.from_start {
             "0-0".to_owned()
         } else {
-            "$".to_owned()
+            let newest: Vec<(String, Vec<(String, String)>)> = redis::cmd("XREVRANGE")
+                .arg(&key)
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut connection)
+                .await?;
+            newest
+                .into_iter()
+                .next()
+                .map(|(id, _)| id)
+                .unwrap_or_else(|| "0-0".to_owned())
         };
         while !done(printed) {
             let reply: Option<redis::streams::StreamReadReply> = redis::cmd("XREAD")

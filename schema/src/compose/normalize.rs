@@ -430,11 +430,17 @@ fn record_differing_field_types(
     subgraphs: &[Prepared],
     graph_values: &HashMap<String, Name>,
 ) -> Result<(), String> {
-    let type_graphs: Vec<Name> = object
+    let mut type_graphs: Vec<Name> = Vec::new();
+    for graph in object
         .directives
         .get_all("join__type")
-        .filter_map(|d| graph_of(d).cloned())
-        .collect();
+        .filter_map(|d| graph_of(d))
+    {
+        // A subgraph with several keys has several `@join__type`s.
+        if !type_graphs.contains(graph) {
+            type_graphs.push(graph.clone());
+        }
+    }
     for field in &mut object.fields {
         let key = (object.name.to_string(), field.name.to_string());
         let declared: Vec<(&Name, &String)> = subgraphs

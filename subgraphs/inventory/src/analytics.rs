@@ -48,7 +48,7 @@ pub fn handler() -> Handler {
                     total_cents,
                     ..
                 } => placed(txn, &order_id, &day, &lines, total_cents).await,
-                Event::OrderCancelled { order_id, .. } => cancelled(txn, &order_id).await,
+                Event::OrderCancelled { order_id, .. } => cancelled(txn, &order_id, &day).await,
                 _ => Ok(()),
             }
         })
@@ -86,11 +86,22 @@ async fn placed(
     add_day(txn, day, 1, total_cents).await
 }
 
-async fn cancelled(txn: &DatabaseTransaction, order_id: &str) -> Result<(), DbErr> {
+async fn cancelled(txn: &DatabaseTransaction, order_id: &str, day: &str) -> Result<(), DbErr> {
     let Some(order) = analytics_order::Entity::find_by_id(order_id.to_owned())
         .one(txn)
         .await?
     else {
+        // Cancelled before its placement arrived (events out of order): a
+        // tombstone, so that the placement, when it comes, counts nothing.
+        analytics_order::Entity::insert(analytics_order::ActiveModel {
+            order_id: Set(order_id.to_owned()),
+            day: Set(day.to_owned()),
+            lines: Set("[]".to_owned()),
+            total_cents: Set(0),
+            cancelled: Set(true),
+        })
+        .exec_without_returning(txn)
+        .await?;
         return Ok(());
     };
     if order.cancelled {

@@ -31,6 +31,8 @@ pub mod reservation {
 
     pub const RESERVED: &str = "RESERVED";
     pub const RELEASED: &str = "RELEASED";
+    /// Released by the sweeper: no `OrderPlaced` confirmed it in time.
+    pub const EXPIRED: &str = "EXPIRED";
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "reservations")]

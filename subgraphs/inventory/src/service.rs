@@ -525,7 +525,7 @@ pub async fn release(db: &DatabaseConnection, user_id: &str, order_id: &str) -> 
         return Ok(false);
     };
     let txn = db.begin().await?;
-    let released = release_in(&txn, &order_id, Some(user_id)).await?;
+    let released = release_in(&txn, &order_id, Some(user_id), false).await?;
     if released {
         txn.commit().await?;
     }
@@ -535,17 +535,21 @@ pub async fn release(db: &DatabaseConnection, user_id: &str, order_id: &str) -> 
 /// [`release`] inside `txn`; `owner` (when given) must be the order's user.
 /// Only rows still `RESERVED` are returned, so releasing twice (the order
 /// service's call and its `OrderCancelled` event, or the sweeper) returns the
-/// stock once.
+/// stock once. `expiring` (the sweeper) releases only rows no confirmation
+/// reached, re-checked by the update itself, and marks them `EXPIRED`.
 async fn release_in(
     txn: &DatabaseTransaction,
     order_id: &str,
     owner: Option<&str>,
+    expiring: bool,
 ) -> ApiResult<bool> {
-    let rows = reservation::Entity::find()
+    let mut unconfirmed = reservation::Entity::find()
         .filter(reservation::Column::OrderId.eq(order_id))
-        .filter(reservation::Column::Status.eq(reservation::RESERVED))
-        .all(txn)
-        .await?;
+        .filter(reservation::Column::Status.eq(reservation::RESERVED));
+    if expiring {
+        unconfirmed = unconfirmed.filter(reservation::Column::ConfirmedAt.is_null());
+    }
+    let rows = unconfirmed.all(txn).await?;
     if rows.is_empty() {
         return Ok(false);
     }
@@ -556,17 +560,32 @@ async fn release_in(
     }
     // Flipping the status first makes a concurrent release of the same order
     // find nothing to return.
-    let flipped = reservation::Entity::update_many()
+    let mut flip = reservation::Entity::update_many()
         .col_expr(
             reservation::Column::Status,
-            Expr::value(reservation::RELEASED),
+            Expr::value(if expiring {
+                reservation::EXPIRED
+            } else {
+                reservation::RELEASED
+            }),
         )
         .filter(reservation::Column::OrderId.eq(order_id))
-        .filter(reservation::Column::Status.eq(reservation::RESERVED))
-        .exec(txn)
-        .await?;
+        .filter(reservation::Column::Status.eq(reservation::RESERVED));
+    if expiring {
+        // A confirmation that committed since the rows were read wins.
+        flip = flip.filter(reservation::Column::ConfirmedAt.is_null());
+    }
+    let flipped = flip.exec(txn).await?;
     if flipped.rows_affected == 0 {
+        // Released or confirmed meanwhile by someone else.
         return Ok(false);
+    }
+    if flipped.rows_affected != rows.len() as u64 {
+        // Some rows changed under us: the caller's transaction is rolled
+        // back, so nothing is returned twice; the next attempt sees them.
+        return Err(ApiError::internal(
+            "the reservation changed while it was being released",
+        ));
     }
     let now = chrono::Utc::now();
     for r in &rows {
@@ -624,16 +643,27 @@ pub async fn confirm(txn: &DatabaseTransaction, order_id: &str) -> ApiResult<Con
     }
     let now = chrono::Utc::now();
     if rows.iter().any(|r| r.status == reservation::RESERVED) {
-        reservation::Entity::update_many()
+        // Only rows still reserved: the sweeper may have expired them since
+        // they were read (then the update finds none, and they are taken
+        // again below).
+        let confirmed = reservation::Entity::update_many()
             .col_expr(reservation::Column::ConfirmedAt, Expr::value(now))
             .filter(reservation::Column::OrderId.eq(order_id))
-            .filter(reservation::Column::ConfirmedAt.is_null())
+            .filter(reservation::Column::Status.eq(reservation::RESERVED))
             .exec(txn)
             .await?;
-        return Ok(Confirmation::Confirmed);
+        if confirmed.rows_affected > 0 {
+            return Ok(Confirmation::Confirmed);
+        }
     }
-    if rows.iter().any(|r| r.confirmed_at.is_some()) {
-        // Confirmed, then cancelled: the late event changes nothing.
+    let rows = reservation::Entity::find()
+        .filter(reservation::Column::OrderId.eq(order_id))
+        .filter(reservation::Column::Status.eq(reservation::EXPIRED))
+        .all(txn)
+        .await?;
+    if rows.is_empty() {
+        // Released by a cancellation (or confirmed before): the late event
+        // changes nothing.
         return Ok(Confirmation::Confirmed);
     }
     // Released unconfirmed (expired): take the stock again, all or nothing
@@ -667,6 +697,7 @@ pub async fn confirm(txn: &DatabaseTransaction, order_id: &str) -> ApiResult<Con
         )
         .col_expr(reservation::Column::ConfirmedAt, Expr::value(now))
         .filter(reservation::Column::OrderId.eq(order_id))
+        .filter(reservation::Column::Status.eq(reservation::EXPIRED))
         .exec(txn)
         .await?;
     let lines: Vec<(String, i32)> = rows
@@ -689,7 +720,7 @@ pub async fn confirm(txn: &DatabaseTransaction, order_id: &str) -> ApiResult<Con
 /// leaves reserved (normally nothing: the order service released it when it
 /// cancelled).
 pub async fn release_cancelled(txn: &DatabaseTransaction, order_id: &str) -> ApiResult<bool> {
-    release_in(txn, order_id, None).await
+    release_in(txn, order_id, None, false).await
 }
 
 /// Releases every reservation still unconfirmed that was made before
@@ -721,7 +752,7 @@ pub async fn release_expired(
             .one(&txn)
             .await?
             .is_none();
-        if still && release_in(&txn, &order_id, None).await? {
+        if still && release_in(&txn, &order_id, None, true).await? {
             txn.commit().await?;
             released.push(order_id);
         }

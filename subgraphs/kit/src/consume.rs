@@ -318,7 +318,7 @@ impl Consumer {
             }
         };
         if deliveries.is_empty() {
-            status.set_caught_up(true);
+            status.set_caught_up(self.nothing_pending().await);
             return Ok(0);
         }
         let mut settled = Vec::with_capacity(deliveries.len());
@@ -343,8 +343,22 @@ impl Consumer {
             status.failures.fetch_add(1, Ordering::Relaxed);
             status.set_caught_up(false);
             tracing::warn!(consumer = %self.name, %error, "applying an event failed; it will be retried");
+        } else if deliveries.len() < self.batch {
+            // A short read: everything the source had was applied, unless
+            // something is still pending elsewhere (another member's, or one
+            // that failed).
+            status.set_caught_up(self.nothing_pending().await);
         }
         Ok(settled.len())
+    }
+
+    /// Whether the source holds nothing for this consumer that is delivered
+    /// but not acknowledged.
+    async fn nothing_pending(&self) -> bool {
+        match self.source.backlog().await {
+            Ok(backlog) => backlog.pending.unwrap_or(0) == 0,
+            Err(_) => false,
+        }
     }
 
     /// Applies one event at most once; events this build does not know are
@@ -367,8 +381,13 @@ impl Consumer {
         let name = self.name.clone();
         let task = tokio::spawn(async move {
             loop {
+                let failures = shared.failures();
                 if let Err(error) = self.run_once(&shared).await {
                     tracing::warn!(consumer = %name, %error, "reading events failed; retrying");
+                }
+                // A failed read or a failed event: back off before retrying
+                // (an event that keeps failing would otherwise spin).
+                if shared.failures() > failures {
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }

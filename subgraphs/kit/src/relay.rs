@@ -312,51 +312,87 @@ impl RedisConsumer {
     /// long, then new ones (waiting at most `block`, itself at most
     /// [`MAX_BLOCK`]).
     pub async fn next(&self, count: usize, block: Duration) -> Result<Vec<Delivery>, BrokerError> {
-        let block = block.min(MAX_BLOCK);
         use redis::streams::{
             StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
         };
+        let block = block.min(MAX_BLOCK);
         let mut connection = self.manager.clone();
-        let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-            .arg(&self.key)
-            .arg(&self.group)
-            .arg(&self.consumer)
-            .arg(u64::try_from(self.claim_idle.as_millis()).unwrap_or(u64::MAX))
-            .arg("0-0")
-            .arg(StreamAutoClaimOptions::default().count(count))
-            .query_async(&mut connection)
-            .await
-            .map_err(|e| BrokerError(e.to_string()))?;
-        let entries = if claimed.claimed.is_empty() {
-            let options = StreamReadOptions::default()
+        let read = |id: &'static str, options: StreamReadOptions| {
+            let mut connection = self.manager.clone();
+            let key = self.key.clone();
+            async move {
+                let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
+                    .arg(&options)
+                    .arg("STREAMS")
+                    .arg(&key)
+                    .arg(id)
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(|e| BrokerError(e.to_string()))?;
+                Ok::<_, BrokerError>(
+                    reply
+                        .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                )
+            }
+        };
+        // First what this member was given and did not acknowledge (an event
+        // that failed): nothing newer overtakes it.
+        let mut entries = read(
+            "0",
+            StreamReadOptions::default()
                 .group(&self.group, &self.consumer)
-                .count(count)
-                .block(usize::try_from(block.as_millis()).unwrap_or(usize::MAX));
-            let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-                .arg(&options)
-                .arg("STREAMS")
+                .count(count),
+        )
+        .await?;
+        if entries.is_empty() {
+            // Then what other members left pending too long.
+            let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
                 .arg(&self.key)
-                .arg(">")
+                .arg(&self.group)
+                .arg(&self.consumer)
+                .arg(u64::try_from(self.claim_idle.as_millis()).unwrap_or(u64::MAX))
+                .arg("0-0")
+                .arg(StreamAutoClaimOptions::default().count(count))
                 .query_async(&mut connection)
                 .await
                 .map_err(|e| BrokerError(e.to_string()))?;
-            reply
-                .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
-                .unwrap_or_default()
-        } else {
-            claimed.claimed
-        };
-        Ok(entries
+            entries = claimed.claimed;
+        }
+        if entries.is_empty() {
+            // Then new entries, waiting at most `block`.
+            entries = read(
+                ">",
+                StreamReadOptions::default()
+                    .group(&self.group, &self.consumer)
+                    .count(count)
+                    .block(usize::try_from(block.as_millis()).unwrap_or(usize::MAX)),
+            )
+            .await?;
+        }
+        let mut unreadable = Vec::new();
+        let deliveries = entries
             .into_iter()
             .filter_map(|entry| {
-                let json: String = entry.get("event")?;
-                let event = serde_json::from_str(&json).ok()?;
-                Some(Delivery {
-                    entry_id: entry.id,
-                    event,
-                })
+                let event = entry
+                    .get::<String>("event")
+                    .and_then(|json| serde_json::from_str(&json).ok());
+                match event {
+                    Some(event) => Some(Delivery {
+                        entry_id: entry.id,
+                        event,
+                    }),
+                    None => {
+                        // Trimmed away or not an event of ours: acknowledged,
+                        // so it is not read again forever.
+                        unreadable.push(entry.id);
+                        None
+                    }
+                }
             })
-            .collect())
+            .collect();
+        self.ack(&unreadable).await?;
+        Ok(deliveries)
     }
 
     /// The group's lag (entries not yet delivered to it) and pending count
