@@ -87,6 +87,23 @@ pub(crate) fn inaccessible_enum_values(prepared: &mut [Prepared]) {
         let Ok(inaccessible) = Name::new(&fed.local("inaccessible")) else {
             continue;
         };
+        // Values this subgraph declares, in the enum's definition or in an
+        // `extend enum`.
+        let declared: BTreeSet<(String, String)> = doc
+            .definitions
+            .iter()
+            .flat_map(|d| {
+                let (name, values) = match d {
+                    Definition::EnumTypeDefinition(e) => (&e.name, &e.values),
+                    Definition::EnumTypeExtension(e) => (&e.name, &e.values),
+                    _ => return Vec::new(),
+                };
+                values
+                    .iter()
+                    .map(|v| (name.to_string(), v.value.to_string()))
+                    .collect()
+            })
+            .collect();
         let mut added = Vec::new();
         for definition in &mut doc.definitions {
             let Definition::EnumTypeDefinition(e) = definition else {
@@ -97,7 +114,7 @@ pub(crate) fn inaccessible_enum_values(prepared: &mut [Prepared]) {
             };
             let missing: Vec<&String> = values
                 .iter()
-                .filter(|v| !e.values.iter().any(|d| d.value.as_str() == v.as_str()))
+                .filter(|v| !declared.contains(&(e.name.to_string(), (*v).clone())))
                 .collect();
             if missing.is_empty() {
                 continue;
