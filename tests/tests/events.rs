@@ -527,3 +527,51 @@ async fn an_event_committed_late_still_reaches_in_process_consumers() {
         p.shutdown().await;
     }
 }
+
+/// A member that failed to apply an entry reads it again before anything
+/// newer (the entry stays pending with it), so events are not overtaken.
+#[tokio::test]
+async fn a_failed_entry_is_read_again_before_newer_ones() {
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tessera_kit::relay::{RedisConsumer, RedisStreams, Relay};
+    let Some((url, mut connection)) = test_redis().await else {
+        return;
+    };
+    let backend = backends().remove(0);
+    let p = Platform::start(&backend).await;
+    let first = place_one(&p, "LAMP-P1").await;
+    let prefix = format!("tessera-test:{}:", tessera_kit::ids::new_id());
+    let broker = Arc::new(RedisStreams::new(&url, &prefix, 1_000).unwrap());
+    let key = broker.key("orders");
+    let relay = Relay::new(p.orders.db.clone(), broker.clone(), "orders");
+    relay.run_once().await.unwrap();
+    // A long idle time: nothing is reclaimed during the test.
+    let member = RedisConsumer::join(&url, &key, "analytics", "a", Duration::from_secs(600))
+        .await
+        .unwrap();
+    let taken = member.next(10, Duration::from_millis(100)).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    // Applying it failed: not acknowledged. A newer event arrives.
+    let second = place_one(&p, "LAMP-P2").await;
+    relay.run_once().await.unwrap();
+    let again = member.next(10, Duration::from_millis(100)).await.unwrap();
+    let orders: Vec<&str> = again
+        .iter()
+        .map(|d| d.event.aggregate_id.as_str())
+        .collect();
+    assert_eq!(orders, [first.as_str()], "the failed one first, and alone");
+    member
+        .ack(std::slice::from_ref(&again[0].entry_id))
+        .await
+        .unwrap();
+    let next = member.next(10, Duration::from_millis(100)).await.unwrap();
+    let orders: Vec<&str> = next.iter().map(|d| d.event.aggregate_id.as_str()).collect();
+    assert_eq!(orders, [second.as_str()]);
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    p.shutdown().await;
+}
