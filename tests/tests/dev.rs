@@ -39,15 +39,7 @@ async fn counts(
 #[tokio::test]
 async fn dev_platform_seeds_demo_data_once() {
     let dir = std::env::temp_dir().join(format!("tessera-dev-{}", uuid::Uuid::new_v4().simple()));
-    let options = DevOptions {
-        data_dir: dir.clone(),
-        users_port: 0,
-        orders_port: 0,
-        inventory_port: 0,
-        notifications_port: 0,
-        router_port: 0,
-        ..DevOptions::default()
-    };
+    let options = DevOptions::on_free_ports(dir.clone());
     let http = reqwest::Client::new();
     let platform = start(&options).await.unwrap();
     assert_eq!(counts(&http, &platform).await, (36, 4));
@@ -96,15 +88,7 @@ async fn dev_platform_seeds_demo_data_once() {
 #[tokio::test]
 async fn dev_router_serves_cross_subgraph_queries() {
     let dir = std::env::temp_dir().join(format!("tessera-dev-{}", uuid::Uuid::new_v4().simple()));
-    let options = DevOptions {
-        data_dir: dir.clone(),
-        users_port: 0,
-        orders_port: 0,
-        inventory_port: 0,
-        notifications_port: 0,
-        router_port: 0,
-        ..DevOptions::default()
-    };
+    let options = DevOptions::on_free_ports(dir.clone());
     let http = reqwest::Client::new();
     let platform = start(&options).await.unwrap();
     let router = platform.router.graphql_url();
@@ -225,15 +209,7 @@ async fn dev_router_serves_cross_subgraph_queries() {
 #[tokio::test]
 async fn dev_events_flow_in_process_and_show_on_metrics() {
     let dir = std::env::temp_dir().join(format!("tessera-dev-{}", uuid::Uuid::new_v4().simple()));
-    let options = DevOptions {
-        data_dir: dir.clone(),
-        users_port: 0,
-        orders_port: 0,
-        inventory_port: 0,
-        notifications_port: 0,
-        router_port: 0,
-        ..DevOptions::default()
-    };
+    let options = DevOptions::on_free_ports(dir.clone());
     let http = reqwest::Client::new();
     let platform = start(&options).await.unwrap();
     let router = platform.router.graphql_url();

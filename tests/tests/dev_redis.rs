@@ -41,15 +41,9 @@ async fn events_flow_through_redis_streams() {
         uuid::Uuid::new_v4().simple()
     ));
     let platform = start(&DevOptions {
-        data_dir: dir.clone(),
-        users_port: 0,
-        orders_port: 0,
-        inventory_port: 0,
-        notifications_port: 0,
-        router_port: 0,
         redis_url: Some(url.clone()),
         storefront: None,
-        ..DevOptions::default()
+        ..DevOptions::on_free_ports(dir.clone())
     })
     .await
     .unwrap();

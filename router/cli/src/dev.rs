@@ -32,6 +32,22 @@ pub struct DevOptions {
     pub storefront: Option<Storefront>,
 }
 
+impl DevOptions {
+    /// The defaults with every service on a free port and the data in
+    /// `data_dir` (tests start several platforms side by side).
+    pub fn on_free_ports(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            users_port: 0,
+            orders_port: 0,
+            inventory_port: 0,
+            notifications_port: 0,
+            router_port: 0,
+            ..Self::default()
+        }
+    }
+}
+
 /// A built storefront: served at `/store/`, its documents trusted by hash.
 #[derive(Debug, Clone)]
 pub struct Storefront {

@@ -60,14 +60,8 @@ async fn platform_with_orders() -> (PathBuf, String) {
         tessera_kit::ids::new_id()
     ));
     let platform = tessera_cli::dev::start(&tessera_cli::dev::DevOptions {
-        data_dir: dir.clone(),
-        users_port: 0,
-        orders_port: 0,
-        inventory_port: 0,
-        notifications_port: 0,
-        router_port: 0,
         storefront: None,
-        ..tessera_cli::dev::DevOptions::default()
+        ..tessera_cli::dev::DevOptions::on_free_ports(dir.clone())
     })
     .await
     .expect("dev platform");

@@ -58,14 +58,8 @@ async fn the_storefront_journey_passes_in_a_real_browser() {
             .unwrap_or(0)
     ));
     let platform = tessera_cli::dev::start(&tessera_cli::dev::DevOptions {
-        data_dir: data_dir.clone(),
-        users_port: 0,
-        orders_port: 0,
-        inventory_port: 0,
-        notifications_port: 0,
-        router_port: 0,
         storefront: Some(storefront),
-        ..tessera_cli::dev::DevOptions::default()
+        ..tessera_cli::dev::DevOptions::on_free_ports(data_dir.clone())
     })
     .await
     .expect("the dev platform starts");

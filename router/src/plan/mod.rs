@@ -68,7 +68,7 @@ pub struct QueryPlanner {
     metrics: Option<Arc<Metrics>>,
     /// A hex hash of the supergraph SDL: plans are only shared between
     /// routers on the same supergraph.
-    supergraph_hash: String,
+    supergraph_hash: Arc<str>,
     shared: Option<SharedPlans>,
 }
 
@@ -167,7 +167,7 @@ impl QueryPlanner {
             timeout: Duration::from_millis(config.timeout_ms),
             overrides: ProgressiveOverrides::from_sdl(supergraph_sdl),
             metrics: None,
-            supergraph_hash: sha256_hex(supergraph_sdl),
+            supergraph_hash: sha256_hex(supergraph_sdl).into(),
             shared: None,
         })
     }
@@ -198,23 +198,24 @@ impl QueryPlanner {
         operation_name: Option<String>,
     ) -> Result<Arc<QueryPlan>, PlanError> {
         let override_value = self.overrides.draw();
-        let key = match override_value {
-            None => format!("{}\n{}", operation_name.as_deref().unwrap_or(""), source),
-            Some((bucket, _)) => format!(
-                "{bucket}\n{}\n{}",
-                operation_name.as_deref().unwrap_or(""),
-                source
-            ),
-        };
+        let key = cache_key(override_value, operation_name.as_deref(), &source);
         let planner = Arc::clone(&self.planner);
         let timeout = self.timeout;
         let metrics = self.metrics.clone();
-        let shared = self.shared.clone().map(|shared| {
-            let key = sha256_hex(&format!("{SHARED_FORMAT}\n{}\n{key}", self.supergraph_hash));
-            (shared, key)
-        });
+        let shared = self
+            .shared
+            .clone()
+            .map(|shared| (shared, Arc::clone(&self.supergraph_hash)));
         self.cache
             .get_with(key, async move {
+                // Only on a miss: the shared key hashes the whole operation.
+                let shared = shared.map(|(shared, supergraph)| {
+                    let key = cache_key(override_value, operation_name.as_deref(), &source);
+                    (
+                        shared,
+                        sha256_hex(&format!("{SHARED_FORMAT}\n{supergraph}\n{key}")),
+                    )
+                });
                 if let Some((shared, key)) = &shared
                     && let Some(bytes) = shared.store.get(Purpose::Plan, key).await
                 {
@@ -285,6 +286,20 @@ impl QueryPlanner {
             Ok(joined) => joined.unwrap_or(Err(PlanError::Panicked)).map(Arc::new),
             Err(_) => Err(PlanError::TimedOut(timeout)),
         }
+    }
+}
+
+/// The in-memory cache key: override bucket (when there are percentage
+/// labels), operation name and printed operation.
+fn cache_key(
+    override_value: Option<(usize, Percentage)>,
+    operation_name: Option<&str>,
+    source: &str,
+) -> String {
+    let name = operation_name.unwrap_or("");
+    match override_value {
+        None => format!("{name}\n{source}"),
+        Some((bucket, _)) => format!("{bucket}\n{name}\n{source}"),
     }
 }
 

@@ -43,6 +43,60 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// A page request of one group's rows: the group (e.g. a user id), the page
+/// size and the keyset cursor.
+pub struct GroupPage<'a> {
+    pub group: &'a str,
+    pub limit: u64,
+    pub after: Option<&'a str>,
+}
+
+/// Pages of several groups' rows of `E` (newest first by `order_col`), as a
+/// paginated one-to-many DataLoader needs: `page` says what each key asks
+/// for, `group_of` which group a row belongs to. One statement per distinct
+/// (page size, cursor), however many groups and rows ([`top_n_per_group`]).
+pub async fn pages_per_group<E, K>(
+    db: &DatabaseConnection,
+    table: &'static str,
+    group_col: &'static str,
+    order_col: &'static str,
+    keys: &[K],
+    page: impl Fn(&K) -> GroupPage<'_>,
+    group_of: impl Fn(&E::Model) -> &str,
+) -> Result<std::collections::HashMap<K, Vec<E::Model>>, DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Clone,
+    K: Clone + Eq + std::hash::Hash,
+{
+    use std::collections::HashMap;
+    let mut by_page: HashMap<(u64, Option<&str>), Vec<&K>> = HashMap::new();
+    for key in keys {
+        let p = page(key);
+        by_page.entry((p.limit, p.after)).or_default().push(key);
+    }
+    let mut out = HashMap::new();
+    for ((limit, after), keys) in by_page {
+        let groups: Vec<String> = keys.iter().map(|k| page(k).group.to_owned()).collect();
+        let stmt = top_n_per_group(table, group_col, order_col, groups, true, after, limit);
+        let rows = E::find()
+            .from_raw_sql(db.get_database_backend().build(&stmt))
+            .all(db)
+            .await?;
+        let mut grouped: HashMap<&str, Vec<E::Model>> = HashMap::new();
+        for row in &rows {
+            grouped.entry(group_of(row)).or_default().push(row.clone());
+        }
+        for key in keys {
+            out.insert(
+                key.clone(),
+                grouped.get(page(key).group).cloned().unwrap_or_default(),
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// For each group key, the first `limit` rows of `table` ordered by
 /// `order_col` (newest first when `descending`), optionally only rows strictly
 /// past the keyset cursor `after`. One statement for any number of groups: the

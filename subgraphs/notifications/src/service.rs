@@ -240,43 +240,31 @@ pub async fn notifications_of_users(
     db: &DatabaseConnection,
     keys: &[UserNotificationsKey],
 ) -> ApiResult<HashMap<UserNotificationsKey, Vec<Notification>>> {
-    let mut by_page: HashMap<(u64, Option<String>), Vec<&UserNotificationsKey>> = HashMap::new();
-    for key in keys {
-        by_page
-            .entry((key.limit, key.after.clone()))
-            .or_default()
-            .push(key);
-    }
-    let mut out = HashMap::new();
-    for ((limit, after), keys) in by_page {
-        let users: Vec<String> = keys.iter().map(|k| k.user_id.clone()).collect();
-        let stmt = tessera_kit::db::top_n_per_group(
-            "notifications",
-            "user_id",
-            "id",
-            users,
-            true,
-            after.as_deref(),
-            limit,
-        );
-        let rows = notification::Entity::find()
-            .from_raw_sql(db.get_database_backend().build(&stmt))
-            .all(db)
-            .await?;
-        let mut grouped: HashMap<String, Vec<Notification>> = HashMap::new();
-        for row in rows {
-            if let Some(n) = Notification::from_model(row) {
-                grouped.entry(n.user_id.clone()).or_default().push(n);
-            }
-        }
-        for key in keys {
-            out.insert(
-                key.clone(),
-                grouped.get(&key.user_id).cloned().unwrap_or_default(),
-            );
-        }
-    }
-    Ok(out)
+    let pages = tessera_kit::db::pages_per_group::<notification::Entity, _>(
+        db,
+        "notifications",
+        "user_id",
+        "id",
+        keys,
+        |k| tessera_kit::db::GroupPage {
+            group: &k.user_id,
+            limit: k.limit,
+            after: k.after.as_deref(),
+        },
+        |row| &row.user_id,
+    )
+    .await?;
+    Ok(pages
+        .into_iter()
+        .map(|(key, rows)| {
+            (
+                key,
+                rows.into_iter()
+                    .filter_map(Notification::from_model)
+                    .collect(),
+            )
+        })
+        .collect())
 }
 
 #[cfg(test)]
