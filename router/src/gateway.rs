@@ -767,10 +767,18 @@ impl Gateway {
                 Ok(plan) => Some(plan),
                 Err(error) => {
                     tracing::error!(%error, "query planning failed");
-                    return GraphQLResponse::from_request_error(RequestError::new(
+                    let mut response = GraphQLResponse::from_request_error(RequestError::new(
                         ErrorCode::QueryPlanningFailed,
                         "the router could not plan this operation",
                     ));
+                    // Where plans are exposed (a debugging setting), so is why
+                    // there is none.
+                    if ctx.include_plan && self.config.expose_query_plan {
+                        response
+                            .extensions
+                            .insert("queryPlanError", JsonValue::from(error.to_string()));
+                    }
+                    return response;
                 }
             }
         } else {

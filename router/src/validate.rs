@@ -201,7 +201,93 @@ fn planner_source(document: &ExecutableDocument, operation_name: Option<&str>) -
     if let Ok(operation) = document.operations.get_mut(operation_name) {
         operation.selection_set.selections.retain(keep);
     }
+    let fragments = document.fragments.clone();
+    if let Ok(operation) = document.operations.get_mut(operation_name) {
+        untype_conditional_fragments(&mut operation.selection_set, &fragments);
+    }
+    for fragment in document.fragments.values_mut() {
+        untype_conditional_fragments(&mut fragment.make_mut().selection_set, &fragments);
+    }
     document.to_string()
+}
+
+/// `... on T @include(if: $v) { … }` (or a spread of a fragment on `T` with
+/// `@skip`/`@include`) where `T` is the enclosing type itself becomes
+/// `... @include(if: $v) { … }`, and such an untyped conditional fragment is
+/// dissolved into its selections, each carrying the condition (`a
+/// @include(if: $v) b @include(if: $v)`) where none has that directive
+/// already. The same selections (spec §6.3.2 CollectFields: a condition on a
+/// fragment applies to what it holds), in the form the pinned planner plans:
+/// it fails on the typed form ("No paths found for selection item") and
+/// drops fields of an untyped conditional fragment on an `@interfaceObject`.
+fn untype_conditional_fragments(
+    set: &mut apollo_compiler::executable::SelectionSet,
+    fragments: &apollo_compiler::executable::FragmentMap,
+) {
+    use apollo_compiler::executable::{InlineFragment, Selection as S};
+    let parent = set.ty.clone();
+    let conditional = |d: &apollo_compiler::executable::DirectiveList| {
+        !d.is_empty() && d.iter().all(|d| d.name == "skip" || d.name == "include")
+    };
+    let mut out = Vec::with_capacity(set.selections.len());
+    let mut dissolved = false;
+    for mut selection in std::mem::take(&mut set.selections) {
+        // A spread of a fragment on the enclosing type, with a condition: inline.
+        if let S::FragmentSpread(spread) = &selection
+            && conditional(&spread.directives)
+            && let Some(fragment) = fragments.get(&spread.fragment_name)
+            && fragment.type_condition() == &parent
+        {
+            selection = S::InlineFragment(apollo_compiler::Node::new(InlineFragment {
+                type_condition: None,
+                directives: spread.directives.clone(),
+                selection_set: fragment.selection_set.clone(),
+            }));
+        }
+        match &mut selection {
+            S::Field(field) => {
+                untype_conditional_fragments(&mut field.make_mut().selection_set, fragments);
+            }
+            S::InlineFragment(inline) => {
+                let inline = inline.make_mut();
+                if conditional(&inline.directives)
+                    && inline.type_condition.as_ref() == Some(&parent)
+                {
+                    inline.type_condition = None;
+                }
+                untype_conditional_fragments(&mut inline.selection_set, fragments);
+            }
+            S::FragmentSpread(_) => {}
+        }
+        if let S::InlineFragment(inline) = &selection
+            && inline.type_condition.is_none()
+            && conditional(&inline.directives)
+            && inline.selection_set.selections.iter().all(|child| {
+                inline
+                    .directives
+                    .iter()
+                    .all(|d| child.directives().get(&d.name).is_none())
+            })
+        {
+            for mut child in inline.selection_set.selections.clone() {
+                let directives = match &mut child {
+                    S::Field(f) => &mut f.make_mut().directives,
+                    S::InlineFragment(i) => &mut i.make_mut().directives,
+                    S::FragmentSpread(s) => &mut s.make_mut().directives,
+                };
+                directives.extend(inline.directives.iter().cloned());
+                out.push(child);
+            }
+            dissolved = true;
+            continue;
+        }
+        out.push(selection);
+    }
+    set.selections = out;
+    // The selections moved up may now be conditional fragments on this type.
+    if dissolved {
+        untype_conditional_fragments(set, fragments);
+    }
 }
 
 /// What the planner sees for `operation` once the `denied` fields are taken

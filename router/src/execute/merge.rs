@@ -47,6 +47,26 @@ pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
     }
 }
 
+/// Drops `result`'s `__typename` where it names a supertype of `entity`'s: an
+/// `@interfaceObject` subgraph answers its interface's name (`Account`) for
+/// an entity already known to be a `Regular`, and the concrete type must
+/// survive the merge (fragments on it, `__typename` under an alias).
+pub fn keep_concrete_typename(
+    entity: &JsonValue,
+    result: &mut JsonValue,
+    types: &dyn TypeRelation,
+) {
+    let (Some(known), Some(answered)) = (typename(entity), typename(result)) else {
+        return;
+    };
+    if known != answered
+        && types.is_a(answered, known)
+        && let JsonValue::Object(map) = result
+    {
+        map.remove("__typename");
+    }
+}
+
 /// The value at `path`, if any (tests look values up by path).
 #[cfg(test)]
 pub fn get_at<'a>(root: &'a JsonValue, path: &[PathSegment]) -> Option<&'a JsonValue> {

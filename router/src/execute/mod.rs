@@ -30,7 +30,7 @@ use self::fetch::{FetchError, SubgraphClient, SubgraphResponse};
 use self::keys::EntityKeys;
 use self::merge::{
     Positions, Representations, ResponsePath, TypeRelation, Written, apply_rewrites, deep_merge,
-    for_each_entity, representation, write_representation,
+    for_each_entity, keep_concrete_typename, representation, write_representation,
 };
 use self::project::ProjectionSchema;
 
@@ -515,6 +515,7 @@ impl<'a> Run<'a> {
                 if !output_rewrites.is_empty() {
                     apply_rewrites(&mut result, output_rewrites, &self.types);
                 }
+                keep_concrete_typename(entity, &mut result, &self.types);
                 deep_merge(entity, result);
             });
         // Lists are never replaced (see `deep_merge`), so every entity should

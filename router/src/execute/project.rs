@@ -320,10 +320,6 @@ impl<'a> Projector<'a> {
             Some(JsonValue::Null) | None => None,
             Some(value) => Some(value),
         };
-        // An enum value clients cannot see (`@inaccessible`, or known only to the
-        // subgraph) must not leak: it reads as null, silently (as the federation
-        // gateway audit expects); a non-null position then propagates as usual.
-        let value = value.filter(|v| !is_hidden_enum_value(ty, named, v));
         let Some(value) = value else {
             if ty.is_non_null() {
                 return Err(self.field_error(format!("non-null type {ty} resolved to null"), field));
@@ -440,10 +436,13 @@ impl<'a> Projector<'a> {
                 format!("resolver returned a leaf value but expected an object for type {ty_name}"),
             ),
             ExtendedType::InputObject(_) => Some(format!("field with input object type {ty_name}")),
+            // An enum value clients cannot see (`@inaccessible`, or known only
+            // to the subgraph) is a field error (§3.9 result coercion: "raise
+            // a field error"), and its name is not repeated to the client.
             ExtendedType::Enum(enum_def) => (!value
                 .as_str()
                 .is_some_and(|s| enum_def.values.contains_key(s)))
-            .then(|| format!("resolver returned {value}, expected enum {ty_name}")),
+            .then(|| hidden_enum_message(ty_name)),
             ExtendedType::Scalar(_) => match ty_name.as_str() {
                 "Int" => match value.as_i64() {
                     Some(int) if i32::try_from(int).is_ok() => None,
@@ -614,20 +613,10 @@ impl<'a> Projector<'a> {
     }
 }
 
-/// Whether `value` stands where an enum value is expected but is not one the
-/// API schema has (`named`: the definition of `ty`'s named type).
-fn is_hidden_enum_value(ty: &Type, named: Option<&ExtendedType>, value: &JsonValue) -> bool {
-    match (value, named) {
-        (JsonValue::Array(_), _) if ty.is_list() => false,
-        (
-            JsonValue::Object(_),
-            Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_)),
-        ) => false,
-        (_, Some(ExtendedType::Enum(enum_))) => {
-            !value.as_str().is_some_and(|v| enum_.values.contains_key(v))
-        }
-        _ => false,
-    }
+/// The field error for a value that is not one of the API schema's values of
+/// the enum `ty_name` (the value itself may be `@inaccessible`: not named).
+fn hidden_enum_message(ty_name: &str) -> String {
+    format!("the subgraph returned a value that is not a valid {ty_name}")
 }
 
 /// Writes `s` as a JSON string.
@@ -712,14 +701,13 @@ fn resolve<'a>(
             }))
         }
         Some(leaf) => {
-            // An enum value clients cannot see (`@inaccessible`, or known only to
-            // the subgraph) must not leak: it reads as null, silently (as the
-            // federation gateway audit expects); a non-null position then
-            // propagates with the usual error.
+            // As in the fast path: a field error that does not name the value.
             if let Some(ExtendedType::Enum(enum_)) = ctx.schema.types.get(ty.inner_named_type())
                 && !leaf.as_str().is_some_and(|v| enum_.values.contains_key(v))
             {
-                return Ok(ResolvedValue::null());
+                return Err(FieldError {
+                    message: hidden_enum_message(ty.inner_named_type()),
+                });
             }
             // Integers are valid Floats (as in the fast path); the executor wants f64.
             if ty.inner_named_type() == "Float"
@@ -773,14 +761,15 @@ fn concrete_type<'a>(
 ) -> &'a str {
     // A fetch that selected `__typename` only under the client's alias
     // (`tn: __typename`) carries the runtime type under that key.
-    let reported = super::merge::lookup(map, "__typename")
-        .and_then(|t| t.as_str())
-        .or(aliased);
-    if let Some(t) = reported
-        && schema.get_object(t).is_some()
-    {
-        return t;
+    let typename = super::merge::lookup(map, "__typename").and_then(|t| t.as_str());
+    // An interface object's `__typename` names the interface; the concrete type
+    // fetched under an alias wins over it.
+    for t in [typename, aliased].into_iter().flatten() {
+        if schema.get_object(t).is_some() {
+            return t;
+        }
     }
+    let reported = typename.or(aliased);
     if schema.get_object(declared).is_some() {
         return declared.as_str();
     }

@@ -31,6 +31,7 @@ use crate::metrics::Metrics;
 use crate::persisted::sha256_hex;
 use crate::redis_store::{Purpose, RedisStore};
 
+mod check;
 mod lower;
 mod nodes;
 
@@ -49,6 +50,10 @@ pub enum PlanError {
     Normalize(String),
     #[error("cannot plan the operation: {0}")]
     Plan(String),
+    /// The planner's plan reads a field from a subgraph that cannot resolve
+    /// it there (see `check`): refused rather than executed into nulls.
+    #[error("the planner's plan is unsound: {0}")]
+    Unsound(String),
     #[error("the planner crashed on this operation")]
     Panicked,
     #[error("planning took longer than {0:?}")]
@@ -62,6 +67,7 @@ type Planned = Result<Arc<QueryPlan>, PlanError>;
 /// Plans operations against one supergraph, with a bounded cache.
 pub struct QueryPlanner {
     planner: Arc<Planner>,
+    resolvability: Arc<check::Resolvability>,
     cache: moka::future::Cache<String, Planned>,
     timeout: Duration,
     overrides: ProgressiveOverrides,
@@ -163,6 +169,7 @@ impl QueryPlanner {
         .map_err(|e| PlanError::Supergraph(e.to_string()))?;
         Ok(QueryPlanner {
             planner: Arc::new(planner),
+            resolvability: Arc::new(check::Resolvability::from_sdl(supergraph_sdl)),
             cache: moka::future::Cache::new(config.cache_size),
             timeout: Duration::from_millis(config.timeout_ms),
             overrides: ProgressiveOverrides::from_sdl(supergraph_sdl),
@@ -200,6 +207,7 @@ impl QueryPlanner {
         let override_value = self.overrides.draw();
         let key = cache_key(override_value, operation_name.as_deref(), &source);
         let planner = Arc::clone(&self.planner);
+        let resolvability = Arc::clone(&self.resolvability);
         let timeout = self.timeout;
         let metrics = self.metrics.clone();
         let shared = self
@@ -233,6 +241,7 @@ impl QueryPlanner {
                 }
                 let planned = Self::plan_blocking(
                     planner,
+                    resolvability,
                     source,
                     operation_name,
                     override_value,
@@ -259,6 +268,7 @@ impl QueryPlanner {
     /// Plans on a blocking thread, within the timeout, panics contained.
     async fn plan_blocking(
         planner: Arc<Planner>,
+        resolvability: Arc<check::Resolvability>,
         source: String,
         operation_name: Option<String>,
         override_value: Option<(usize, Percentage)>,
@@ -270,6 +280,7 @@ impl QueryPlanner {
             let plan = catch_unwind(AssertUnwindSafe(|| {
                 plan_now(
                     &planner,
+                    &resolvability,
                     &source,
                     operation_name.as_deref(),
                     override_value.map(|(_, value)| value),
@@ -305,6 +316,7 @@ fn cache_key(
 
 fn plan_now(
     planner: &Planner,
+    resolvability: &check::Resolvability,
     source: &str,
     operation_name: Option<&str>,
     override_value: Option<Percentage>,
@@ -324,7 +336,11 @@ fn plan_now(
             &CancellationToken::with_timeout(timeout),
         )
         .map_err(|e| PlanError::Plan(e.to_string()))?;
-    Ok(lower::lower(&plan))
+    let mut lowered = lower::lower(&plan);
+    resolvability.alias_conflicting_fields(&mut lowered);
+    resolvability.repair_requires_arguments(&mut lowered);
+    resolvability.check(&lowered).map_err(PlanError::Unsound)?;
+    Ok(lowered)
 }
 
 #[cfg(test)]

@@ -164,7 +164,7 @@ async fn input_objects_and_enums_are_forwarded_with_their_variable_values() {
 }
 
 #[tokio::test]
-async fn inaccessible_enum_values_are_refused_in_input_and_nulled_in_output() {
+async fn inaccessible_enum_values_are_refused_in_input_and_are_field_errors_in_output() {
     let scenario = Scenario::start(subgraphs(), TYPES).await;
     let body = scenario
         .query("{ users(filter: {role: ROBOT}) { id } }")
@@ -185,24 +185,31 @@ async fn inaccessible_enum_values_are_refused_in_input_and_nulled_in_output() {
     );
     assert!(scenario.subgraph("a").received().is_empty());
 
-    // A value only B knows, and clients cannot see: the field is null, silently
-    // (the federation gateway audit's `enum-intersection` expects no error).
+    // A value only B knows, and clients cannot see: the field is null with a
+    // field error (enum result coercion, spec §3.9) that does not name it.
     let body = scenario.query("{ users { id role } }").await;
     assert_eq!(
-        response(body.clone()),
-        json!({"data": {"users": [
+        body["data"],
+        json!({"users": [
             {"id": "u1", "role": "ADMIN"},
             {"id": "u2", "role": "MEMBER"},
             {"id": "u3", "role": null},
             {"id": "u4", "role": "MEMBER"}
-        ]}}),
+        ]}),
+        "{body:#}"
+    );
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["users", 2, "role"]),
         "{body:#}"
     );
     assert!(!body.to_string().contains("ROBOT"), "{body:#}");
     let body = scenario.query("{ bots { id role } }").await;
+    assert_eq!(body["data"], json!({"bots": [{"id": "u3", "role": null}]}));
     assert_eq!(
-        response(body),
-        json!({"data": {"bots": [{"id": "u3", "role": null}]}})
+        body["errors"][0]["path"],
+        json!(["bots", 0, "role"]),
+        "{body:#}"
     );
 }
 

@@ -31,6 +31,7 @@ mod http_errors;
 mod interface_object;
 mod observability;
 mod operations;
+mod oracle;
 mod playground;
 mod scenarios;
 mod security;

@@ -17,7 +17,7 @@ use crate::federation_kit::{self, Scenario, data};
 
 /// Which supergraph a suite runs against.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Variant {
+pub(crate) enum Variant {
     /// Composed from the subgraphs' SDL by our composition.
     Composed,
     /// `supergraph.graphql`, written by hand (`Scenario::start`).
@@ -25,7 +25,7 @@ enum Variant {
 }
 
 impl Variant {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Variant::Composed => "composed",
             Variant::Handwritten => "handwritten",
@@ -226,7 +226,10 @@ fn normalize_plan(plan: &str) -> String {
 
 /// The subgraphs of a suite: every `<name>.graphql` but `supergraph.graphql`,
 /// with its `<name>.json` data.
-fn subgraphs(dir: &Path) -> Result<Vec<federation_kit::Subgraph>, String> {
+/// A suite's subgraphs as files: `(name, federation SDL, data)`, by name.
+pub(crate) fn subgraph_files(
+    dir: &Path,
+) -> Result<Vec<(String, String, data::SubgraphData)>, String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok())
@@ -248,10 +251,53 @@ fn subgraphs(dir: &Path) -> Result<Vec<federation_kit::Subgraph>, String> {
         } else {
             data::SubgraphData::default()
         };
-        let name: &'static str = Box::leak(name.into_boxed_str());
-        out.push(data::subgraph(name, &sdl, data));
+        out.push((name, sdl, data));
     }
     Ok(out)
+}
+
+/// A suite's subgraphs, ready to start.
+fn subgraphs(dir: &Path) -> Result<Vec<federation_kit::Subgraph>, String> {
+    Ok(subgraph_files(dir)?
+        .into_iter()
+        .map(|(name, sdl, data)| {
+            let name: &'static str = Box::leak(name.into_boxed_str());
+            data::subgraph(name, &sdl, data)
+        })
+        .collect())
+}
+
+/// A suite's variants (which supergraphs it runs against) and, for
+/// `Handwritten`, the hand-written types.
+pub(crate) fn variants(dir: &Path) -> Result<Vec<(Variant, Option<String>)>, String> {
+    let text = std::fs::read_to_string(dir.join("operations.txt"))
+        .map_err(|e| format!("operations.txt: {e}"))?;
+    let ops = parse_operations(&text)?;
+    let handwritten = std::fs::read_to_string(dir.join("supergraph.graphql")).ok();
+    let list = ops.supergraphs.clone().unwrap_or_else(|| {
+        vec![if handwritten.is_some() {
+            Variant::Handwritten
+        } else {
+            Variant::Composed
+        }]
+    });
+    Ok(list.into_iter().map(|v| (v, handwritten.clone())).collect())
+}
+
+/// Starts a suite's subgraphs and the router over one of its supergraphs.
+pub(crate) async fn start(
+    dir: &Path,
+    variant: Variant,
+    handwritten: Option<&str>,
+) -> Result<Scenario, String> {
+    let subgraphs = subgraphs(dir)?;
+    Ok(match variant {
+        Variant::Composed => Scenario::compose(subgraphs).await,
+        Variant::Handwritten => match handwritten {
+            Some(types) => Scenario::start(subgraphs, types).await,
+            None => return Err("`handwritten` without supergraph.graphql".into()),
+        },
+    })
 }
 
 /// Runs one suite; returns its failures and the number of checks.
@@ -283,16 +329,9 @@ async fn run_suite(dir: PathBuf, update: bool) -> (Vec<String>, usize) {
     let mut checks = 0;
     let mut plans: Vec<Vec<(Option<&str>, String)>> = ops.cases.iter().map(|_| vec![]).collect();
     for variant in &variants {
-        let subgraphs = match subgraphs(&dir) {
+        let scenario = match start(&dir, *variant, handwritten.as_deref()).await {
             Ok(s) => s,
             Err(e) => return fail(e),
-        };
-        let scenario = match variant {
-            Variant::Composed => Scenario::compose(subgraphs).await,
-            Variant::Handwritten => match &handwritten {
-                Some(types) => Scenario::start(subgraphs, types).await,
-                None => return fail("`handwritten` without supergraph.graphql".into()),
-            },
         };
         let qualifier = qualified.then(|| variant.name());
         for (case, plans) in ops.cases.iter().zip(&mut plans) {
@@ -385,7 +424,7 @@ fn scenario_root() -> PathBuf {
 }
 
 /// Every suite directory (one holding `operations.txt`), sorted.
-fn suites() -> Vec<PathBuf> {
+pub(crate) fn suites() -> Vec<PathBuf> {
     let filter = std::env::var("SCENARIO").ok();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(scenario_root())
         .expect("router/tests/scenarios")

@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use super::{Call, Subgraph};
 
 /// The JSON data file of one subgraph.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubgraphData {
     #[serde(default)]
@@ -114,10 +114,9 @@ pub struct Resolver {
 
 /// A subgraph from its federation SDL and its data.
 pub fn subgraph(name: &'static str, federation_sdl: &str, data: SubgraphData) -> Subgraph {
-    let keys = sdl_keys(federation_sdl);
     let query = data.query.clone().unwrap_or_else(|| json!({}));
     let mutation = data.mutation.clone().unwrap_or_else(|| json!({}));
-    let resolver = Arc::new(Resolver { data, keys });
+    let resolver = Arc::new(Resolver::new(federation_sdl, data));
     let fields = resolver.clone();
     Subgraph::federated(name, federation_sdl)
         .query(query)
@@ -244,6 +243,38 @@ fn case_key(value: &Value) -> String {
 }
 
 impl Resolver {
+    /// The resolver of a subgraph with this federation SDL and data (the
+    /// server behind [`subgraph`], and the oracle's view of that subgraph).
+    pub fn new(federation_sdl: &str, data: SubgraphData) -> Resolver {
+        Resolver {
+            keys: sdl_keys(federation_sdl),
+            data,
+        }
+    }
+
+    /// The subgraph's root `Query` object.
+    pub fn query(&self) -> Value {
+        self.data.query.clone().unwrap_or_else(|| json!({}))
+    }
+
+    /// Every string in the data (for generated arguments that find something).
+    pub fn strings(&self, out: &mut Vec<String>) {
+        fn walk(value: &Value, out: &mut Vec<String>) {
+            match value {
+                Value::String(s) if !s.starts_with('$') => out.push(s.clone()),
+                Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+                _ => {}
+            }
+        }
+        if let Some(q) = &self.data.query {
+            walk(q, out);
+        }
+        for rows in self.data.tables.values() {
+            rows.iter().for_each(|r| walk(r, out));
+        }
+    }
+
     fn table(&self, name: &str) -> Result<&[Value], String> {
         self.data
             .tables
@@ -321,7 +352,8 @@ impl Resolver {
         }
     }
 
-    fn resolve(&self, call: &Call<'_>) -> Option<Result<Value, String>> {
+    /// A field of `call.parent` (`None`: no resolver and no such key).
+    pub fn resolve(&self, call: &Call<'_>) -> Option<Result<Value, String>> {
         let key = format!("{}.{}", call.type_name, call.field);
         match self.data.fields.get(&key) {
             Some(spec) => {
@@ -466,7 +498,8 @@ impl Resolver {
         }
     }
 
-    fn entity(&self, repr: &Value) -> Result<Value, String> {
+    /// `_entities` for one representation (`null`: not found).
+    pub fn entity(&self, repr: &Value) -> Result<Value, String> {
         let type_name = repr["__typename"].as_str().unwrap_or_default();
         let spec = self
             .data

@@ -13,6 +13,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub mod data;
+pub mod generate;
+pub mod oracle;
 
 use apollo_compiler::ast::{self, Definition, DirectiveList};
 use apollo_compiler::executable::ExecutableDocument;
@@ -772,11 +774,31 @@ impl Scenario {
         body
     }
 
+    /// Another router over the same supergraph and subgraphs (a planner with
+    /// its own hash seeds: plans must not depend on them).
+    pub async fn second_router(&self) -> tessera_router::RunningRouter {
+        let config = tessera_router::RouterConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            expose_query_plan: true,
+            introspection: true,
+            ..tessera_router::RouterConfig::default()
+        };
+        tessera_router::start(config, &self.supergraph)
+            .await
+            .unwrap_or_else(|e| panic!("router starts: {e:#}"))
+    }
+
     /// POSTs `query` with `variables`; returns the status and the body.
     pub async fn post(&self, query: &str, variables: Value) -> (u16, Value) {
+        self.post_to(&self.router.graphql_url(), query, variables)
+            .await
+    }
+
+    /// [`Scenario::post`] to another router (`url`: its GraphQL endpoint).
+    pub async fn post_to(&self, url: &str, query: &str, variables: Value) -> (u16, Value) {
         let response = self
             .http
-            .post(self.router.graphql_url())
+            .post(url)
             .header("tessera-include-query-plan", "true")
             .json(&json!({"query": query, "variables": variables}))
             .send()
@@ -789,7 +811,10 @@ impl Scenario {
                 eprintln!("{}", ext["queryPlanText"].as_str().unwrap_or_default());
             }
             // Kept for `plan()`; tests compare `data`/`errors` only.
-            body["__plan"] = ext["queryPlanText"].clone();
+            body["__plan"] = match ext.get("queryPlanError") {
+                Some(error) => json!(format!("(no plan: {})", error.as_str().unwrap_or_default())),
+                None => ext["queryPlanText"].clone(),
+            };
         }
         (status, body)
     }
