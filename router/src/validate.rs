@@ -189,7 +189,11 @@ impl ValidOperation {
 
 /// The selected operation alone, printed, without `__schema`/`__type` root
 /// fields (the router answers those itself): what the planner sees.
-fn planner_source(document: &ExecutableDocument, operation_name: Option<&str>) -> String {
+fn planner_source(
+    schema: &Schema,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> String {
     let mut document: ExecutableDocument = document.clone();
     let keep = |selection: &Selection| !matches!(selection, Selection::Field(f) if f.name == "__schema" || f.name == "__type");
     if let Some(name) = operation_name {
@@ -202,91 +206,186 @@ fn planner_source(document: &ExecutableDocument, operation_name: Option<&str>) -
         operation.selection_set.selections.retain(keep);
     }
     let fragments = document.fragments.clone();
+    let planning = Planning {
+        schema,
+        fragments: &fragments,
+    };
     if let Ok(operation) = document.operations.get_mut(operation_name) {
-        untype_conditional_fragments(&mut operation.selection_set, &fragments);
+        planning.simplify(&mut operation.selection_set);
     }
     for fragment in document.fragments.values_mut() {
-        untype_conditional_fragments(&mut fragment.make_mut().selection_set, &fragments);
+        let fragment = fragment.make_mut();
+        planning.simplify(&mut fragment.selection_set);
+        // Everything in it skipped by literals: it still has to select something.
+        if fragment.selection_set.selections.is_empty() {
+            let typename = apollo_compiler::Name::new_unchecked("__typename");
+            if let Ok(f) = fragment.selection_set.new_field(schema, typename) {
+                fragment.selection_set.push(f);
+            }
+        }
     }
     document.to_string()
 }
 
-/// `... on T @include(if: $v) { … }` (or a spread of a fragment on `T` with
-/// `@skip`/`@include`) where `T` is the enclosing type itself becomes
-/// `... @include(if: $v) { … }`, and such an untyped conditional fragment is
-/// dissolved into its selections, each carrying the condition (`a
-/// @include(if: $v) b @include(if: $v)`) where none has that directive
-/// already. The same selections (spec §6.3.2 CollectFields: a condition on a
-/// fragment applies to what it holds), in the form the pinned planner plans:
-/// it fails on the typed form ("No paths found for selection item") and
-/// drops fields of an untyped conditional fragment on an `@interfaceObject`.
-fn untype_conditional_fragments(
-    set: &mut apollo_compiler::executable::SelectionSet,
-    fragments: &apollo_compiler::executable::FragmentMap,
-) {
-    use apollo_compiler::executable::{InlineFragment, Selection as S};
-    let parent = set.ty.clone();
-    let conditional = |d: &apollo_compiler::executable::DirectiveList| {
-        !d.is_empty() && d.iter().all(|d| d.name == "skip" || d.name == "include")
-    };
-    let mut out = Vec::with_capacity(set.selections.len());
-    let mut dissolved = false;
-    for mut selection in std::mem::take(&mut set.selections) {
-        // A spread of a fragment on the enclosing type, with a condition: inline.
-        if let S::FragmentSpread(spread) = &selection
-            && conditional(&spread.directives)
-            && let Some(fragment) = fragments.get(&spread.fragment_name)
-            && fragment.type_condition() == &parent
-        {
-            selection = S::InlineFragment(apollo_compiler::Node::new(InlineFragment {
-                type_condition: None,
-                directives: spread.directives.clone(),
-                selection_set: fragment.selection_set.clone(),
-            }));
+/// Rewrites of what the planner sees into the same selections in a form the
+/// pinned planner plans (see [`Planning::simplify`]).
+struct Planning<'a> {
+    schema: &'a Schema,
+    fragments: &'a apollo_compiler::executable::FragmentMap,
+}
+
+impl Planning<'_> {
+    /// `parent` is `condition` or one of its subtypes (an object or interface
+    /// implementing it, a member of it): a fragment on `condition` inside
+    /// `parent` always applies, and what it selects is valid on `parent`.
+    /// (Not the other way: a fragment on the only implementation of an
+    /// interface selects fields the interface lacks.)
+    fn always_applies(
+        &self,
+        parent: &apollo_compiler::Name,
+        condition: &apollo_compiler::Name,
+    ) -> bool {
+        use apollo_compiler::schema::ExtendedType;
+        if parent == condition {
+            return true;
         }
-        match &mut selection {
-            S::Field(field) => {
-                untype_conditional_fragments(&mut field.make_mut().selection_set, fragments);
+        match (
+            self.schema.types.get(parent),
+            self.schema.types.get(condition),
+        ) {
+            (Some(ExtendedType::Object(o)), Some(ExtendedType::Interface(_))) => {
+                o.implements_interfaces.contains(condition)
             }
-            S::InlineFragment(inline) => {
-                let inline = inline.make_mut();
-                if conditional(&inline.directives)
-                    && inline.type_condition.as_ref() == Some(&parent)
-                {
-                    inline.type_condition = None;
-                }
-                untype_conditional_fragments(&mut inline.selection_set, fragments);
+            (Some(ExtendedType::Interface(i)), Some(ExtendedType::Interface(_))) => {
+                i.implements_interfaces.contains(condition)
             }
-            S::FragmentSpread(_) => {}
+            (Some(ExtendedType::Object(_)), Some(ExtendedType::Union(u))) => {
+                u.members.contains(parent)
+            }
+            _ => false,
         }
-        if let S::InlineFragment(inline) = &selection
-            && inline.type_condition.is_none()
-            && conditional(&inline.directives)
-            && inline.selection_set.selections.iter().all(|child| {
-                inline
-                    .directives
-                    .iter()
-                    .all(|d| child.directives().get(&d.name).is_none())
-            })
-        {
-            for mut child in inline.selection_set.selections.clone() {
-                let directives = match &mut child {
-                    S::Field(f) => &mut f.make_mut().directives,
-                    S::InlineFragment(i) => &mut i.make_mut().directives,
-                    S::FragmentSpread(s) => &mut s.make_mut().directives,
-                };
-                directives.extend(inline.directives.iter().cloned());
-                out.push(child);
-            }
-            dissolved = true;
-            continue;
-        }
-        out.push(selection);
     }
-    set.selections = out;
-    // The selections moved up may now be conditional fragments on this type.
-    if dissolved {
-        untype_conditional_fragments(set, fragments);
+
+    /// The literal value of a `@skip`/`@include` condition (`None`: a variable).
+    fn literal(directive: &apollo_compiler::executable::Directive) -> Option<bool> {
+        match directive.specified_argument_by_name("if")?.as_ref() {
+            apollo_compiler::ast::Value::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// Same selections, in the form the pinned planner plans:
+    /// - a selection under `@skip(if: true)` / `@include(if: false)` is
+    ///   dropped (never executed), and `@skip(if: false)` / `@include(if: true)`
+    ///   is dropped from it (no effect); a field left without selections
+    ///   selects `__typename` (the planner fails on conditions decided by
+    ///   literals: "Failed to build a plan");
+    /// - a conditional fragment whose type condition always holds where it
+    ///   stands (`... on T @include(if: $v)` inside `T`, or inside a type all of
+    ///   whose objects are `T`s; a spread of such a fragment) loses the type
+    ///   condition, and an untyped conditional fragment is dissolved into its
+    ///   selections, each carrying the condition, where none has that
+    ///   directive already (spec §6.3.2 CollectFields: a condition on a
+    ///   fragment applies to what it holds). The planner fails on the typed
+    ///   form ("No paths found for selection item") and drops fields of an
+    ///   untyped conditional fragment on an `@interfaceObject`.
+    fn simplify(&self, set: &mut apollo_compiler::executable::SelectionSet) {
+        use apollo_compiler::executable::{InlineFragment, Selection as S};
+        let parent = set.ty.clone();
+        let conditional = |d: &apollo_compiler::executable::DirectiveList| {
+            !d.is_empty() && d.iter().all(|d| d.name == "skip" || d.name == "include")
+        };
+        let mut out = Vec::with_capacity(set.selections.len());
+        let mut dissolved = false;
+        for mut selection in std::mem::take(&mut set.selections) {
+            // Literal conditions decided here.
+            let directives = match &mut selection {
+                S::Field(f) => &mut f.make_mut().directives,
+                S::InlineFragment(i) => &mut i.make_mut().directives,
+                S::FragmentSpread(s) => &mut s.make_mut().directives,
+            };
+            let never = directives.iter().any(|d| {
+                (d.name == "skip" && Self::literal(d) == Some(true))
+                    || (d.name == "include" && Self::literal(d) == Some(false))
+            });
+            if never {
+                continue;
+            }
+            directives.retain(|d| {
+                !((d.name == "skip" && Self::literal(d) == Some(false))
+                    || (d.name == "include" && Self::literal(d) == Some(true)))
+            });
+            // A spread of a fragment that always applies here, with a
+            // condition: inline.
+            if let S::FragmentSpread(spread) = &selection
+                && conditional(&spread.directives)
+                && let Some(fragment) = self.fragments.get(&spread.fragment_name)
+                && self.always_applies(&parent, fragment.type_condition())
+            {
+                selection = S::InlineFragment(apollo_compiler::Node::new(InlineFragment {
+                    type_condition: None,
+                    directives: spread.directives.clone(),
+                    selection_set: fragment.selection_set.clone(),
+                }));
+            }
+            match &mut selection {
+                S::Field(field) => {
+                    let field = field.make_mut();
+                    let leaf = field.selection_set.selections.is_empty();
+                    self.simplify(&mut field.selection_set);
+                    if !leaf && field.selection_set.selections.is_empty() {
+                        let typename = apollo_compiler::Name::new_unchecked("__typename");
+                        if let Ok(f) = field.selection_set.new_field(self.schema, typename) {
+                            field.selection_set.push(f);
+                        }
+                    }
+                }
+                S::InlineFragment(inline) => {
+                    let inline = inline.make_mut();
+                    if conditional(&inline.directives)
+                        && inline
+                            .type_condition
+                            .as_ref()
+                            .is_some_and(|c| self.always_applies(&parent, c))
+                    {
+                        inline.type_condition = None;
+                    }
+                    self.simplify(&mut inline.selection_set);
+                    if inline.selection_set.selections.is_empty() {
+                        continue;
+                    }
+                }
+                S::FragmentSpread(_) => {}
+            }
+            if let S::InlineFragment(inline) = &selection
+                && inline.type_condition.is_none()
+                && conditional(&inline.directives)
+                && inline.selection_set.selections.iter().all(|child| {
+                    inline
+                        .directives
+                        .iter()
+                        .all(|d| child.directives().get(&d.name).is_none())
+                })
+            {
+                for mut child in inline.selection_set.selections.clone() {
+                    let directives = match &mut child {
+                        S::Field(f) => &mut f.make_mut().directives,
+                        S::InlineFragment(i) => &mut i.make_mut().directives,
+                        S::FragmentSpread(s) => &mut s.make_mut().directives,
+                    };
+                    directives.extend(inline.directives.iter().cloned());
+                    out.push(child);
+                }
+                dissolved = true;
+                continue;
+            }
+            out.push(selection);
+        }
+        set.selections = out;
+        // The selections moved up may now be conditional fragments on this type.
+        if dissolved {
+            self.simplify(set);
+        }
     }
 }
 
@@ -306,7 +405,7 @@ pub(crate) fn planner_source_without(
             !matches!(s, Selection::Field(f) if f.name == "__typename" || f.name == "__schema" || f.name == "__type")
         })
     });
-    (planner_source(&filtered, name), concrete)
+    (planner_source(schema, &filtered, name), concrete)
 }
 
 /// Validates `document` against the API `schema`, applies `limits` and coerces
@@ -421,7 +520,7 @@ pub fn prepare(
 
     let operation_name = operation.name.as_ref().map(|n| n.to_string());
     let operation_type = operation.operation_type;
-    let planner_source = planner_source(&document, operation_name.as_deref());
+    let planner_source = planner_source(schema, &document, operation_name.as_deref());
     Ok(PreparedOperation {
         document,
         operation_name,
@@ -623,5 +722,45 @@ mod tests {
         let source = mixed.planner_source.clone();
         assert!(!source.contains("__schema"), "{source}");
         assert!(source.contains('e'));
+    }
+
+    /// What the planner sees, on one line.
+    fn planned(query: &str) -> String {
+        let op = check(query, serde_json::json!({"v": true})).expect("valid");
+        op.planner_source
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn the_planner_sees_literal_conditions_decided() {
+        // Skipped by a literal: gone; a field left empty selects `__typename`.
+        assert_eq!(
+            planned("{ a { b @skip(if: true) } e }"),
+            "{ a { __typename } e }"
+        );
+        assert_eq!(planned("{ a { b @include(if: true) } }"), "{ a { b } }");
+        // A fragment emptied by literals still selects something.
+        let source = planned("{ a { ...F } } fragment F on A { b @include(if: false) }");
+        assert!(
+            source.contains("fragment F on A { __typename }"),
+            "{source}"
+        );
+    }
+
+    #[test]
+    fn the_planner_sees_conditional_fragments_on_the_enclosing_type_dissolved() {
+        assert_eq!(
+            planned("query($v: Boolean!) { a { ... on A @include(if: $v) { b } } }"),
+            "query($v: Boolean!) { a { b @include(if: $v) } }"
+        );
+        assert_eq!(
+            planned("query($v: Boolean!) { a { ...F @skip(if: $v) } } fragment F on A { b }"),
+            "query($v: Boolean!) { a { b @skip(if: $v) } } fragment F on A { b }"
+        );
+        // A child already carrying the directive keeps the fragment.
+        let kept = planned("query($v: Boolean!) { a { ... @skip(if: $v) { b @skip(if: $v) } } }");
+        assert!(kept.contains("... @skip(if: $v) {"), "{kept}");
     }
 }

@@ -368,7 +368,7 @@ impl<'a> Projector<'a> {
                 ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_),
             ) => {
                 let sets: Vec<&'a SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
-                let aliased = aliased_typename(&sets, map);
+                let aliased = aliased_typename(&sets, map, self.document);
                 let object_type = self.object_type(map, ty_name, ty_def, field, aliased)?;
                 self.object(object_type, map, &sets)
             }
@@ -729,21 +729,42 @@ fn is_composite(schema: &Schema, name: &str) -> bool {
 }
 
 /// The runtime type an object carries under an aliased `__typename` the
-/// selection asks for (top level or in inline fragments), when the fetch had
-/// no unaliased one.
-fn aliased_typename<'a>(sets: &[&'a SelectionSet], map: &'a JsonMap) -> Option<&'a str> {
-    fn find<'a>(selections: &'a [Selection], map: &'a JsonMap) -> Option<&'a str> {
+/// selection asks for (top level, in inline fragments or in named ones), when
+/// the fetch had no unaliased one.
+fn aliased_typename<'a>(
+    sets: &[&'a SelectionSet],
+    map: &'a JsonMap,
+    document: &'a ExecutableDocument,
+) -> Option<&'a str> {
+    fn find<'a>(
+        selections: &'a [Selection],
+        map: &'a JsonMap,
+        document: &'a ExecutableDocument,
+        depth: usize,
+    ) -> Option<&'a str> {
+        // Fragments cannot spread themselves (validation); the bound is a
+        // second guard.
+        if depth > 64 {
+            return None;
+        }
         selections.iter().find_map(|selection| match selection {
             Selection::Field(field) if field.name == "__typename" => field
                 .alias
                 .as_ref()
                 .and_then(|alias| super::merge::lookup(map, alias.as_str()))
                 .and_then(|t| t.as_str()),
-            Selection::InlineFragment(fragment) => find(&fragment.selection_set.selections, map),
+            Selection::InlineFragment(fragment) => {
+                find(&fragment.selection_set.selections, map, document, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.fragment_name)
+                .and_then(|f| find(&f.selection_set.selections, map, document, depth + 1)),
             _ => None,
         })
     }
-    sets.iter().find_map(|set| find(&set.selections, map))
+    sets.iter()
+        .find_map(|set| find(&set.selections, map, document, 0))
 }
 
 /// The concrete object type of `map`: its `__typename` when that names an object

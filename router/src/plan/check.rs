@@ -24,7 +24,10 @@ use std::collections::{HashMap, HashSet};
 
 use apollo_compiler::ast::{self, Definition, Selection};
 
-use super::nodes::{EntityFetch, FlattenSegment, PlanNode, QueryPlan, Selection as PlanSelection};
+use super::nodes::{
+    EntityFetch, FlattenSegment, PlanNode, QueryPlan, Rewrite, RewriteStep,
+    Selection as PlanSelection,
+};
 
 #[derive(Debug, Default)]
 struct JoinField {
@@ -32,12 +35,16 @@ struct JoinField {
     external: bool,
     provides: Option<String>,
     requires: Option<String>,
+    /// The field's type in this graph where it differs (`@join__field(type:)`).
+    ty: Option<String>,
 }
 
 #[derive(Debug, Default)]
 struct FieldInfo {
     /// The named return type.
     ty: String,
+    /// The whole return type as printed (`[ID!]`).
+    printed: String,
     /// `None`: no `@join__field` (every graph of the type resolves it).
     joins: Option<Vec<JoinField>>,
 }
@@ -48,6 +55,10 @@ struct TypeInfo {
     graphs: HashSet<String>,
     /// Top-level key field names per graph.
     keys: HashMap<String, HashSet<String>>,
+    /// Graphs where this interface is an `@interfaceObject`.
+    interface_object_in: HashSet<String>,
+    /// The interfaces an object type implements.
+    implements: HashSet<String>,
     fields: HashMap<String, FieldInfo>,
 }
 
@@ -55,6 +66,7 @@ struct TypeInfo {
 #[derive(Debug, Default)]
 pub(super) struct Resolvability {
     types: HashMap<String, TypeInfo>,
+    unions: HashSet<String>,
     query: String,
     mutation: String,
 }
@@ -142,6 +154,9 @@ impl Resolvability {
                         graph_names.insert(value.value.to_string(), name);
                     }
                 }
+                Definition::UnionTypeDefinition(u) => {
+                    out.unions.insert(u.name.to_string());
+                }
                 Definition::SchemaDefinition(schema) => {
                     for root in &schema.root_operations {
                         let (kind, name) = root.as_ref();
@@ -160,15 +175,24 @@ impl Resolvability {
             graph_names.get(value.as_str()).cloned()
         };
         for definition in &doc.definitions {
-            let (name, directives, fields) = match definition {
-                Definition::ObjectTypeDefinition(d) => (&d.name, &d.directives, &d.fields),
-                Definition::InterfaceTypeDefinition(d) => (&d.name, &d.directives, &d.fields),
+            let (name, directives, fields, implements) = match definition {
+                Definition::ObjectTypeDefinition(d) => {
+                    (&d.name, &d.directives, &d.fields, &d.implements_interfaces)
+                }
+                Definition::InterfaceTypeDefinition(d) => {
+                    (&d.name, &d.directives, &d.fields, &d.implements_interfaces)
+                }
                 _ => continue,
             };
             let info = out.types.entry(name.to_string()).or_default();
+            info.implements
+                .extend(implements.iter().map(|i| i.to_string()));
             for d in directives.get_all("join__type") {
                 let Some(g) = graph(d) else { continue };
                 info.graphs.insert(g.clone());
+                if argument(d, "isInterfaceObject").and_then(|v| v.to_bool()) == Some(true) {
+                    info.interface_object_in.insert(g.clone());
+                }
                 if let Some(key) = string(d, "key") {
                     info.keys.entry(g).or_default().extend(top_level(&key));
                 }
@@ -182,12 +206,14 @@ impl Resolvability {
                         external: argument(d, "external").and_then(|v| v.to_bool()) == Some(true),
                         provides: string(d, "provides"),
                         requires: string(d, "requires"),
+                        ty: string(d, "type"),
                     })
                     .collect();
                 info.fields.insert(
                     field.name.to_string(),
                     FieldInfo {
                         ty: field.ty.inner_named_type().to_string(),
+                        printed: field.ty.to_string(),
                         joins: (!joins.is_empty()).then_some(joins),
                     },
                 );
@@ -199,10 +225,14 @@ impl Resolvability {
     /// Refuses a plan with a fetch that selects a field its subgraph cannot
     /// resolve where it is selected (the message names the field and subgraph).
     pub(super) fn check(&self, plan: &QueryPlan) -> Result<(), String> {
-        match &plan.node {
-            Some(node) => self.node(node),
-            None => Ok(()),
-        }
+        let Some(node) = &plan.node else {
+            return Ok(());
+        };
+        self.node(node)?;
+        let mut written = Vec::new();
+        collect_plan_writes(node, &mut written);
+        conflicting_writes(&written)?;
+        aliased_reads(node, &written)
     }
 
     fn node(&self, node: &PlanNode) -> Result<(), String> {
@@ -329,6 +359,12 @@ struct Written {
     name: String,
     arguments: String,
     key: String,
+    /// The type condition of the nearest enclosing fragment, if any.
+    on: Option<String>,
+    /// The fetch that writes it (an index in plan order).
+    fetch: usize,
+    /// `(condition node, branch)` of every `Condition` above the fetch.
+    branches: Vec<(usize, bool)>,
 }
 
 /// The arguments of a field as one comparable string (sorted by name).
@@ -353,26 +389,38 @@ fn flatten_keys(path: &[FlattenSegment]) -> Vec<String> {
 }
 
 fn collect_written(parent: &mut Vec<String>, selections: &[Selection], out: &mut Vec<Written>) {
-    for selection in selections {
-        match selection {
-            Selection::Field(f) => {
-                let key = f.alias.as_ref().unwrap_or(&f.name).to_string();
-                out.push(Written {
-                    parent: parent.clone(),
-                    name: f.name.to_string(),
-                    arguments: printed_arguments(&f.arguments),
-                    key: key.clone(),
-                });
-                parent.push(key);
-                collect_written(parent, &f.selection_set, out);
-                parent.pop();
+    fn walk(
+        parent: &mut Vec<String>,
+        on: Option<&str>,
+        selections: &[Selection],
+        out: &mut Vec<Written>,
+    ) {
+        for selection in selections {
+            match selection {
+                Selection::Field(f) => {
+                    let key = f.alias.as_ref().unwrap_or(&f.name).to_string();
+                    out.push(Written {
+                        parent: parent.clone(),
+                        name: f.name.to_string(),
+                        arguments: printed_arguments(&f.arguments),
+                        key: key.clone(),
+                        on: on.map(str::to_string),
+                        fetch: 0,
+                        branches: Vec::new(),
+                    });
+                    parent.push(key);
+                    walk(parent, None, &f.selection_set, out);
+                    parent.pop();
+                }
+                Selection::InlineFragment(inline) => {
+                    let inner = inline.type_condition.as_ref().map(|t| t.as_str()).or(on);
+                    walk(parent, inner, &inline.selection_set, out)
+                }
+                Selection::FragmentSpread(_) => {}
             }
-            Selection::InlineFragment(inline) => {
-                collect_written(parent, &inline.selection_set, out)
-            }
-            Selection::FragmentSpread(_) => {}
         }
     }
+    walk(parent, None, selections, out)
 }
 
 /// The selections of a fetch operation below its root (`_entities`' inline
@@ -467,39 +515,50 @@ impl Resolvability {
     /// planner's `requires` reads `price`, the client's value. Each such
     /// requires field is pointed at the response key of the fetched field
     /// whose arguments are the ones the `@requires` names.
-    pub(super) fn repair_requires_arguments(&self, plan: &mut QueryPlan) {
+    ///
+    /// Refuses (`Err`) a fetch two of whose fields need one required field
+    /// with different arguments: one representation cannot carry both.
+    pub(super) fn repair_requires_arguments(&self, plan: &mut QueryPlan) -> Result<(), String> {
         let Some(node) = plan.node.as_mut() else {
-            return;
+            return Ok(());
         };
         let mut written = Vec::new();
         collect_plan_writes(node, &mut written);
-        if !written.iter().any(|w| w.key != w.name) {
-            return;
-        }
-        self.repair_node(node, &written);
+        let mut problem = None;
+        self.repair_node(node, &written, &mut problem);
+        problem.map_or(Ok(()), Err)
     }
 
-    fn repair_node(&self, node: &mut PlanNode, written: &[Written]) {
+    fn repair_node(&self, node: &mut PlanNode, written: &[Written], problem: &mut Option<String>) {
         match node {
-            PlanNode::Entities(fetch) => self.repair_fetch(fetch, written),
+            PlanNode::Entities(fetch) => self.repair_fetch(fetch, written, problem),
             PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-                nodes.iter_mut().for_each(|n| self.repair_node(n, written));
+                nodes
+                    .iter_mut()
+                    .for_each(|n| self.repair_node(n, written, problem));
             }
             PlanNode::Condition(condition) => {
                 if let Some(n) = condition.if_true.as_mut() {
-                    self.repair_node(n, written);
+                    self.repair_node(n, written, problem);
                 }
                 if let Some(n) = condition.if_false.as_mut() {
-                    self.repair_node(n, written);
+                    self.repair_node(n, written, problem);
                 }
             }
             PlanNode::Fetch(_) | PlanNode::BatchFetch(_) | PlanNode::Unsupported { .. } => {}
         }
     }
 
-    fn repair_fetch(&self, fetch: &mut EntityFetch, written: &[Written]) {
+    fn repair_fetch(
+        &self,
+        fetch: &mut EntityFetch,
+        written: &[Written],
+        problem: &mut Option<String>,
+    ) {
         let base = flatten_keys(&fetch.path);
         let graph = fetch.operation.service_name.clone();
+        // (path, name) → the arguments one field's `@requires` wants there.
+        let mut wanted_here: HashMap<(Vec<String>, String), String> = HashMap::new();
         for selection in fetch_selections(&fetch.operation.operation) {
             let Selection::InlineFragment(inline) = selection else {
                 continue;
@@ -526,6 +585,19 @@ impl Resolvability {
                 let mut wanted = Vec::new();
                 requires_with_arguments(&mut Vec::new(), &field_set(requires), &mut wanted);
                 for (path, name, arguments) in wanted {
+                    match wanted_here.get(&(path.clone(), name.clone())) {
+                        // Two fields of this fetch need `name` with different
+                        // arguments in one representation: it cannot hold both.
+                        Some(other) if *other != arguments => {
+                            problem.get_or_insert(format!(
+                                "one `_entities` fetch to `{graph}` needs `{name}` with ({other}) and ({arguments}) in the same representation"
+                            ));
+                        }
+                        Some(_) => {}
+                        None => {
+                            wanted_here.insert((path.clone(), name.clone()), arguments.clone());
+                        }
+                    }
                     let mut parent = base.clone();
                     parent.extend(path.iter().cloned());
                     let Some(source) = written
@@ -544,6 +616,18 @@ impl Resolvability {
 }
 
 fn collect_plan_writes(node: &PlanNode, out: &mut Vec<Written>) {
+    let mut state = (0usize, 0usize, Vec::new());
+    collect_plan_writes_in(node, out, &mut state);
+}
+
+/// `state`: the next fetch index, the next condition index, the branches
+/// taken to here.
+fn collect_plan_writes_in(
+    node: &PlanNode,
+    out: &mut Vec<Written>,
+    state: &mut (usize, usize, Vec<(usize, bool)>),
+) {
+    let start = out.len();
     match node {
         PlanNode::Fetch(fetch) => collect_written(
             &mut Vec::new(),
@@ -567,18 +651,61 @@ fn collect_plan_writes(node: &PlanNode, out: &mut Vec<Written>) {
             }
         }
         PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-            nodes.iter().for_each(|n| collect_plan_writes(n, out));
+            nodes
+                .iter()
+                .for_each(|n| collect_plan_writes_in(n, out, state));
+            return;
         }
         PlanNode::Condition(condition) => {
-            if let Some(n) = &condition.if_true {
-                collect_plan_writes(n, out);
+            let id = state.1;
+            state.1 += 1;
+            for (branch, n) in [(true, &condition.if_true), (false, &condition.if_false)] {
+                if let Some(n) = n {
+                    state.2.push((id, branch));
+                    collect_plan_writes_in(n, out, state);
+                    state.2.pop();
+                }
             }
-            if let Some(n) = &condition.if_false {
-                collect_plan_writes(n, out);
+            return;
+        }
+        PlanNode::Unsupported { .. } => return,
+    }
+    let fetch = state.0;
+    state.0 += 1;
+    for w in &mut out[start..] {
+        w.fetch = fetch;
+        w.branches = state.2.clone();
+    }
+}
+
+/// Two fetches that may both run writing one response key at one place with
+/// different fields or arguments (the planner fetched the client's
+/// `comments(limit: 2)` and a `@requires`' `comments(limit: 3)` in separate
+/// steps, unaliased): the later merge would mix them.
+fn conflicting_writes(written: &[Written]) -> Result<(), String> {
+    let exclusive = |a: &Written, b: &Written| {
+        a.branches
+            .iter()
+            .any(|(id, x)| b.branches.iter().any(|(jd, y)| id == jd && x != y))
+    };
+    for (i, a) in written.iter().enumerate() {
+        for b in &written[i + 1..] {
+            if a.fetch != b.fetch
+                && a.parent == b.parent
+                && a.key == b.key
+                && (a.name != b.name || a.arguments != b.arguments)
+                && (a.on.is_none() || b.on.is_none() || a.on == b.on)
+                && !exclusive(a, b)
+            {
+                return Err(format!(
+                    "two fetches write `{}` at `{}` with different fields or arguments",
+                    a.key,
+                    a.parent.join(".")
+                ));
             }
         }
-        PlanNode::Unsupported { .. } => {}
     }
+    Ok(())
 }
 
 impl Resolvability {
@@ -718,4 +845,831 @@ impl Resolvability {
 #[derive(Default)]
 struct Scope {
     fields: HashMap<String, ((String, String), Scope)>,
+}
+
+impl Resolvability {
+    /// An entity fetch to an `@interfaceObject` subgraph (its `_entities`
+    /// selection on the interface `I`) whose `requires` only takes entities
+    /// of one implementation (`... on Regular`) although the client's
+    /// selection asked the field for others too (`... on Admin { id }`, `...
+    /// on Regular { id }` merged into one fetch): the planner kept one type
+    /// condition. The subgraph only knows `I`, and answers the same for
+    /// every implementation, so the `requires` takes every `I` (at worst a
+    /// field fetched for an entity the client's fragments then skip).
+    pub(super) fn widen_interface_object_requires(&self, plan: &mut QueryPlan) {
+        if let Some(node) = plan.node.as_mut() {
+            self.widen_node(node);
+        }
+    }
+
+    fn widen_node(&self, node: &mut PlanNode) {
+        match node {
+            PlanNode::Entities(fetch) => {
+                let graph = fetch.operation.service_name.clone();
+                let on = entity_type_conditions(&fetch.operation.operation);
+                self.widen(&graph, &on, &mut fetch.requires);
+            }
+            PlanNode::BatchFetch(batch) => {
+                let graph = batch.operation.service_name.clone();
+                let on = entity_type_conditions(&batch.operation.operation);
+                for alias in &mut batch.aliases {
+                    self.widen(&graph, &on, &mut alias.requires);
+                }
+            }
+            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
+                nodes.iter_mut().for_each(|n| self.widen_node(n));
+            }
+            PlanNode::Condition(condition) => {
+                if let Some(n) = condition.if_true.as_mut() {
+                    self.widen_node(n);
+                }
+                if let Some(n) = condition.if_false.as_mut() {
+                    self.widen_node(n);
+                }
+            }
+            PlanNode::Fetch(_) | PlanNode::Unsupported { .. } => {}
+        }
+    }
+
+    fn widen(&self, graph: &str, on: &HashSet<String>, requires: &mut Vec<PlanSelection>) {
+        let interface_objects: Vec<&String> = on
+            .iter()
+            .filter(|c| {
+                self.types
+                    .get(c.as_str())
+                    .is_some_and(|t| t.interface_object_in.contains(graph))
+            })
+            .collect();
+        if interface_objects.is_empty() {
+            return;
+        }
+        for selection in requires.iter_mut() {
+            if let PlanSelection::InlineFragment { type_condition, .. } = selection
+                && let Some(interface) = interface_objects.iter().find(|i| {
+                    self.types
+                        .get(type_condition.as_str())
+                        .is_some_and(|t| t.implements.contains(i.as_str()))
+                })
+            {
+                *type_condition = (*interface).clone();
+            }
+        }
+        // Fragments made equal by the widening: one is enough.
+        let mut seen: Vec<PlanSelection> = Vec::new();
+        requires.retain(|s| {
+            if seen.contains(s) {
+                false
+            } else {
+                seen.push(s.clone());
+                true
+            }
+        });
+    }
+}
+
+/// The type conditions of an entity fetch's `_entities` fragments.
+fn entity_type_conditions(text: &str) -> HashSet<String> {
+    let Ok(doc) = ast::Document::parse(text, "fetch.graphql") else {
+        return HashSet::new();
+    };
+    let mut out = HashSet::new();
+    for definition in &doc.definitions {
+        let Definition::OperationDefinition(op) = definition else {
+            continue;
+        };
+        for selection in &op.selection_set {
+            if let Selection::Field(f) = selection
+                && f.name == "_entities"
+            {
+                for inner in &f.selection_set {
+                    if let Selection::InlineFragment(inline) = inner
+                        && let Some(on) = &inline.type_condition
+                    {
+                        out.insert(on.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every `requires` field read from a renamed key (`price: _internal_qp_alias_0`)
+/// must find that key written at each place the fetch takes entities from,
+/// and no fetch may need one key with two sets of arguments.
+fn aliased_reads(node: &PlanNode, written: &[Written]) -> Result<(), String> {
+    fn reads(
+        selections: &[PlanSelection],
+        parent: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, String)>,
+    ) {
+        for selection in selections {
+            match selection {
+                PlanSelection::Field {
+                    name,
+                    alias,
+                    selections,
+                } => {
+                    if alias.as_ref().is_some_and(|a| a != name) {
+                        out.push((parent.clone(), name.clone()));
+                    }
+                    parent.push(name.clone());
+                    reads(selections, parent, out);
+                    parent.pop();
+                }
+                PlanSelection::InlineFragment { selections, .. } => reads(selections, parent, out),
+            }
+        }
+    }
+    let check = |paths: &[Vec<FlattenSegment>], requires: &[PlanSelection]| -> Result<(), String> {
+        let mut needed = Vec::new();
+        reads(requires, &mut Vec::new(), &mut needed);
+        for path in paths {
+            let base = flatten_keys(path);
+            for (relative, key) in &needed {
+                let mut parent = base.clone();
+                parent.extend(relative.iter().cloned());
+                if !written.iter().any(|w| w.parent == parent && w.key == *key) {
+                    return Err(format!(
+                        "a `requires` reads `{key}` at `{}`, which no fetch writes there",
+                        parent.join(".")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    };
+    match node {
+        PlanNode::Entities(fetch) => check(std::slice::from_ref(&fetch.path), &fetch.requires),
+        PlanNode::BatchFetch(batch) => batch
+            .aliases
+            .iter()
+            .try_for_each(|alias| check(&alias.paths, &alias.requires)),
+        PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
+            nodes.iter().try_for_each(|n| aliased_reads(n, written))
+        }
+        PlanNode::Condition(condition) => {
+            if let Some(n) = &condition.if_true {
+                aliased_reads(n, written)?;
+            }
+            if let Some(n) = &condition.if_false {
+                aliased_reads(n, written)?;
+            }
+            Ok(())
+        }
+        PlanNode::Fetch(_) | PlanNode::Unsupported { .. } => Ok(()),
+    }
+}
+
+/// The response shapes seen under each key of one selection set, across all
+/// its fragments whatever their type condition (GraphQL's
+/// SameResponseShape), with what was seen below them.
+#[derive(Default)]
+struct Shapes {
+    fields: HashMap<String, (String, Shapes)>,
+}
+
+impl Resolvability {
+    /// The type of `parent.field` in `graph`'s own schema.
+    fn local_type(&self, graph: &str, parent: &str, field: &str) -> Option<String> {
+        let info = self.types.get(parent)?.fields.get(field)?;
+        let own = info
+            .joins
+            .iter()
+            .flatten()
+            .find(|j| j.graph == graph)
+            .and_then(|j| j.ty.clone());
+        let printed = own.unwrap_or_else(|| info.printed.clone());
+        // SameResponseShape compares leaf types only; composite types of any
+        // name merge (their fields are compared below).
+        let composite = self.types.contains_key(&info.ty) || self.unions.contains(&info.ty);
+        Some(if composite {
+            printed.replace(info.ty.as_str(), "{}")
+        } else {
+            printed
+        })
+    }
+
+    /// Aliases a field that a fetch selects under a key another fragment of
+    /// the same selection set uses for a field of another type in the
+    /// subgraph (`... on User { id }` with `User.id: ID!` beside `... on Admin
+    /// { id }` with `Admin.id: ID`): the subgraph must refuse such an
+    /// operation (SameResponseShape). The alias is renamed back in the
+    /// fetch's result (an output rewrite), for objects of that fragment's type.
+    pub(super) fn alias_shape_conflicts(&self, plan: &mut QueryPlan) {
+        if let Some(node) = plan.node.as_mut() {
+            self.shape_node(node);
+        }
+    }
+
+    fn shape_node(&self, node: &mut PlanNode) {
+        let (operation, rewrites, entities) = match node {
+            PlanNode::Fetch(fetch) => (&mut fetch.operation, &mut fetch.output_rewrites, false),
+            PlanNode::Entities(fetch) => (&mut fetch.operation, &mut fetch.output_rewrites, true),
+            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
+                nodes.iter_mut().for_each(|n| self.shape_node(n));
+                return;
+            }
+            PlanNode::Condition(condition) => {
+                if let Some(n) = condition.if_true.as_mut() {
+                    self.shape_node(n);
+                }
+                if let Some(n) = condition.if_false.as_mut() {
+                    self.shape_node(n);
+                }
+                return;
+            }
+            // A batch's results are merged per alias: not rewritten here.
+            PlanNode::BatchFetch(_) | PlanNode::Unsupported { .. } => return,
+        };
+        let Ok(mut doc) = ast::Document::parse(operation.operation.as_str(), "fetch.graphql")
+        else {
+            return;
+        };
+        let graph = operation.service_name.clone();
+        let mut renamed = Vec::new();
+        let mut counter = 0usize;
+        for definition in &mut doc.definitions {
+            let Definition::OperationDefinition(op) = definition else {
+                continue;
+            };
+            let root = match op.operation_type {
+                ast::OperationType::Mutation => self.mutation.clone(),
+                _ => self.query.clone(),
+            };
+            let op = op.make_mut();
+            for selection in &mut op.selection_set {
+                match selection {
+                    Selection::Field(f) if entities && f.name == "_entities" => {
+                        // Each result is one entity: paths start at it.
+                        for inner in &mut f.make_mut().selection_set {
+                            if let Selection::InlineFragment(inline) = inner {
+                                let inline = inline.make_mut();
+                                let on = inline
+                                    .type_condition
+                                    .as_ref()
+                                    .map(|t| t.to_string())
+                                    .unwrap_or_default();
+                                let mut path = vec![RewriteStep::TypenameIs(vec![on.clone()])];
+                                self.shape_scope(
+                                    &graph,
+                                    &on,
+                                    &mut inline.selection_set,
+                                    &mut Shapes::default(),
+                                    &mut path,
+                                    &mut renamed,
+                                    &mut counter,
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if !entities {
+                self.shape_scope(
+                    &graph,
+                    &root,
+                    &mut op.selection_set,
+                    &mut Shapes::default(),
+                    &mut Vec::new(),
+                    &mut renamed,
+                    &mut counter,
+                );
+            }
+        }
+        if !renamed.is_empty() {
+            let text = doc.serialize().no_indent().to_string();
+            *operation = super::nodes::SubgraphOperation::new(
+                operation.service_name.clone(),
+                text,
+                std::mem::take(&mut operation.variable_usages),
+            );
+            rewrites.extend(renamed);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn shape_scope(
+        &self,
+        graph: &str,
+        parent: &str,
+        selections: &mut [Selection],
+        shapes: &mut Shapes,
+        path: &mut Vec<RewriteStep>,
+        renamed: &mut Vec<Rewrite>,
+        counter: &mut usize,
+    ) {
+        for selection in selections {
+            match selection {
+                Selection::Field(field) => {
+                    let field = field.make_mut();
+                    let Some(shape) = self.local_type(graph, parent, &field.name) else {
+                        continue;
+                    };
+                    let original = field.alias.as_ref().unwrap_or(&field.name).to_string();
+                    let mut key = original.clone();
+                    if shapes
+                        .fields
+                        .get(&key)
+                        .is_some_and(|(seen, _)| *seen != shape)
+                    {
+                        key = format!("_tessera_shape_{counter}");
+                        *counter += 1;
+                        if let Ok(name) = apollo_compiler::Name::new(&key) {
+                            field.alias = Some(name);
+                            let mut at = path.clone();
+                            at.push(RewriteStep::Key(key.clone()));
+                            renamed.push(Rewrite::RenameKey {
+                                path: at,
+                                to: original,
+                            });
+                        }
+                    }
+                    let ty = self
+                        .types
+                        .get(parent)
+                        .and_then(|t| t.fields.get(field.name.as_str()))
+                        .map(|f| f.ty.clone())
+                        .unwrap_or_default();
+                    let (_, below) = shapes
+                        .fields
+                        .entry(key.clone())
+                        .or_insert_with(|| (shape, Shapes::default()));
+                    path.push(RewriteStep::Key(key));
+                    self.shape_scope(
+                        graph,
+                        &ty,
+                        &mut field.selection_set,
+                        below,
+                        path,
+                        renamed,
+                        counter,
+                    );
+                    path.pop();
+                }
+                Selection::InlineFragment(inline) => {
+                    let inline = inline.make_mut();
+                    let on = inline.type_condition.as_ref().map(|t| t.to_string());
+                    let pushed = on.is_some();
+                    if let Some(on) = &on {
+                        path.push(RewriteStep::TypenameIs(vec![on.clone()]));
+                    }
+                    let on = on.unwrap_or_else(|| parent.to_string());
+                    self.shape_scope(
+                        graph,
+                        &on,
+                        &mut inline.selection_set,
+                        shapes,
+                        path,
+                        renamed,
+                        counter,
+                    );
+                    if pushed {
+                        path.pop();
+                    }
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+}
+
+/// A field set's selections as a lowered `requires` tree (`parent`: the type
+/// an untyped inline fragment applies to).
+fn plan_selections(selections: &[Selection], parent: &str) -> Vec<PlanSelection> {
+    selections
+        .iter()
+        .filter_map(|s| match s {
+            Selection::Field(f) => Some(PlanSelection::Field {
+                name: f.name.to_string(),
+                alias: None,
+                selections: plan_selections(&f.selection_set, ""),
+            }),
+            Selection::InlineFragment(inline) => Some(PlanSelection::InlineFragment {
+                type_condition: inline
+                    .type_condition
+                    .as_ref()
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| parent.to_string()),
+                selections: plan_selections(&inline.selection_set, parent),
+            }),
+            Selection::FragmentSpread(_) => None,
+        })
+        .collect()
+}
+
+/// Adds to `into` what `from` selects and `into` lacks (fields by name).
+fn merge_plan_selections(into: &mut Vec<PlanSelection>, from: Vec<PlanSelection>) {
+    for selection in from {
+        match selection {
+            PlanSelection::Field {
+                name, selections, ..
+            } => {
+                let existing = into.iter_mut().find_map(|s| match s {
+                    PlanSelection::Field {
+                        name: n,
+                        alias,
+                        selections: below,
+                    } if *n == name || alias.as_deref() == Some(name.as_str()) => Some(below),
+                    _ => None,
+                });
+                match existing {
+                    Some(below) => merge_plan_selections(below, selections),
+                    None => into.push(PlanSelection::Field {
+                        name,
+                        alias: None,
+                        selections,
+                    }),
+                }
+            }
+            fragment @ PlanSelection::InlineFragment { .. } => {
+                if !into.contains(&fragment) {
+                    into.push(fragment);
+                }
+            }
+        }
+    }
+}
+
+impl Resolvability {
+    /// An entity fetch whose `requires` lacks the `@requires` of a field it
+    /// fetches (the planner merged a second, requirement-free path to the
+    /// same field into the step): the subgraph answers "requires field not
+    /// provided". Each such `requires` fragment gets the field's `@requires`
+    /// selections (read from what earlier fetches brought, as any `requires`).
+    pub(super) fn complete_requires(&self, plan: &mut QueryPlan) {
+        if let Some(node) = plan.node.as_mut() {
+            self.complete_node(node);
+        }
+    }
+
+    fn complete_node(&self, node: &mut PlanNode) {
+        match node {
+            PlanNode::Entities(fetch) => self.complete_fetch(fetch),
+            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
+                nodes.iter_mut().for_each(|n| self.complete_node(n));
+            }
+            PlanNode::Condition(condition) => {
+                if let Some(n) = condition.if_true.as_mut() {
+                    self.complete_node(n);
+                }
+                if let Some(n) = condition.if_false.as_mut() {
+                    self.complete_node(n);
+                }
+            }
+            PlanNode::Fetch(_) | PlanNode::BatchFetch(_) | PlanNode::Unsupported { .. } => {}
+        }
+    }
+
+    fn related(&self, a: &str, b: &str) -> bool {
+        let implements =
+            |x: &str, y: &str| self.types.get(x).is_some_and(|t| t.implements.contains(y));
+        a == b || implements(a, b) || implements(b, a)
+    }
+
+    fn complete_fetch(&self, fetch: &mut EntityFetch) {
+        let graph = fetch.operation.service_name.clone();
+        for selection in fetch_selections(&fetch.operation.operation) {
+            let Selection::InlineFragment(inline) = selection else {
+                continue;
+            };
+            let Some(on) = inline.type_condition.as_ref().map(|t| t.to_string()) else {
+                continue;
+            };
+            let Some(ty) = self.types.get(&on) else {
+                continue;
+            };
+            for field in &inline.selection_set {
+                let Selection::Field(field) = field else {
+                    continue;
+                };
+                let Some(requires) = ty
+                    .fields
+                    .get(field.name.as_str())
+                    .and_then(|f| f.joins.as_ref())
+                    .and_then(|joins| joins.iter().find(|j| j.graph == graph))
+                    .and_then(|j| j.requires.as_deref())
+                else {
+                    continue;
+                };
+                let needed = plan_selections(&field_set(requires), &on);
+                for fragment in &mut fetch.requires {
+                    if let PlanSelection::InlineFragment {
+                        type_condition,
+                        selections,
+                    } = fragment
+                        && self.related(type_condition, &on)
+                    {
+                        merge_plan_selections(selections, needed.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::nodes::{EntityFetch, Fetch, SubgraphOperation};
+    use super::*;
+
+    /// Types with the join metadata the checks read (no `@link` header: the
+    /// reader only needs the directives).
+    const SUPERGRAPH: &str = r#"
+        enum join__Graph { A @join__graph(name: "a", url: "") B @join__graph(name: "b", url: "") C @join__graph(name: "c", url: "") }
+        type Query @join__type(graph: A) @join__type(graph: B) {
+          products: [Product] @join__field(graph: A, provides: "category { name }")
+          accounts: [Account] @join__field(graph: B)
+        }
+        type Product @join__type(graph: A, key: "upc") @join__type(graph: B, key: "upc") {
+          upc: String!
+          price(currency: String!): Int @join__field(graph: A)
+          category: Category @join__field(graph: A, external: true) @join__field(graph: C)
+          estimate: Int @join__field(graph: B, requires: "price(currency: \"USD\")")
+          estimateEUR: Int @join__field(graph: B, requires: "price(currency: \"EUR\")")
+        }
+        type Category @join__type(graph: A) @join__type(graph: C) {
+          name: String @join__field(graph: A, external: true) @join__field(graph: C)
+          parent: Category @join__field(graph: A, external: true) @join__field(graph: C)
+        }
+        interface Account @join__type(graph: A, key: "id") @join__type(graph: B, key: "id", isInterfaceObject: true) {
+          id: ID!
+          name: String @join__field(graph: B)
+        }
+        type Admin implements Account @join__type(graph: A, key: "id") { id: ID! name: String @join__field }
+        type Regular implements Account @join__type(graph: A, key: "id") { id: ID! name: String @join__field }
+    "#;
+
+    fn fetch(service: &str, operation: &str) -> PlanNode {
+        PlanNode::Fetch(Box::new(Fetch {
+            operation: SubgraphOperation::new(service.into(), operation.into(), vec![]),
+            root_keys: vec![],
+            output_rewrites: vec![],
+        }))
+    }
+
+    fn entities(
+        service: &str,
+        path: &[&str],
+        requires: Vec<PlanSelection>,
+        operation: &str,
+    ) -> PlanNode {
+        PlanNode::Entities(Box::new(EntityFetch {
+            path: path
+                .iter()
+                .map(|p| match *p {
+                    "@" => FlattenSegment::List,
+                    key => FlattenSegment::Field(key.into()),
+                })
+                .collect(),
+            operation: SubgraphOperation::new(service.into(), operation.into(), vec![]),
+            requires,
+            input_rewrites: vec![],
+            output_rewrites: vec![],
+        }))
+    }
+
+    fn on(type_condition: &str, selections: Vec<PlanSelection>) -> PlanSelection {
+        PlanSelection::InlineFragment {
+            type_condition: type_condition.into(),
+            selections,
+        }
+    }
+
+    fn plan(nodes: Vec<PlanNode>) -> QueryPlan {
+        QueryPlan {
+            node: Some(PlanNode::Sequence { nodes }),
+        }
+    }
+
+    fn requires_of(plan: &QueryPlan, index: usize) -> Vec<PlanSelection> {
+        match &plan.node {
+            Some(PlanNode::Sequence { nodes }) => match &nodes[index] {
+                PlanNode::Entities(e) => e.requires.clone(),
+                other => panic!("not an entity fetch: {other:?}"),
+            },
+            other => panic!("not a sequence: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_provides_trusted_one_level_too_deep_is_refused() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let ok = plan(vec![fetch("a", "{products{upc category{name}}}")]);
+        assert_eq!(r.check(&ok), Ok(()));
+        let deep = plan(vec![fetch("a", "{products{upc category{parent{name}}}}")]);
+        let error = r.check(&deep).expect_err("refused");
+        assert!(error.contains("Category.parent"), "{error}");
+        // Another subgraph's field is refused anywhere.
+        let elsewhere = plan(vec![fetch("a", "{products{estimate}}")]);
+        assert!(r.check(&elsewhere).is_err());
+    }
+
+    #[test]
+    fn requires_read_the_key_fetched_with_their_own_arguments() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let mut p = plan(vec![
+            fetch(
+                "a",
+                r#"{products{__typename upc price(currency: "EUR") _internal_qp_alias_0: price(currency: "USD")}}"#,
+            ),
+            entities(
+                "b",
+                &["products", "@"],
+                vec![on(
+                    "Product",
+                    vec![
+                        PlanSelection::field("__typename"),
+                        PlanSelection::field("upc"),
+                        PlanSelection::field("price"),
+                    ],
+                )],
+                "query($representations:[_Any!]!){_entities(representations: $representations){...on Product{estimate}}}",
+            ),
+        ]);
+        assert_eq!(r.repair_requires_arguments(&mut p), Ok(()));
+        let requires = requires_of(&p, 1);
+        assert!(
+            requires.iter().any(|s| matches!(s, PlanSelection::InlineFragment { selections, .. }
+                if selections.contains(&PlanSelection::Field { name: "_internal_qp_alias_0".into(), alias: Some("price".into()), selections: vec![] }))),
+            "{requires:?}"
+        );
+        assert_eq!(r.check(&p), Ok(()));
+    }
+
+    #[test]
+    fn one_representation_needing_two_arguments_is_refused() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let mut p = plan(vec![
+            fetch(
+                "a",
+                r#"{products{__typename upc price(currency: "USD") _internal_qp_alias_0: price(currency: "EUR")}}"#,
+            ),
+            entities(
+                "b",
+                &["products", "@"],
+                vec![on(
+                    "Product",
+                    vec![PlanSelection::field("upc"), PlanSelection::field("price")],
+                )],
+                "query($representations:[_Any!]!){_entities(representations: $representations){...on Product{estimate estimateEUR}}}",
+            ),
+        ]);
+        let error = r.repair_requires_arguments(&mut p).expect_err("refused");
+        assert!(error.contains("price"), "{error}");
+    }
+
+    #[test]
+    fn conflicting_fields_in_one_fetch_are_aliased() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let mut p = plan(vec![fetch(
+            "a",
+            r#"query($b:Boolean!){products{upc price(currency: "EUR") ...on Product @include(if: $b){price(currency: "USD")}}}"#,
+        )]);
+        r.alias_conflicting_fields(&mut p);
+        let Some(PlanNode::Sequence { nodes }) = &p.node else {
+            unreachable!()
+        };
+        let PlanNode::Fetch(f) = &nodes[0] else {
+            unreachable!()
+        };
+        assert!(
+            f.operation
+                .operation
+                .contains(r#"_tessera_alias_0: price(currency: "USD")"#),
+            "{}",
+            f.operation.operation
+        );
+        assert!(f.operation.body_prefix.contains("_tessera_alias_0"));
+    }
+
+    #[test]
+    fn two_fetches_writing_one_key_with_other_arguments_are_refused_unless_exclusive() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let both = plan(vec![
+            fetch("a", r#"{products{upc price(currency: "EUR")}}"#),
+            entities(
+                "a",
+                &["products", "@"],
+                vec![on("Product", vec![PlanSelection::field("upc")])],
+                r#"query($representations:[_Any!]!){_entities(representations: $representations){...on Product{price(currency: "USD")}}}"#,
+            ),
+        ]);
+        assert!(r.check(&both).is_err());
+        let exclusive = QueryPlan {
+            node: Some(PlanNode::Condition(Box::new(
+                super::super::nodes::Condition {
+                    variable: "v".into(),
+                    if_true: Some(fetch("a", r#"{products{upc price(currency: "EUR")}}"#)),
+                    if_false: Some(fetch("a", r#"{products{upc price(currency: "USD")}}"#)),
+                },
+            ))),
+        };
+        assert_eq!(r.check(&exclusive), Ok(()));
+    }
+
+    #[test]
+    fn interface_object_fetches_take_every_implementation() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let mut p = plan(vec![
+            fetch("b", "{accounts{__typename id}}"),
+            entities(
+                "b",
+                &["accounts", "@"],
+                vec![on(
+                    "Regular",
+                    vec![
+                        PlanSelection::field("__typename"),
+                        PlanSelection::field("id"),
+                    ],
+                )],
+                "query($representations:[_Any!]!){_entities(representations: $representations){...on Account{name}}}",
+            ),
+        ]);
+        r.widen_interface_object_requires(&mut p);
+        assert_eq!(
+            requires_of(&p, 1),
+            vec![on(
+                "Account",
+                vec![
+                    PlanSelection::field("__typename"),
+                    PlanSelection::field("id")
+                ]
+            )]
+        );
+    }
+
+    #[test]
+    fn a_missing_requirement_is_added() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let mut p = plan(vec![
+            fetch("a", r#"{products{__typename upc price(currency: "USD")}}"#),
+            entities(
+                "b",
+                &["products", "@"],
+                vec![on(
+                    "Product",
+                    vec![
+                        PlanSelection::field("__typename"),
+                        PlanSelection::field("upc"),
+                    ],
+                )],
+                "query($representations:[_Any!]!){_entities(representations: $representations){...on Product{estimate}}}",
+            ),
+        ]);
+        r.complete_requires(&mut p);
+        let requires = requires_of(&p, 1);
+        assert!(
+            matches!(&requires[0], PlanSelection::InlineFragment { selections, .. } if selections.contains(&PlanSelection::field("price"))),
+            "{requires:?}"
+        );
+    }
+
+    #[test]
+    fn one_key_with_two_leaf_types_is_aliased_and_renamed_back() {
+        let sdl = r#"
+            enum join__Graph { B @join__graph(name: "b", url: "") }
+            union U @join__type(graph: B) = X | Y
+            type Query @join__type(graph: B) { u: [U] }
+            type X @join__type(graph: B) { id: ID! @join__field(graph: B, type: "ID!") w: W }
+            type Y @join__type(graph: B) { id: ID w: W }
+            type W @join__type(graph: B) { n: Int }
+        "#;
+        let r = Resolvability::from_sdl(sdl);
+        let mut p = plan(vec![fetch("b", "{u{...on X{id} ...on Y{id}}}")]);
+        r.alias_shape_conflicts(&mut p);
+        let Some(PlanNode::Sequence { nodes }) = &p.node else {
+            unreachable!()
+        };
+        let PlanNode::Fetch(f) = &nodes[0] else {
+            unreachable!()
+        };
+        assert!(
+            f.operation.operation.contains("_tessera_shape_0: id"),
+            "{}",
+            f.operation.operation
+        );
+        assert_eq!(
+            f.output_rewrites,
+            vec![Rewrite::RenameKey {
+                path: vec![
+                    RewriteStep::Key("u".into()),
+                    RewriteStep::TypenameIs(vec!["Y".into()]),
+                    RewriteStep::Key("_tessera_shape_0".into())
+                ],
+                to: "id".into()
+            }]
+        );
+        // Composite fields of different object types under one key merge.
+        let mut same = plan(vec![fetch("b", "{u{...on X{w{n}} ...on Y{w{n}}}}")]);
+        r.alias_shape_conflicts(&mut same);
+        let Some(PlanNode::Sequence { nodes }) = &same.node else {
+            unreachable!()
+        };
+        let PlanNode::Fetch(f) = &nodes[0] else {
+            unreachable!()
+        };
+        assert!(f.output_rewrites.is_empty());
+    }
 }

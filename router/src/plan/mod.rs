@@ -338,7 +338,12 @@ fn plan_now(
         .map_err(|e| PlanError::Plan(e.to_string()))?;
     let mut lowered = lower::lower(&plan);
     resolvability.alias_conflicting_fields(&mut lowered);
-    resolvability.repair_requires_arguments(&mut lowered);
+    resolvability.alias_shape_conflicts(&mut lowered);
+    resolvability.widen_interface_object_requires(&mut lowered);
+    resolvability.complete_requires(&mut lowered);
+    resolvability
+        .repair_requires_arguments(&mut lowered)
+        .map_err(PlanError::Unsound)?;
     resolvability.check(&lowered).map_err(PlanError::Unsound)?;
     Ok(lowered)
 }

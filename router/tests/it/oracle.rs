@@ -85,6 +85,8 @@ struct Outcome {
     queries: usize,
     /// Why the oracle could not answer, per suite and reason.
     unanswerable: Vec<String>,
+    /// Right data with errors the oracle's answer has not.
+    extra_errors: Vec<String>,
 }
 
 async fn run_suite(dir: std::path::PathBuf, count: u64, seed: u64) -> Outcome {
@@ -136,6 +138,27 @@ async fn run_suite(dir: std::path::PathBuf, count: u64, seed: u64) -> Outcome {
                 continue;
             }
         };
+        if let (Ok(name), Ok(text)) = (
+            std::env::var("ORACLE_SUBGRAPH"),
+            std::env::var("ORACLE_SUBGRAPH_QUERY"),
+        ) {
+            let variables: Value = std::env::var("ORACLE_VARIABLES")
+                .ok()
+                .and_then(|v| serde_json::from_str(&v).ok())
+                .unwrap_or(json!({}));
+            let url = scenario.subgraph(&name).url.clone();
+            let body: Value = reqwest::Client::new()
+                .post(url)
+                .json(&json!({"query": text, "variables": variables}))
+                .send()
+                .await
+                .expect("subgraph")
+                .json()
+                .await
+                .expect("json");
+            eprintln!("{at} subgraph {name}: {body}");
+            continue;
+        }
         if let Ok(text) = std::env::var("ORACLE_QUERY") {
             // Exploration: one query, both answers printed.
             let variables: Value = std::env::var("ORACLE_VARIABLES")
@@ -147,6 +170,7 @@ async fn run_suite(dir: std::path::PathBuf, count: u64, seed: u64) -> Outcome {
                 Verdict::Accepted => "accepted".to_string(),
                 Verdict::Rejected { expected } => format!("rejected; oracle: {expected}"),
                 Verdict::Unanswerable(why) => format!("unanswerable: {why}"),
+                Verdict::ExtraErrors => "right data, extra errors".to_string(),
             };
             eprintln!(
                 "{at}\nplan: {}\nrouter: {}\n{verdict}\nsupergraph:\n{}",
@@ -184,9 +208,21 @@ async fn run_suite(dir: std::path::PathBuf, count: u64, seed: u64) -> Outcome {
                     again["__plan"].as_str().unwrap_or_default(),
                 ));
             }
+            // Refused by the router's request limits (cost, depth, ...): a
+            // policy, not an answer the data decides.
+            let limited = body["data"].is_null()
+                && body["errors"][0]["extensions"]["code"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("MAX_") || c == "COST_ESTIMATED_TOO_EXPENSIVE");
+            if limited {
+                out.unanswerable
+                    .push(format!("{at}: refused by the router's limits"));
+                continue;
+            }
             match first {
                 Verdict::Accepted => {}
                 Verdict::Unanswerable(why) => out.unanswerable.push(format!("{at}: {why}")),
+                Verdict::ExtraErrors => out.extra_errors.push(format!("{at}: {}", query.text())),
                 Verdict::Rejected { .. } => {
                     if let Some(why) = known_refusal(&known, &query.text(), &body) {
                         out.known.push(format!("{at}: {why}"));
@@ -250,6 +286,7 @@ async fn random_queries_answer_what_the_data_says() {
     let mut known = Vec::new();
     let mut queries = 0;
     let mut unanswerable: Vec<String> = Vec::new();
+    let mut extra_errors: Vec<String> = Vec::new();
     while let Some(result) = tasks.join_next().await {
         match result {
             Ok(o) => {
@@ -257,6 +294,7 @@ async fn random_queries_answer_what_the_data_says() {
                 known.extend(o.known);
                 queries += o.queries;
                 unanswerable.extend(o.unanswerable);
+                extra_errors.extend(o.extra_errors);
             }
             Err(e) => failures.push(format!("a suite panicked: {e}")),
         }
@@ -282,6 +320,10 @@ async fn random_queries_answer_what_the_data_says() {
     }
     for (k, n) in counted {
         eprintln!("known ×{n}: {k}");
+    }
+    extra_errors.sort();
+    for e in &extra_errors {
+        eprintln!("right data, extra errors: {e}");
     }
     assert!(
         failures.is_empty(),

@@ -226,8 +226,13 @@ impl<'s> ObjectValue for Obj<'s> {
                 .cloned()
                 .unwrap_or_default();
             let state = self.state;
-            return Ok(ResolvedValue::List(Box::new(reprs.into_iter().map(
-                move |repr| {
+            let key = info
+                .field_selections()
+                .first()
+                .map(|f| f.response_key().to_string())
+                .unwrap_or_else(|| field.to_string());
+            return Ok(ResolvedValue::List(Box::new(
+                reprs.into_iter().enumerate().map(move |(index, repr)| {
                     let Some(entity) = &entity else {
                         return Err(FieldError {
                             message: "no entities".into(),
@@ -241,10 +246,20 @@ impl<'s> ObjectValue for Obj<'s> {
                             Ok(wrap(state, Value::Object(map), "_Entity"))
                         }
                         Ok(_) => Ok(ResolvedValue::null()),
-                        Err(message) => Err(FieldError { message }),
+                        // One entity failing is that entity's null and error,
+                        // as graphql-js subgraphs answer (apollo-compiler's
+                        // executor would null the whole list).
+                        Err(message) => {
+                            ENTITY_ERRORS.with(|errors| {
+                                errors
+                                    .borrow_mut()
+                                    .push(json!({"message": message, "path": [key, index]}))
+                            });
+                            Ok(ResolvedValue::null())
+                        }
                     }
-                },
-            ))));
+                }),
+            )));
         }
         if let Some(resolve) = &self.state.def.resolve {
             let call = Call {
@@ -450,7 +465,14 @@ fn full_sdl(def: &Subgraph) -> String {
     sdl
 }
 
+thread_local! {
+    /// The entity errors of the request being executed (execution is
+    /// synchronous, on one thread).
+    static ENTITY_ERRORS: std::cell::RefCell<Vec<Value>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn execute(state: &State, body: &Value) -> Value {
+    ENTITY_ERRORS.with(|errors| errors.borrow_mut().clear());
     let query = body["query"].as_str().unwrap_or_default();
     let variables = body
         .get("variables")
@@ -501,6 +523,13 @@ fn execute(state: &State, body: &Value) -> Value {
         Ok(response) => serde_json::to_value(&response).expect("json"),
         Err(e) => errors(e.message().to_string()),
     };
+    let entity_errors = ENTITY_ERRORS.with(|errors| std::mem::take(&mut *errors.borrow_mut()));
+    if !entity_errors.is_empty() {
+        match out.get_mut("errors").and_then(|e| e.as_array_mut()) {
+            Some(list) => list.extend(entity_errors),
+            None => out["errors"] = Value::Array(entity_errors),
+        }
+    }
     // `CODE:message` errors carry `extensions.code`.
     if let Some(list) = out.get_mut("errors").and_then(|e| e.as_array_mut()) {
         for error in list {
