@@ -16,7 +16,6 @@ mod deduplication;
 mod federation;
 mod federation_abstract;
 mod federation_audit_operations;
-mod federation_audit_unions;
 mod federation_errors;
 mod federation_inputs;
 mod federation_interface_object;

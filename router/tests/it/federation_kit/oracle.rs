@@ -596,6 +596,8 @@ struct Resolved {
     graph: usize,
     value: Value,
     siblings: Vec<(usize, Value)>,
+    /// Every subgraph that could answer the field.
+    graphs: Vec<usize>,
 }
 
 /// The siblings' part at list index `i` (or as they are, for an object).
@@ -623,6 +625,11 @@ struct Obj<'o> {
     provided: Option<(usize, SelectionSet)>,
     /// The subgraph that returned it (none for the root).
     origin: Option<usize>,
+    /// Its fields read null (see [`Obj::complete`]).
+    narrowed: bool,
+    /// The subgraphs a plan could have taken it from (the ones that resolve
+    /// the field it came by and can reach its parent).
+    reachable: Vec<usize>,
 }
 
 impl<'o> Obj<'o> {
@@ -635,6 +642,8 @@ impl<'o> Obj<'o> {
             views: RefCell::new(HashMap::new()),
             provided: None,
             origin: None,
+            narrowed: false,
+            reachable: (0..oracle.graphs.len()).collect(),
         }
     }
 
@@ -1060,6 +1069,9 @@ impl<'o> Obj<'o> {
         } else {
             0
         };
+        // Every subgraph the supergraph says resolves the field, whether or
+        // not it can reach this object.
+        let graphs: Vec<usize> = candidates.iter().map(|(g, _)| *g).collect();
         let (graph, answer) = answers.swap_remove(pick);
         let value = answer?;
         let siblings = answers
@@ -1072,6 +1084,7 @@ impl<'o> Obj<'o> {
             graph,
             value,
             siblings,
+            graphs,
         })
     }
 
@@ -1187,6 +1200,7 @@ impl<'o> Obj<'o> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn complete(
         &self,
         graph: usize,
@@ -1195,6 +1209,7 @@ impl<'o> Obj<'o> {
         ty: &Type,
         site: &str,
         provided: &Option<SelectionSet>,
+        graphs: &[usize],
     ) -> Result<ResolvedValue<'o>, String> {
         let named = ty.inner_named_type();
         Ok(match raw {
@@ -1210,6 +1225,7 @@ impl<'o> Obj<'o> {
                             ty.item_type(),
                             site,
                             provided,
+                            graphs,
                         )
                         .map_err(|message| FieldError { message }),
                     );
@@ -1226,14 +1242,25 @@ impl<'o> Obj<'o> {
                     )
                 ) =>
             {
-                ResolvedValue::Object(Box::new(self.child(
+                let mut child = self.child(
                     graph,
                     value,
                     siblings,
                     named,
                     site.to_string(),
                     provided.clone(),
-                )?))
+                )?;
+                // A member of the abstract type that not every subgraph able
+                // to answer this (shareable) field has: its fields read null,
+                // whichever subgraph answered (the merged audit suite's
+                // `partial-union-complex`).
+                child.narrowed = child.type_name != named.as_str()
+                    && graphs.len() > 1
+                    && graphs
+                        .iter()
+                        .any(|g| !self.oracle.member_in(*g, &child.type_name, named));
+                child.reachable = graphs.to_vec();
+                ResolvedValue::Object(Box::new(child))
             }
             Value::Number(n) if named == "Float" && !n.is_f64() => {
                 ResolvedValue::Leaf(serde_json::from_value(json!(n.as_f64())).expect("json"))
@@ -1261,11 +1288,32 @@ impl ObjectValue for Obj<'_> {
         let site = format!("{}.{key}", self.path);
         let args = serde_json::to_value(info.arguments()).expect("json");
         let ty: &Type = &info.field_definition().ty;
+        if self.narrowed {
+            return Ok(ResolvedValue::null());
+        }
         let r = self
             .resolve_raw(field, &args, &site, &[])
             .map_err(|message| FieldError { message })?;
         let provided = self.provides_below(r.graph, field);
-        self.complete(r.graph, r.value, &r.siblings, ty, &site, &provided)
+        // The subgraphs that resolve the field and could have reached this
+        // object (it came from them, or they look it up by key).
+        let by_key = |g: usize| {
+            self.oracle
+                .local_type(&self.type_name, g)
+                .is_some_and(|local| {
+                    self.oracle.join_types.get(&local).is_some_and(|l| {
+                        l.iter()
+                            .any(|j| j.graph == g && j.resolvable && j.key.is_some())
+                    })
+                })
+        };
+        let graphs: Vec<usize> = r
+            .graphs
+            .iter()
+            .copied()
+            .filter(|g| self.reachable.contains(g) || by_key(*g))
+            .collect();
+        self.complete(r.graph, r.value, &r.siblings, ty, &site, &provided, &graphs)
             .map_err(|message| FieldError { message })
     }
 }
