@@ -365,6 +365,9 @@ struct Written {
     fetch: usize,
     /// `(condition node, branch)` of every `Condition` above the fetch.
     branches: Vec<(usize, bool)>,
+    /// Under a `@skip`/`@include` in the fetch (written only for some
+    /// variables).
+    conditional: bool,
 }
 
 /// The arguments of a field as one comparable string (sorted by name).
@@ -392,13 +395,17 @@ fn collect_written(parent: &mut Vec<String>, selections: &[Selection], out: &mut
     fn walk(
         parent: &mut Vec<String>,
         on: Option<&str>,
+        conditional: bool,
         selections: &[Selection],
         out: &mut Vec<Written>,
     ) {
+        let decided =
+            |d: &ast::DirectiveList| d.iter().any(|d| d.name == "skip" || d.name == "include");
         for selection in selections {
             match selection {
                 Selection::Field(f) => {
                     let key = f.alias.as_ref().unwrap_or(&f.name).to_string();
+                    let conditional = conditional || decided(&f.directives);
                     out.push(Written {
                         parent: parent.clone(),
                         name: f.name.to_string(),
@@ -407,20 +414,22 @@ fn collect_written(parent: &mut Vec<String>, selections: &[Selection], out: &mut
                         on: on.map(str::to_string),
                         fetch: 0,
                         branches: Vec::new(),
+                        conditional,
                     });
                     parent.push(key);
-                    walk(parent, None, &f.selection_set, out);
+                    walk(parent, None, conditional, &f.selection_set, out);
                     parent.pop();
                 }
                 Selection::InlineFragment(inline) => {
                     let inner = inline.type_condition.as_ref().map(|t| t.as_str()).or(on);
-                    walk(parent, inner, &inline.selection_set, out)
+                    let conditional = conditional || decided(&inline.directives);
+                    walk(parent, inner, conditional, &inline.selection_set, out)
                 }
                 Selection::FragmentSpread(_) => {}
             }
         }
     }
-    walk(parent, None, selections, out)
+    walk(parent, None, false, selections, out)
 }
 
 /// The selections of a fetch operation below its root (`_entities`' inline
@@ -493,7 +502,10 @@ fn read_requires_from(
                 alias,
                 selections,
             } => match path.split_first() {
-                None if field == name && alias.is_none() => {
+                // Unread yet, or read from another key (the planner's alias).
+                None if (field == name && alias.is_none())
+                    || (alias.as_deref() == Some(name) && field != key) =>
+                {
                     *field = key.to_string();
                     *alias = Some(name.to_string());
                     done = true;
@@ -600,9 +612,16 @@ impl Resolvability {
                     }
                     let mut parent = base.clone();
                     parent.extend(path.iter().cloned());
+                    // A key every request has first (not one written under
+                    // a `@skip`/`@include` only).
+                    let matching = |w: &&Written| {
+                        w.parent == parent && w.name == name && w.arguments == arguments
+                    };
                     let Some(source) = written
                         .iter()
-                        .find(|w| w.parent == parent && w.name == name && w.arguments == arguments)
+                        .filter(matching)
+                        .find(|w| !w.conditional)
+                        .or_else(|| written.iter().find(matching))
                     else {
                         continue;
                     };
