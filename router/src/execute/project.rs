@@ -368,7 +368,17 @@ impl<'a> Projector<'a> {
                 ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_),
             ) => {
                 let sets: Vec<&'a SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
-                let aliased = aliased_typename(&sets, map, self.document);
+                // Only looked for where `__typename` does not already name an
+                // object type (it then wins: see `concrete_type`); this runs
+                // per object.
+                let known = super::merge::lookup(map, "__typename")
+                    .and_then(|t| t.as_str())
+                    .is_some_and(|t| self.schema.get_object(t).is_some());
+                let aliased = if known {
+                    None
+                } else {
+                    aliased_typename(&sets, map, self.document)
+                };
                 let object_type = self.object_type(map, ty_name, ty_def, field, aliased)?;
                 self.object(object_type, map, &sets)
             }

@@ -228,38 +228,15 @@ impl Resolvability {
         let Some(node) = &plan.node else {
             return Ok(());
         };
-        self.node(node)?;
+        for fetch in fetch_nodes(node) {
+            if let Some(op) = operation_of(fetch) {
+                self.operation(&op.service_name, &op.operation)?;
+            }
+        }
         let mut written = Vec::new();
         collect_plan_writes(node, &mut written);
         conflicting_writes(&written)?;
         aliased_reads(node, &written)
-    }
-
-    fn node(&self, node: &PlanNode) -> Result<(), String> {
-        match node {
-            PlanNode::Fetch(fetch) => {
-                self.operation(&fetch.operation.service_name, &fetch.operation.operation)
-            }
-            PlanNode::Entities(fetch) => {
-                self.operation(&fetch.operation.service_name, &fetch.operation.operation)
-            }
-            PlanNode::BatchFetch(batch) => {
-                self.operation(&batch.operation.service_name, &batch.operation.operation)
-            }
-            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-                nodes.iter().try_for_each(|n| self.node(n))
-            }
-            PlanNode::Condition(condition) => {
-                if let Some(n) = &condition.if_true {
-                    self.node(n)?;
-                }
-                if let Some(n) = &condition.if_false {
-                    self.node(n)?;
-                }
-                Ok(())
-            }
-            PlanNode::Unsupported { .. } => Ok(()),
-        }
     }
 
     fn operation(&self, graph: &str, text: &str) -> Result<(), String> {
@@ -537,28 +514,12 @@ impl Resolvability {
         let mut written = Vec::new();
         collect_plan_writes(node, &mut written);
         let mut problem = None;
-        self.repair_node(node, &written, &mut problem);
+        for_each_fetch_mut(node, &mut |fetch| {
+            if let PlanNode::Entities(fetch) = fetch {
+                self.repair_fetch(fetch, &written, &mut problem);
+            }
+        });
         problem.map_or(Ok(()), Err)
-    }
-
-    fn repair_node(&self, node: &mut PlanNode, written: &[Written], problem: &mut Option<String>) {
-        match node {
-            PlanNode::Entities(fetch) => self.repair_fetch(fetch, written, problem),
-            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-                nodes
-                    .iter_mut()
-                    .for_each(|n| self.repair_node(n, written, problem));
-            }
-            PlanNode::Condition(condition) => {
-                if let Some(n) = condition.if_true.as_mut() {
-                    self.repair_node(n, written, problem);
-                }
-                if let Some(n) = condition.if_false.as_mut() {
-                    self.repair_node(n, written, problem);
-                }
-            }
-            PlanNode::Fetch(_) | PlanNode::BatchFetch(_) | PlanNode::Unsupported { .. } => {}
-        }
     }
 
     fn repair_fetch(
@@ -737,29 +698,13 @@ impl Resolvability {
     /// `requires` that wanted it there.
     pub(super) fn alias_conflicting_fields(&self, plan: &mut QueryPlan) {
         if let Some(node) = plan.node.as_mut() {
-            self.alias_node(node);
+            for_each_fetch_mut(node, &mut |fetch| self.alias_fetch(fetch));
         }
     }
 
-    fn alias_node(&self, node: &mut PlanNode) {
-        let operation = match node {
-            PlanNode::Fetch(fetch) => &mut fetch.operation,
-            PlanNode::Entities(fetch) => &mut fetch.operation,
-            PlanNode::BatchFetch(batch) => &mut batch.operation,
-            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-                nodes.iter_mut().for_each(|n| self.alias_node(n));
-                return;
-            }
-            PlanNode::Condition(condition) => {
-                if let Some(n) = condition.if_true.as_mut() {
-                    self.alias_node(n);
-                }
-                if let Some(n) = condition.if_false.as_mut() {
-                    self.alias_node(n);
-                }
-                return;
-            }
-            PlanNode::Unsupported { .. } => return,
+    fn alias_fetch(&self, node: &mut PlanNode) {
+        let Some(operation) = operation_of_mut(node) else {
+            return;
         };
         let Ok(mut doc) = ast::Document::parse(operation.operation.as_str(), "fetch.graphql")
         else {
@@ -877,11 +822,11 @@ impl Resolvability {
     /// field fetched for an entity the client's fragments then skip).
     pub(super) fn widen_interface_object_requires(&self, plan: &mut QueryPlan) {
         if let Some(node) = plan.node.as_mut() {
-            self.widen_node(node);
+            for_each_fetch_mut(node, &mut |fetch| self.widen_fetch(fetch));
         }
     }
 
-    fn widen_node(&self, node: &mut PlanNode) {
+    fn widen_fetch(&self, node: &mut PlanNode) {
         match node {
             PlanNode::Entities(fetch) => {
                 let graph = fetch.operation.service_name.clone();
@@ -895,18 +840,7 @@ impl Resolvability {
                     self.widen(&graph, &on, &mut alias.requires);
                 }
             }
-            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-                nodes.iter_mut().for_each(|n| self.widen_node(n));
-            }
-            PlanNode::Condition(condition) => {
-                if let Some(n) = condition.if_true.as_mut() {
-                    self.widen_node(n);
-                }
-                if let Some(n) = condition.if_false.as_mut() {
-                    self.widen_node(n);
-                }
-            }
-            PlanNode::Fetch(_) | PlanNode::Unsupported { .. } => {}
+            _ => {}
         }
     }
 
@@ -1018,25 +952,75 @@ fn aliased_reads(node: &PlanNode, written: &[Written]) -> Result<(), String> {
         }
         Ok(())
     };
+    fetch_nodes(node)
+        .into_iter()
+        .try_for_each(|fetch| match fetch {
+            PlanNode::Entities(fetch) => check(std::slice::from_ref(&fetch.path), &fetch.requires),
+            PlanNode::BatchFetch(batch) => batch
+                .aliases
+                .iter()
+                .try_for_each(|alias| check(&alias.paths, &alias.requires)),
+            _ => Ok(()),
+        })
+}
+
+/// The fetch nodes (`Fetch`, `Flatten`, `BatchFetch`) below `node`, in plan
+/// order (both branches of a condition).
+fn fetch_nodes(node: &PlanNode) -> Vec<&PlanNode> {
+    fn walk<'p>(node: &'p PlanNode, out: &mut Vec<&'p PlanNode>) {
+        match node {
+            PlanNode::Fetch(_) | PlanNode::Entities(_) | PlanNode::BatchFetch(_) => out.push(node),
+            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
+                nodes.iter().for_each(|n| walk(n, out));
+            }
+            PlanNode::Condition(condition) => {
+                condition
+                    .if_true
+                    .iter()
+                    .chain(&condition.if_false)
+                    .for_each(|n| walk(n, out));
+            }
+            PlanNode::Unsupported { .. } => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(node, &mut out);
+    out
+}
+
+/// [`fetch_nodes`], for changing them.
+fn for_each_fetch_mut(node: &mut PlanNode, f: &mut dyn FnMut(&mut PlanNode)) {
     match node {
-        PlanNode::Entities(fetch) => check(std::slice::from_ref(&fetch.path), &fetch.requires),
-        PlanNode::BatchFetch(batch) => batch
-            .aliases
-            .iter()
-            .try_for_each(|alias| check(&alias.paths, &alias.requires)),
+        PlanNode::Fetch(_) | PlanNode::Entities(_) | PlanNode::BatchFetch(_) => f(node),
         PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-            nodes.iter().try_for_each(|n| aliased_reads(n, written))
+            nodes.iter_mut().for_each(|n| for_each_fetch_mut(n, f));
         }
         PlanNode::Condition(condition) => {
-            if let Some(n) = &condition.if_true {
-                aliased_reads(n, written)?;
+            for n in condition.if_true.iter_mut().chain(&mut condition.if_false) {
+                for_each_fetch_mut(n, f);
             }
-            if let Some(n) = &condition.if_false {
-                aliased_reads(n, written)?;
-            }
-            Ok(())
         }
-        PlanNode::Fetch(_) | PlanNode::Unsupported { .. } => Ok(()),
+        PlanNode::Unsupported { .. } => {}
+    }
+}
+
+/// A fetch node's subgraph operation.
+fn operation_of(node: &PlanNode) -> Option<&super::nodes::SubgraphOperation> {
+    match node {
+        PlanNode::Fetch(fetch) => Some(&fetch.operation),
+        PlanNode::Entities(fetch) => Some(&fetch.operation),
+        PlanNode::BatchFetch(batch) => Some(&batch.operation),
+        _ => None,
+    }
+}
+
+/// [`operation_of`], for changing it.
+fn operation_of_mut(node: &mut PlanNode) -> Option<&mut super::nodes::SubgraphOperation> {
+    match node {
+        PlanNode::Fetch(fetch) => Some(&mut fetch.operation),
+        PlanNode::Entities(fetch) => Some(&mut fetch.operation),
+        PlanNode::BatchFetch(batch) => Some(&mut batch.operation),
+        _ => None,
     }
 }
 
@@ -1077,29 +1061,16 @@ impl Resolvability {
     /// fetch's result (an output rewrite), for objects of that fragment's type.
     pub(super) fn alias_shape_conflicts(&self, plan: &mut QueryPlan) {
         if let Some(node) = plan.node.as_mut() {
-            self.shape_node(node);
+            for_each_fetch_mut(node, &mut |fetch| self.shape_fetch(fetch));
         }
     }
 
-    fn shape_node(&self, node: &mut PlanNode) {
+    fn shape_fetch(&self, node: &mut PlanNode) {
         let (operation, rewrites, entities) = match node {
             PlanNode::Fetch(fetch) => (&mut fetch.operation, &mut fetch.output_rewrites, false),
             PlanNode::Entities(fetch) => (&mut fetch.operation, &mut fetch.output_rewrites, true),
-            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-                nodes.iter_mut().for_each(|n| self.shape_node(n));
-                return;
-            }
-            PlanNode::Condition(condition) => {
-                if let Some(n) = condition.if_true.as_mut() {
-                    self.shape_node(n);
-                }
-                if let Some(n) = condition.if_false.as_mut() {
-                    self.shape_node(n);
-                }
-                return;
-            }
             // A batch's results are merged per alias: not rewritten here.
-            PlanNode::BatchFetch(_) | PlanNode::Unsupported { .. } => return,
+            _ => return,
         };
         let Ok(mut doc) = ast::Document::parse(operation.operation.as_str(), "fetch.graphql")
         else {
@@ -1319,25 +1290,11 @@ impl Resolvability {
     /// selections (read from what earlier fetches brought, as any `requires`).
     pub(super) fn complete_requires(&self, plan: &mut QueryPlan) {
         if let Some(node) = plan.node.as_mut() {
-            self.complete_node(node);
-        }
-    }
-
-    fn complete_node(&self, node: &mut PlanNode) {
-        match node {
-            PlanNode::Entities(fetch) => self.complete_fetch(fetch),
-            PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
-                nodes.iter_mut().for_each(|n| self.complete_node(n));
-            }
-            PlanNode::Condition(condition) => {
-                if let Some(n) = condition.if_true.as_mut() {
-                    self.complete_node(n);
+            for_each_fetch_mut(node, &mut |fetch| {
+                if let PlanNode::Entities(fetch) = fetch {
+                    self.complete_fetch(fetch);
                 }
-                if let Some(n) = condition.if_false.as_mut() {
-                    self.complete_node(n);
-                }
-            }
-            PlanNode::Fetch(_) | PlanNode::BatchFetch(_) | PlanNode::Unsupported { .. } => {}
+            });
         }
     }
 

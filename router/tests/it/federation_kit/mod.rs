@@ -190,7 +190,7 @@ fn wrap<'s>(state: &'s State, value: Value, declared: &str) -> ResolvedValue<'s>
 
 /// Numbers as JavaScript prints them: a whole `Float` has no fraction (`100`,
 /// not `100.0`), like the audit's Node.js subgraphs answer.
-fn js_numbers(value: &mut Value) {
+pub(crate) fn js_numbers(value: &mut Value) {
     match value {
         Value::Number(n) => {
             if let Some(f) = n.as_f64()

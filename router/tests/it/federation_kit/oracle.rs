@@ -42,8 +42,8 @@ use apollo_compiler::schema::{ExtendedType, Name, Type};
 use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
-use super::Call;
 use super::data::Resolver;
+use super::{Call, js_numbers};
 
 /// One subgraph as the oracle sees it.
 pub struct Graph {
@@ -165,25 +165,6 @@ fn agree(a: &Result<Value, String>, b: &Result<Value, String>) -> bool {
         (Ok(a), Ok(b)) => same(a, b),
         (Err(_), Err(_)) => true,
         _ => false,
-    }
-}
-
-/// Numbers as the audit's JavaScript subgraphs print them (a whole `Float`
-/// has no fraction), like the kit's servers.
-fn js_numbers(value: &mut Value) {
-    match value {
-        Value::Number(n) => {
-            if let Some(f) = n.as_f64()
-                && n.is_f64()
-                && f.fract() == 0.0
-                && f.abs() < 9e15
-            {
-                *value = json!(f as i64);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(js_numbers),
-        Value::Object(map) => map.values_mut().for_each(js_numbers),
-        _ => {}
     }
 }
 
