@@ -65,10 +65,23 @@ struct Operations {
     /// Header lines (before the first case).
     header: std::ops::Range<usize>,
     supergraphs: Option<Vec<Variant>>,
+    /// `status: 200` in the header: every case's expected HTTP status (a
+    /// case's own `status:` wins).
+    status: Option<u16>,
     cases: Vec<Case>,
 }
 
-const KEYS: &[&str] = &["query", "variables", "data", "errors", "plan"];
+const KEYS: &[&str] = &[
+    "query",
+    "variables",
+    "data",
+    "errors",
+    "plan",
+    "requests",
+    "status",
+    "repeat",
+    "split",
+];
 
 /// `key:` or `key qualifier:` at the start of a line, and the rest of it.
 fn section_start(line: &str) -> Option<(String, Option<String>, String)> {
@@ -96,6 +109,7 @@ fn parse_operations(text: &str) -> Result<Operations, String> {
         .position(|l| l.starts_with("=== "))
         .unwrap_or(lines.len());
     let mut supergraphs = None;
+    let mut status = None;
     for line in &lines[..first_case] {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -112,6 +126,13 @@ fn parse_operations(text: &str) -> Result<Operations, String> {
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 supergraphs = Some(variants);
+            }
+            Some(("status", code)) => {
+                status = Some(
+                    code.trim()
+                        .parse()
+                        .map_err(|_| format!("status: {code:?} is not an HTTP status"))?,
+                );
             }
             _ => return Err(format!("unknown header line {line:?}")),
         }
@@ -170,6 +191,7 @@ fn parse_operations(text: &str) -> Result<Operations, String> {
         lines,
         header: 0..first_case,
         supergraphs,
+        status,
         cases,
     })
 }
@@ -336,8 +358,16 @@ async fn run_suite(dir: PathBuf, update: bool) -> (Vec<String>, usize) {
         let qualifier = qualified.then(|| variant.name());
         for (case, plans) in ops.cases.iter().zip(&mut plans) {
             let at = format!("{suite} [{}] {:?}", variant.name(), case.title);
-            match run_case(&scenario, case).await {
-                Ok((plan, problems)) => {
+            match run_case(&scenario, case, ops.status).await {
+                // A `split:` case has no plan (it varies by draw).
+                Ok((None, problems)) => {
+                    checks += 1;
+                    failures.extend(problems.into_iter().map(|p| format!("{at}: {p}")));
+                    if case.section("plan", qualifier).is_some() {
+                        failures.push(format!("{at}: a `split:` case takes no `plan:`"));
+                    }
+                }
+                Ok((Some(plan), problems)) => {
                     checks += 1;
                     failures.extend(problems.into_iter().map(|p| format!("{at}: {p}")));
                     let expected = case.section("plan", qualifier).map(|s| s.text.as_str());
@@ -371,52 +401,210 @@ async fn run_suite(dir: PathBuf, update: bool) -> (Vec<String>, usize) {
     (failures, checks)
 }
 
-/// One case: the plan text and what differs from the expectation.
-async fn run_case(scenario: &Scenario, case: &Case) -> Result<(String, Vec<String>), String> {
+/// What a case expects, parsed from its sections.
+#[derive(Debug, PartialEq)]
+struct Expect {
+    query: String,
+    variables: Value,
+    /// `data:` (`None` for a `split:` case).
+    data: Option<Value>,
+    /// `split:`: every run's data is one of these, and each one is seen.
+    split: Option<Vec<Value>>,
+    errors: Errors,
+    /// `requests:`: per subgraph, the variables of every request it received
+    /// for the operation, in arrival order (subgraphs not named: unchecked).
+    requests: Option<serde_json::Map<String, Value>>,
+    status: Option<u16>,
+    repeat: usize,
+}
+
+#[derive(Debug, PartialEq)]
+enum Errors {
+    Present(bool),
+    Any,
+    /// The exact `errors` list.
+    Exactly(Vec<Value>),
+}
+
+fn parse_case(case: &Case, default_status: Option<u16>) -> Result<Expect, String> {
+    for (i, section) in case.sections.iter().enumerate() {
+        if case.sections[..i]
+            .iter()
+            .any(|s| s.name == section.name && s.qualifier == section.qualifier)
+        {
+            return Err(format!("`{}:` twice", section.name));
+        }
+    }
+    let json = |name: &str| -> Result<Option<Value>, String> {
+        case.section(name, None)
+            .map(|s| serde_json::from_str(&s.text).map_err(|e| format!("{name}: {e}")))
+            .transpose()
+    };
     let query = case
         .section("query", None)
         .ok_or("no `query:`")?
         .text
         .clone();
-    let variables = match case.section("variables", None) {
-        Some(s) => serde_json::from_str(&s.text).map_err(|e| format!("variables: {e}"))?,
-        None => json!({}),
+    let variables = json("variables")?.unwrap_or_else(|| json!({}));
+    if !variables.is_object() {
+        return Err("variables: not a JSON object".into());
+    }
+    let data = json("data")?;
+    let split = match json("split")? {
+        Some(Value::Array(items)) if items.len() > 1 => Some(items),
+        Some(_) => return Err("split: a JSON array of two or more `data` values".into()),
+        None => None,
     };
-    let data: Value = serde_json::from_str(&case.section("data", None).ok_or("no `data:`")?.text)
-        .map_err(|e| format!("data: {e}"))?;
-    let errors = match case
-        .section("errors", None)
-        .ok_or("no `errors:`")?
-        .text
-        .as_str()
-    {
-        "true" => Some(true),
-        "false" => Some(false),
-        "any" => None,
-        other => return Err(format!("errors: {other:?} (true, false or any)")),
+    match (&data, &split) {
+        (None, None) => return Err("no `data:`".into()),
+        (Some(_), Some(_)) => return Err("`data:` and `split:` both".into()),
+        _ => {}
+    }
+    let errors_text = &case.section("errors", None).ok_or("no `errors:`")?.text;
+    let errors = match errors_text.as_str() {
+        "true" => Errors::Present(true),
+        "false" => Errors::Present(false),
+        "any" => Errors::Any,
+        text => match serde_json::from_str(text) {
+            Ok(Value::Array(list)) if !list.is_empty() => Errors::Exactly(list),
+            _ => {
+                return Err(format!(
+                    "errors: {text:?} (true, false, any, or the exact errors as a non-empty JSON array)"
+                ));
+            }
+        },
     };
-    let (_, body) = scenario.post(&query, variables).await;
-    let plan = body["__plan"].as_str().unwrap_or_default().to_string();
+    let requests = match json("requests")? {
+        None => None,
+        Some(Value::Object(map)) => {
+            if let Some((name, _)) = map.iter().find(|(_, v)| !v.is_array()) {
+                return Err(format!("requests: {name:?} is not a list of variables"));
+            }
+            Some(map)
+        }
+        Some(_) => return Err("requests: a JSON object, subgraph → variables list".into()),
+    };
+    let status = match case.section("status", None) {
+        Some(s) => Some(
+            s.text
+                .parse()
+                .map_err(|_| format!("status: {:?} is not an HTTP status", s.text))?,
+        ),
+        None => default_status,
+    };
+    let repeat = match case.section("repeat", None) {
+        Some(s) => match s.text.parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => return Err(format!("repeat: {:?} is not a positive number", s.text)),
+        },
+        None => 1,
+    };
+    if split.is_some() && repeat < 2 {
+        return Err("split: needs `repeat:` (two or more runs)".into());
+    }
+    Ok(Expect {
+        query,
+        variables,
+        data,
+        split,
+        errors,
+        requests,
+        status,
+        repeat,
+    })
+}
+
+/// One case: the plan text (`None` for a `split:` case) and what differs
+/// from the expectation.
+async fn run_case(
+    scenario: &Scenario,
+    case: &Case,
+    default_status: Option<u16>,
+) -> Result<(Option<String>, Vec<String>), String> {
+    let expect = parse_case(case, default_status)?;
+    let query = &expect.query;
     let mut problems = Vec::new();
-    let response = federation_kit::response(body.clone());
-    if body["data"] != data {
+    let mut plans: Vec<String> = Vec::new();
+    let mut seen: Vec<bool> = expect.split.iter().flatten().map(|_| false).collect();
+    for run in 0..expect.repeat {
+        let run_at = if expect.repeat > 1 {
+            format!("run {}: ", run + 1)
+        } else {
+            String::new()
+        };
+        for subgraph in &scenario.subgraphs {
+            subgraph.clear();
+        }
+        let (status, body) = scenario.post(query, expect.variables.clone()).await;
+        let plan = body["__plan"].as_str().unwrap_or_default().to_string();
+        let response = federation_kit::response(body.clone());
+        let context = format!("query: {query}\nresponse: {response:#}\nplan:\n{plan}");
+        if let Some(expected) = expect.status
+            && status != expected
+        {
+            problems.push(format!(
+                "{run_at}HTTP status {status}, expected {expected}\n{context}"
+            ));
+        }
+        match (&expect.data, &expect.split) {
+            (Some(data), _) if body["data"] != *data => {
+                problems.push(format!("{run_at}data differs\nexpected: {data}\n{context}"))
+            }
+            (_, Some(split)) => match split.iter().position(|d| *d == body["data"]) {
+                Some(i) => seen[i] = true,
+                None => problems.push(format!("{run_at}data is none of `split:`\n{context}")),
+            },
+            _ => {}
+        }
+        let errors = body.get("errors").and_then(|e| e.as_array());
+        let has_errors = errors.is_some_and(|e| !e.is_empty());
+        match &expect.errors {
+            Errors::Present(expected) if has_errors != *expected => problems.push(format!(
+                "{run_at}errors {} expected\n{context}",
+                if *expected { "were" } else { "were not" }
+            )),
+            Errors::Exactly(list) if errors != Some(list) => problems.push(format!(
+                "{run_at}errors differ\nexpected: {}\n{context}",
+                Value::Array(list.clone())
+            )),
+            _ => {}
+        }
+        if let Some(requests) = &expect.requests {
+            for (name, expected) in requests {
+                let Some(subgraph) = scenario.subgraphs.iter().find(|s| s.name == name) else {
+                    return Err(format!("requests: no subgraph {name:?}"));
+                };
+                let received =
+                    Value::Array(subgraph.received().into_iter().map(|(_, v)| v).collect());
+                if received != *expected {
+                    problems.push(format!(
+                        "{run_at}subgraph {name} received other requests\nexpected: {expected}\nreceived: {received}\n{context}"
+                    ));
+                }
+            }
+        }
+        if !plans.contains(&plan) {
+            plans.push(plan);
+        }
+    }
+    if let Some(split) = &expect.split {
+        for (data, seen) in split.iter().zip(&seen) {
+            if !seen {
+                problems.push(format!(
+                    "in {} runs, never the `split:` data {data}",
+                    expect.repeat
+                ));
+            }
+        }
+        return Ok((None, problems));
+    }
+    if plans.len() > 1 {
         problems.push(format!(
-            "data differs\nquery: {query}\nexpected: {data}\nresponse: {response:#}\nplan:\n{plan}"
+            "the plan changed between runs:\n{}",
+            plans.join("\n---\n")
         ));
     }
-    let has_errors = body
-        .get("errors")
-        .and_then(|e| e.as_array())
-        .is_some_and(|e| !e.is_empty());
-    if let Some(expected) = errors
-        && has_errors != expected
-    {
-        problems.push(format!(
-            "errors {} expected\nquery: {query}\nresponse: {response:#}\nplan:\n{plan}",
-            if expected { "were" } else { "were not" }
-        ));
-    }
-    Ok((plan, problems))
+    Ok((plans.into_iter().next(), problems))
 }
 
 fn scenario_root() -> PathBuf {
@@ -494,4 +682,39 @@ fn operations_files_round_trip() {
         format!("{text}plan:\nQueryPlan {{\n  x\n}}\n"),
         "only the plans change"
     );
+}
+
+#[test]
+fn case_sections_parse_strictly() {
+    let text = "status: 200\n\n=== exact errors, requests, repeat\nquery: { a }\ndata: {\"a\": null}\nerrors: [{\"message\": \"m\", \"path\": [\"a\"]}]\nrequests: {\"x\": [{}], \"y\": []}\nrepeat: 3\n\n=== split\nquery: { b }\nsplit: [{\"b\": 1}, {\"b\": 2}]\nerrors: false\nrepeat: 10\nstatus: 500\n";
+    let ops = parse_operations(text).expect("parses");
+    assert_eq!(ops.status, Some(200));
+    let first = parse_case(&ops.cases[0], ops.status).expect("first");
+    assert_eq!(
+        first.errors,
+        Errors::Exactly(vec![json!({"message": "m", "path": ["a"]})])
+    );
+    assert_eq!(
+        first.requests.map(Value::Object),
+        Some(json!({"x": [{}], "y": []}))
+    );
+    assert_eq!((first.repeat, first.status), (3, Some(200)));
+    let second = parse_case(&ops.cases[1], ops.status).expect("second");
+    assert_eq!(second.split, Some(vec![json!({"b": 1}), json!({"b": 2})]));
+    assert_eq!((second.data, second.status), (None, Some(500)));
+
+    let bad = |case: &str| {
+        let ops = parse_operations(&format!("=== c\nquery: {{ a }}\n{case}")).expect("parses");
+        parse_case(&ops.cases[0], None).expect_err(case)
+    };
+    bad("data: 1\nerrors: []\n");
+    bad("data: 1\nerrors: maybe\n");
+    bad("data: 1\nerrors: false\nrequests: [1]\n");
+    bad("data: 1\nerrors: false\nrequests: {\"a\": 1}\n");
+    bad("split: [1, 2]\nerrors: false\n");
+    bad("data: 1\nsplit: [1, 2]\nerrors: false\nrepeat: 2\n");
+    bad("data: 1\nerrors: false\nrepeat: 0\n");
+    bad("data: 1\nerrors: false\nstatus: ok\n");
+    bad("data: 1\ndata: 2\nerrors: false\n");
+    assert!(parse_operations("status: two hundred\n").is_err());
 }

@@ -41,6 +41,10 @@ pub struct SubgraphData {
     /// Field resolvers by `Type.field`.
     #[serde(default)]
     pub fields: HashMap<String, FieldSpec>,
+    /// `false`: the subgraph reports its errors without `path` and
+    /// `locations` (as some servers do).
+    #[serde(rename = "errorPaths", default)]
+    pub error_paths: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -86,6 +90,12 @@ pub struct FieldSpec {
     pub select: Option<Vec<String>>,
     /// At most this many rows (an expression).
     pub limit: Option<Value>,
+    /// Of the rows matching `where`, those for which this expression is
+    /// `true` (`$row.f` reads the row).
+    pub filter: Option<Value>,
+    /// A list expression: the rest of the spec is resolved once per item
+    /// (`$item` in expressions), the non-null results in order.
+    pub each: Option<Value>,
     /// A string with `{f}` replaced by the parent's field `f` (its own value,
     /// else its declared resolver, so it may be computed itself) and
     /// `{$args.a}` by an argument.
@@ -116,13 +126,26 @@ pub struct Resolver {
 pub fn subgraph(name: &'static str, federation_sdl: &str, data: SubgraphData) -> Subgraph {
     let query = data.query.clone().unwrap_or_else(|| json!({}));
     let mutation = data.mutation.clone().unwrap_or_else(|| json!({}));
+    let without_paths = data.error_paths == Some(false);
     let resolver = Arc::new(Resolver::new(federation_sdl, data));
     let fields = resolver.clone();
-    Subgraph::federated(name, federation_sdl)
+    let subgraph = Subgraph::federated(name, federation_sdl)
         .query(query)
         .mutation(mutation)
         .resolve(move |call| fields.resolve(call))
-        .entity(move |repr| resolver.entity(repr))
+        .entity(move |repr| resolver.entity(repr));
+    if without_paths {
+        subgraph.hook(|response| {
+            for error in response["errors"].as_array_mut().into_iter().flatten() {
+                if let Some(error) = error.as_object_mut() {
+                    error.remove("path");
+                    error.remove("locations");
+                }
+            }
+        })
+    } else {
+        subgraph
+    }
 }
 
 /// Top-level field names of a field set (`"id organization { id }"` →
@@ -283,9 +306,12 @@ impl Resolver {
             .ok_or_else(|| format!("scenario data: no table {name:?}"))
     }
 
-    /// An expression: `$parent.f`, `$args.a`, an operation (`{"$not": e}`,
-    /// `{"$gt": [a, b]}`, `{"$lt": [a, b]}`, `{"$eq": [a, b]}`, `{"$count": e}`:
-    /// non-null leaves, through lists), or the literal itself.
+    /// An expression: `$parent.f`, `$args.a`, `$row.f` (in a `filter`),
+    /// `$item` (under `each`), an operation (`{"$not": e}`, `{"$gt": [a, b]}`,
+    /// `{"$lt": [a, b]}`, `{"$eq": [a, b]}`, `{"$count": e}`: non-null leaves,
+    /// through lists, `{"$and": [..]}`, `{"$or": [..]}`,
+    /// `{"$startsWith": [s, prefix]}`), or the literal itself. `$row` and
+    /// `$item` are bound in `args` under those names (no argument has a `$`).
     fn eval(&self, expr: &Value, parent: &Value, args: &Value) -> Value {
         let eval = |e: &Value| self.eval(e, parent, args);
         let pair = |e: &Value| match e.as_array().map(Vec::as_slice) {
@@ -296,6 +322,10 @@ impl Resolver {
         match expr {
             Value::String(s) if s.starts_with("$parent") => path(parent, &s["$parent".len()..]),
             Value::String(s) if s.starts_with("$args") => path(args, &s["$args".len()..]),
+            Value::String(s) if s.starts_with("$row") || s.starts_with("$item") => {
+                let (binding, rest) = s.split_at(s.find('.').unwrap_or(s.len()));
+                path(&args[binding], rest)
+            }
             Value::Object(map) if map.len() == 1 => {
                 let (op, operand) = map.iter().next().expect("one key");
                 match op.as_str() {
@@ -311,6 +341,26 @@ impl Resolver {
                         json!(a == b)
                     }
                     "$count" => json!(count(&eval(operand))),
+                    // In order, stopping at the first `false` (`$and`) or
+                    // `true` (`$or`); a non-boolean before that is `null`.
+                    "$and" | "$or" => {
+                        let decisive = op == "$or";
+                        for item in operand.as_array().into_iter().flatten() {
+                            match eval(item).as_bool() {
+                                Some(b) if b == decisive => return json!(decisive),
+                                Some(_) => {}
+                                None => return Value::Null,
+                            }
+                        }
+                        json!(!decisive)
+                    }
+                    "$startsWith" => {
+                        let (a, b) = pair(operand);
+                        match (a.as_str(), b.as_str()) {
+                            (Some(a), Some(b)) => json!(a.starts_with(b)),
+                            _ => Value::Null,
+                        }
+                    }
                     _ => expr.clone(),
                 }
             }
@@ -401,6 +451,27 @@ impl Resolver {
                 .clone()
                 .unwrap_or_else(|| format!("{type_name}.{field}: {check} does not hold")));
         }
+        if let Some(list) = &spec.each {
+            let items = match self.eval(list, parent, args) {
+                Value::Array(items) => items,
+                Value::Null => return Ok(Value::Null),
+                single => vec![single],
+            };
+            let rest = FieldSpec {
+                each: None,
+                ..spec.clone()
+            };
+            let mut out = Vec::new();
+            for item in items {
+                let mut bound = args.clone();
+                bound["$item"] = item;
+                let value = self.field(&rest, type_name, field, parent, &bound)?;
+                if !value.is_null() {
+                    out.push(value);
+                }
+            }
+            return Ok(Value::Array(out));
+        }
         if let Some(chooser) = &spec.switch {
             let key = case_key(&self.eval(chooser, parent, args));
             return match spec.cases.get(&key).or(spec.otherwise.as_deref()) {
@@ -485,7 +556,15 @@ impl Resolver {
                 None => select(row, &spec.select),
             }
         };
-        let found = self.matching(self.table(table)?, &conditions);
+        let found = self
+            .matching(self.table(table)?, &conditions)
+            .filter(|row| {
+                spec.filter.as_ref().is_none_or(|filter| {
+                    let mut bound = args.clone();
+                    bound["$row"] = (*row).clone();
+                    self.eval(filter, parent, &bound) == json!(true)
+                })
+            });
         if many {
             let limit = spec
                 .limit
@@ -546,5 +625,77 @@ impl Resolver {
             }
         }
         Ok(Value::Object(entity))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver(fields: Value) -> Resolver {
+        let data: SubgraphData = serde_json::from_value(json!({
+            "tables": {"User": [
+                {"id": "u1", "name": "Ada", "role": "ADMIN"},
+                {"id": "u2", "name": "Alan", "role": "MEMBER"},
+                {"id": "u3", "name": "Bob", "role": "MEMBER"}
+            ]},
+            "fields": fields
+        }))
+        .expect("data");
+        Resolver::new("type Query { a: Int }", data)
+    }
+
+    fn call(resolver: &Resolver, field: &str, args: Value) -> Result<Value, String> {
+        let parent = json!({"id": "u1"});
+        resolver
+            .resolve(&Call {
+                type_name: "Query",
+                field,
+                parent: &parent,
+                args: &args,
+            })
+            .expect("a resolver")
+    }
+
+    #[test]
+    fn filter_and_each() {
+        let r = resolver(json!({
+            "Query.users": {"rows": "User", "field": "id", "filter": {"$and": [
+                {"$or": [{"$eq": ["$args.role", null]}, {"$eq": ["$row.role", "$args.role"]}]},
+                {"$or": [{"$eq": ["$args.prefix", null]}, {"$startsWith": ["$row.name", "$args.prefix"]}]},
+                {"$not": {"$eq": ["$row.id", "$parent.id"]}}
+            ]}},
+            "Query.byIds": {"each": "$args.ids", "row": "User", "where": {"id": "$item"}, "field": "name"}
+        }));
+        assert_eq!(call(&r, "users", json!({})), Ok(json!(["u2", "u3"])));
+        assert_eq!(call(&r, "users", json!({"prefix": "A"})), Ok(json!(["u2"])));
+        assert_eq!(
+            call(&r, "users", json!({"role": "MEMBER", "prefix": "B"})),
+            Ok(json!(["u3"]))
+        );
+        // In the list's order; an id without a row is left out; a single
+        // value is a list of one.
+        assert_eq!(
+            call(&r, "byIds", json!({"ids": ["u3", "zz", "u1"]})),
+            Ok(json!(["Bob", "Ada"]))
+        );
+        assert_eq!(call(&r, "byIds", json!({"ids": "u2"})), Ok(json!(["Alan"])));
+    }
+
+    #[test]
+    fn boolean_operations_are_null_on_non_booleans() {
+        let r = resolver(json!({}));
+        let eval = |e: Value| r.eval(&e, &json!({"s": "abc"}), &json!({}));
+        assert_eq!(eval(json!({"$and": [true, false]})), json!(false));
+        assert_eq!(eval(json!({"$or": [false, true]})), json!(true));
+        assert_eq!(eval(json!({"$or": [false, 1]})), Value::Null);
+        assert_eq!(eval(json!({"$or": [true, 1]})), json!(true));
+        assert_eq!(eval(json!({"$and": [false, 1]})), json!(false));
+        assert_eq!(eval(json!({"$and": [true, true]})), json!(true));
+        assert_eq!(
+            eval(json!({"$startsWith": ["$parent.s", "ab"]})),
+            json!(true)
+        );
+        assert_eq!(eval(json!({"$startsWith": ["$parent.s", 1]})), Value::Null);
     }
 }
