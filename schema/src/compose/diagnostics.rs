@@ -123,6 +123,9 @@ rules! {
     ReservedName = "RESERVED_NAME",
     /// A lookup field returns a non-nullable type (warning).
     LookupReturnsNonNullableType = "LOOKUP_RETURNS_NON_NULLABLE_TYPE",
+    /// A field of the supergraph that no plan over the subgraphs can resolve
+    /// (Federation's satisfiability validation).
+    SatisfiabilityError = "SATISFIABILITY_ERROR",
     /// The composed supergraph is not a valid standard supergraph (a bug of ours or of
     /// the composer; reported instead of producing a broken file).
     InvalidSupergraph = "INVALID_SUPERGRAPH",

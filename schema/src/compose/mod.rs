@@ -26,6 +26,7 @@ mod align;
 mod diagnostics;
 mod normalize;
 mod prepare;
+mod satisfiability;
 
 use std::fmt;
 
@@ -174,9 +175,17 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
                 .map_err(|e| e.to_string())
                 .and_then(|sg| {
                     crate::api_schema(&sg)
-                        .map(|_| ())
+                        .map(|_| sg)
                         .map_err(|e| e.to_string())
                 });
+            // Like Federation, satisfiability is validated on a supergraph that
+            // merged without errors (an error found earlier usually explains the
+            // unsatisfiable fields too).
+            if let Ok(supergraph) = &loaded
+                && !diagnostics.iter().any(CompositionDiagnostic::is_error)
+            {
+                diagnostics.extend(satisfiability::validate(supergraph.schema()));
+            }
             if let Err(message) = loaded {
                 diagnostics.push(CompositionDiagnostic::error(
                     CompositionRule::InvalidSupergraph,
