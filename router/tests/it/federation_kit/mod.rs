@@ -785,7 +785,14 @@ impl Scenario {
             subgraphs: running,
             router,
             supergraph: sdl,
-            http: reqwest::Client::new(),
+            // Idle connections are dropped before the router's header read
+            // timeout (10 s) closes them: reusing one the router is closing
+            // fails the request (`IncompleteMessage`) when a loaded machine
+            // leaves a suite's connection idle that long.
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(5))
+                .build()
+                .expect("http client"),
         }
     }
 
