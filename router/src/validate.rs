@@ -10,6 +10,8 @@ use apollo_compiler::response::JsonMap;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Node, Schema, ast};
 
+mod one_of;
+
 use crate::config::LimitsConfig;
 use crate::error::{ErrorCode, GraphQLError, Location, RequestError};
 
@@ -75,6 +77,9 @@ pub struct PreparedOperation {
     pub has_schema_introspection: bool,
     /// What the planner sees (see [`planner_source`]).
     pub planner_source: String,
+    /// Whether the schema has OneOf input types, so that variables need the
+    /// OneOf coercion rule ([`one_of`]).
+    pub one_of_variables: bool,
 }
 
 impl PreparedOperation {
@@ -100,6 +105,10 @@ impl PreparedOperation {
         let variables =
             apollo_compiler::request::coerce_variable_values(schema, operation, variables)
                 .map_err(|e| ValidateError::Variables(e.message().to_string()))?;
+        if self.one_of_variables {
+            one_of::check_variables(schema, operation, &variables)
+                .map_err(ValidateError::Variables)?;
+        }
         Ok(ValidOperation {
             prepared: Arc::clone(self),
             variables,
@@ -464,6 +473,19 @@ pub fn prepare(
         .get(operation_name)
         .map_err(|e| ValidateError::OperationNotFound(e.message().to_string()))?;
 
+    let one_of_variables = one_of::schema_has_one_of(schema);
+    if one_of_variables {
+        let errors = one_of::validate(schema, &document, operation);
+        if !errors.is_empty() {
+            return Err(ValidateError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|message| GraphQLError::new(message, ErrorCode::ValidationFailed))
+                    .collect(),
+            ));
+        }
+    }
+
     if operation.operation_type == OperationType::Subscription {
         return Err(ValidateError::SubscriptionNotSupported);
     }
@@ -528,6 +550,7 @@ pub fn prepare(
         has_concrete_fields,
         has_schema_introspection,
         planner_source,
+        one_of_variables,
     })
 }
 

@@ -221,3 +221,13 @@ fn invalid_sdl_is_reported_per_subgraph() {
     let none = compose(&[]).expect_err("no subgraphs");
     assert_eq!(none.diagnostics[0].rule.code(), "NO_SUBGRAPHS");
 }
+
+#[test]
+fn one_of_inputs_stay_one_of_in_the_api_schema() {
+    let composed = compose(&load_subgraphs(&fixtures().join("one_of_input"))).expect("composes");
+    let supergraph = Supergraph::parse(&composed.supergraph_sdl).expect("loads");
+    let api = api_schema(&supergraph).expect("API schema").to_string();
+    assert!(api.contains("input ProductBy @oneOf {"), "{api}");
+    assert!(api.contains("directive @oneOf on INPUT_OBJECT"), "{api}");
+    assert!(!api.contains("join__"), "{api}");
+}

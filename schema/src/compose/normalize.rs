@@ -74,6 +74,8 @@ const REQUIRES_SCOPES_DEFINITION: &str = "directive @requiresScopes(scopes: [[re
 const COST_DEFINITIONS: &str = "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\n\ndirective @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n";
 const POLICY_DEFINITION: &str = "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n\nscalar policy__Policy\n";
 
+const ONE_OF_DEFINITION: &str = "directive @oneOf on INPUT_OBJECT\n";
+
 pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, String> {
     let raw_doc = Document::parse(raw, "composed.graphql").map_err(|e| {
         format!(
@@ -164,6 +166,18 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
     }
     if uses_cost {
         preamble.push_str(COST_DEFINITIONS);
+    }
+    // `@oneOf` (OneOf Input Objects, GraphQL spec September 2025) is a built-in
+    // directive of the language, not a linked spec, but apollo-compiler does not
+    // know it yet: the supergraph declares it as the spec does.
+    let defines = |name: &str| {
+        raw_doc
+            .definitions
+            .iter()
+            .any(|d| matches!(d, Definition::DirectiveDefinition(def) if def.name == name))
+    };
+    if used.contains("oneOf") && !defines("oneOf") {
+        preamble.push_str(ONE_OF_DEFINITION);
     }
     let preamble_doc = Document::parse(preamble, "spec-definitions.graphql")
         .map_err(|e| format!("internal error in spec definitions: {}", e.errors))?;
