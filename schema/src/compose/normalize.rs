@@ -280,6 +280,7 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                     }
                 }
                 mark_external_key_fields(o, subgraphs, &graph_values)?;
+                keep_override_sources(o, subgraphs, &graph_values)?;
                 record_differing_field_types(o, subgraphs, &graph_values)?;
                 if let Some(kind) = root_types.get(o.name.as_str()) {
                     for subgraph in subgraphs {
@@ -375,6 +376,7 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                     i.description = description.map(|d| Node::new_str(&d));
                 }
                 add_interface_object_types(i, subgraphs, &graph_values)?;
+                add_interface_types(i, subgraphs, &graph_values)?;
                 out.definitions
                     .push(Definition::InterfaceTypeDefinition(interface));
                 continue;
@@ -592,6 +594,127 @@ fn mark_external_key_fields(
                     ],
                 })),
             }
+        }
+    }
+    Ok(())
+}
+
+/// Federation composition keeps the overridden subgraph's `@join__field` where
+/// the router still needs it; graphql-composition drops it:
+///
+/// - progressive override (`@override(from: "a", label: "percent(50)")`): the
+///   source subgraph resolves the field while the label is off, so its
+///   `@join__field` carries the same `overrideLabel` (Federation's progressive
+///   override documentation, join v0.4 `overrideLabel`);
+/// - a plain `@override` of a field the source subgraph still uses itself (in a
+///   `@key`, `@requires` or `@provides`, or as an interface field's
+///   implementation): `@join__field(graph: A, usedOverridden: true)`, so that
+///   the planner knows the source can still provide it where it needs it.
+fn keep_override_sources(
+    object: &mut apollo_compiler::ast::ObjectTypeDefinition,
+    subgraphs: &[Prepared],
+    graph_values: &HashMap<String, Name>,
+) -> Result<(), String> {
+    let type_name = object.name.to_string();
+    for field in &mut object.fields {
+        let overrides: Vec<(String, Option<String>)> = field
+            .directives
+            .get_all("join__field")
+            .filter_map(|d| {
+                let from = d.specified_argument_by_name("override")?.as_str()?;
+                let label = d
+                    .specified_argument_by_name("overrideLabel")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string);
+                Some((from.to_string(), label))
+            })
+            .collect();
+        for (from, label) in overrides {
+            let Some(source) = subgraphs.iter().find(|s| s.name == from) else {
+                continue;
+            };
+            let Some(graph) = graph_values.get(&from) else {
+                continue;
+            };
+            let key = (type_name.clone(), field.name.to_string());
+            if !source.field_types.contains_key(&key) {
+                continue;
+            }
+            let (argument_name, value) = match &label {
+                Some(label) => ("overrideLabel", Value::String(label.clone())),
+                None if source.used_fields.contains(&key) => {
+                    ("usedOverridden", Value::Boolean(true))
+                }
+                None => continue,
+            };
+            let f = field.make_mut();
+            match f
+                .directives
+                .0
+                .iter_mut()
+                .find(|d| d.name == "join__field" && graph_of(d) == Some(graph))
+            {
+                Some(existing) => {
+                    let d = existing.make_mut();
+                    d.arguments.retain(|a| a.name != argument_name);
+                    d.arguments.push(argument(argument_name, value)?);
+                }
+                None => f.directives.0.push(Node::new(Directive {
+                    name: name("join__field")?,
+                    arguments: vec![
+                        argument("graph", Value::Enum(graph.clone()))?,
+                        argument(argument_name, value)?,
+                    ],
+                })),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every subgraph that defines an interface gets its `@join__type` on it, one
+/// per `@key` of the interface there (an entity interface, Federation 2.3), as
+/// Federation composition writes it; graphql-composition leaves out some
+/// subgraphs' (e.g. an entity interface with a key in two subgraphs is joined
+/// to the first only, and the planner then misses its possible types there).
+fn add_interface_types(
+    interface: &mut apollo_compiler::ast::InterfaceTypeDefinition,
+    subgraphs: &[Prepared],
+    graph_values: &HashMap<String, Name>,
+) -> Result<(), String> {
+    for subgraph in subgraphs {
+        let Some(graph) = graph_values.get(&subgraph.name) else {
+            continue;
+        };
+        let Some((_, keys)) = subgraph
+            .interfaces
+            .iter()
+            .find(|(t, _)| t == interface.name.as_str())
+        else {
+            continue;
+        };
+        if interface
+            .directives
+            .get_all("join__type")
+            .any(|j| graph_of(j) == Some(graph))
+        {
+            continue;
+        }
+        if keys.is_empty() {
+            interface.directives.0.push(join_type(graph)?);
+        }
+        for (fields, resolvable) in keys {
+            let mut arguments = vec![
+                argument("graph", Value::Enum(graph.clone()))?,
+                argument("key", Value::String(fields.clone()))?,
+            ];
+            if !resolvable {
+                arguments.push(argument("resolvable", Value::Boolean(false))?);
+            }
+            interface.directives.0.push(Node::new(Directive {
+                name: name("join__type")?,
+                arguments,
+            }));
         }
     }
     Ok(())

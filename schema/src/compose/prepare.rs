@@ -30,6 +30,14 @@ pub(crate) struct Prepared {
     pub external_key_fields: HashSet<(String, String)>,
     /// `@interfaceObject` types and their keys (`fields`, `resolvable`).
     pub interface_objects: Vec<(String, Vec<(String, bool)>)>,
+    /// Interfaces this subgraph defines (not `@interfaceObject`s) and their keys
+    /// (`fields`, `resolvable`).
+    pub interfaces: Vec<(String, Vec<(String, bool)>)>,
+    /// `(type, field)`: fields this subgraph uses itself, in a `@key`, a
+    /// `@requires` or a `@provides`, or by implementing an interface field (what
+    /// Federation calls used; an overridden field that is used keeps
+    /// `@join__field(usedOverridden: true)`).
+    pub used_fields: HashSet<(String, String)>,
     /// Warnings and errors found here.
     pub diagnostics: Vec<CompositionDiagnostic>,
     /// `(enum, value)` added (as `@inaccessible`) only so that the composer
@@ -153,6 +161,8 @@ pub(crate) fn prepare(
     let type_docs = type_docs(&doc, &fed);
     let external_key_fields = external_key_fields(&doc, &fed);
     let interface_objects = interface_objects(&doc, &fed);
+    let interfaces = interfaces(&doc, &fed);
+    let used_fields = used_fields(&doc, &fed);
     let shared = make_nested_key_fields_shareable(&mut doc, &fed);
     let shared = shareable_types_as_fields(&mut doc, &fed) || shared;
     let cost = cost_directives_as_builtins(&mut doc, &fed);
@@ -169,6 +179,8 @@ pub(crate) fn prepare(
         type_docs,
         external_key_fields,
         interface_objects,
+        interfaces,
+        used_fields,
         diagnostics,
         added_enum_values: Vec::new(),
         placeholder_keys: Vec::new(),
@@ -600,6 +612,124 @@ fn interface_objects(doc: &Document, fed: &FederationNames) -> Vec<(String, Vec<
             Some((name.to_string(), keys(directives, fed)))
         })
         .collect()
+}
+
+/// See [`Prepared::interfaces`].
+fn interfaces(doc: &Document, fed: &FederationNames) -> Vec<(String, Vec<(String, bool)>)> {
+    let mut found: Vec<(String, Vec<(String, bool)>)> = Vec::new();
+    for definition in &doc.definitions {
+        let (name, directives) = match definition {
+            Definition::InterfaceTypeDefinition(d) => (&d.name, &d.directives),
+            Definition::InterfaceTypeExtension(d) => (&d.name, &d.directives),
+            _ => continue,
+        };
+        let keys = keys(directives, fed);
+        match found.iter_mut().find(|(n, _)| n == name.as_str()) {
+            Some((_, existing)) => existing.extend(keys),
+            None => found.push((name.to_string(), keys)),
+        }
+    }
+    found
+}
+
+/// See [`Prepared::used_fields`].
+fn used_fields(doc: &Document, fed: &FederationNames) -> HashSet<(String, String)> {
+    let requires = fed.local("requires");
+    let provides = fed.local("provides");
+    let mut field_types: HashMap<(String, String), String> = HashMap::new();
+    for (type_name, field) in object_fields(doc) {
+        field_types.insert(
+            (type_name.to_string(), field.name.to_string()),
+            field.ty.inner_named_type().to_string(),
+        );
+    }
+    fn mark(
+        parent: &str,
+        fields: &[KeyField],
+        field_types: &HashMap<(String, String), String>,
+        used: &mut HashSet<(String, String)>,
+    ) {
+        for field in fields {
+            let key = (parent.to_string(), field.name.clone());
+            match field_types.get(&key) {
+                Some(child) => {
+                    mark(child, &field.children, field_types, used);
+                    used.insert(key);
+                }
+                // `... on T { … }`: `on`, then the type condition and its fields.
+                None if !field.children.is_empty() => {
+                    mark(&field.name, &field.children, field_types, used);
+                }
+                None => {}
+            }
+        }
+    }
+    let string_argument = |directive: Option<&Node<Directive>>| {
+        directive
+            .and_then(|d| d.specified_argument_by_name("fields"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let mut used = HashSet::new();
+    let mut implementations: Vec<(String, String)> = Vec::new();
+    let mut interface_fields: HashMap<String, Vec<String>> = HashMap::new();
+    for definition in &doc.definitions {
+        let (name, directives, fields, implements): (_, _, &[Node<FieldDefinition>], &[Name]) =
+            match definition {
+                Definition::ObjectTypeDefinition(d) => {
+                    (&d.name, &d.directives, &d.fields, &d.implements_interfaces)
+                }
+                Definition::ObjectTypeExtension(d) => {
+                    (&d.name, &d.directives, &d.fields, &d.implements_interfaces)
+                }
+                Definition::InterfaceTypeDefinition(d) => {
+                    interface_fields
+                        .entry(d.name.to_string())
+                        .or_default()
+                        .extend(d.fields.iter().map(|f| f.name.to_string()));
+                    (&d.name, &d.directives, &d.fields, &d.implements_interfaces)
+                }
+                Definition::InterfaceTypeExtension(d) => {
+                    interface_fields
+                        .entry(d.name.to_string())
+                        .or_default()
+                        .extend(d.fields.iter().map(|f| f.name.to_string()));
+                    (&d.name, &d.directives, &d.fields, &d.implements_interfaces)
+                }
+                _ => continue,
+            };
+        for (fields, _) in keys(directives, fed) {
+            mark(name, &key_field_tree(&fields), &field_types, &mut used);
+        }
+        for field in fields {
+            if let Some(selection) = string_argument(field.directives.get(&requires)) {
+                mark(name, &key_field_tree(&selection), &field_types, &mut used);
+            }
+            if let Some(selection) = string_argument(field.directives.get(&provides)) {
+                let target = field.ty.inner_named_type().to_string();
+                mark(
+                    &target,
+                    &key_field_tree(&selection),
+                    &field_types,
+                    &mut used,
+                );
+            }
+        }
+        implementations.extend(
+            implements
+                .iter()
+                .map(|interface| (name.to_string(), interface.to_string())),
+        );
+    }
+    for (object, interface) in implementations {
+        for field in interface_fields.get(&interface).into_iter().flatten() {
+            let key = (object.clone(), field.clone());
+            if field_types.contains_key(&key) {
+                used.insert(key);
+            }
+        }
+    }
+    used
 }
 
 fn type_docs(doc: &Document, fed: &FederationNames) -> HashMap<String, (usize, Option<String>)> {
