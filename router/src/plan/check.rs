@@ -409,6 +409,28 @@ fn collect_written(parent: &mut Vec<String>, selections: &[Selection], out: &mut
     walk(parent, None, false, selections, out)
 }
 
+/// The selections below the `_entities` field answering to `alias` (`None`:
+/// the unaliased one) of a batch fetch's operation.
+fn entities_selections(text: &str, alias: Option<&str>) -> Vec<Selection> {
+    let Ok(doc) = ast::Document::parse(text, "fetch.graphql") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for definition in doc.definitions {
+        if let Definition::OperationDefinition(op) = definition {
+            for selection in &op.selection_set {
+                if let Selection::Field(f) = selection
+                    && f.name == "_entities"
+                    && f.alias.as_ref().map(|a| a.as_str()) == alias
+                {
+                    out.extend(f.selection_set.iter().cloned());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The selections of a fetch operation below its root (`_entities`' inline
 /// fragments' contents for an entity fetch).
 fn fetch_selections(text: &str) -> Vec<Selection> {
@@ -1290,10 +1312,31 @@ impl Resolvability {
     /// selections (read from what earlier fetches brought, as any `requires`).
     pub(super) fn complete_requires(&self, plan: &mut QueryPlan) {
         if let Some(node) = plan.node.as_mut() {
-            for_each_fetch_mut(node, &mut |fetch| {
-                if let PlanNode::Entities(fetch) = fetch {
-                    self.complete_fetch(fetch);
+            for_each_fetch_mut(node, &mut |fetch| match fetch {
+                PlanNode::Entities(fetch) => {
+                    let selections = fetch_selections(&fetch.operation.operation);
+                    self.complete(
+                        &fetch.operation.service_name,
+                        &selections,
+                        &mut fetch.requires,
+                    );
                 }
+                // A batch merges several entity fetches into one request, one
+                // aliased `_entities` each: every alias has its own `requires`.
+                PlanNode::BatchFetch(batch) => {
+                    for alias in &mut batch.aliases {
+                        let selections = entities_selections(
+                            &batch.operation.operation,
+                            Some(alias.alias.as_str()),
+                        );
+                        self.complete(
+                            &batch.operation.service_name,
+                            &selections,
+                            &mut alias.requires,
+                        );
+                    }
+                }
+                _ => {}
             });
         }
     }
@@ -1304,9 +1347,10 @@ impl Resolvability {
         a == b || implements(a, b) || implements(b, a)
     }
 
-    fn complete_fetch(&self, fetch: &mut EntityFetch) {
-        let graph = fetch.operation.service_name.clone();
-        for selection in fetch_selections(&fetch.operation.operation) {
+    /// Adds to `requires` the `@requires` selections of every field `graph`
+    /// is asked for in `selections` (an `_entities` field's inline fragments).
+    fn complete(&self, graph: &str, selections: &[Selection], requires: &mut [PlanSelection]) {
+        for selection in selections {
             let Selection::InlineFragment(inline) = selection else {
                 continue;
             };
@@ -1320,7 +1364,7 @@ impl Resolvability {
                 let Selection::Field(field) = field else {
                     continue;
                 };
-                let Some(requires) = ty
+                let Some(field_requires) = ty
                     .fields
                     .get(field.name.as_str())
                     .and_then(|f| f.joins.as_ref())
@@ -1329,8 +1373,8 @@ impl Resolvability {
                 else {
                     continue;
                 };
-                let needed = plan_selections(&field_set(requires), &on);
-                for fragment in &mut fetch.requires {
+                let needed = plan_selections(&field_set(field_requires), &on);
+                for fragment in requires.iter_mut() {
                     if let PlanSelection::InlineFragment {
                         type_condition,
                         selections,
@@ -1599,6 +1643,59 @@ mod tests {
         assert!(
             matches!(&requires[0], PlanSelection::InlineFragment { selections, .. } if selections.contains(&PlanSelection::field("price"))),
             "{requires:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_requirement_is_added_to_each_alias_of_a_batch() {
+        let r = Resolvability::from_sdl(SUPERGRAPH);
+        let key = || {
+            vec![on(
+                "Product",
+                vec![
+                    PlanSelection::field("__typename"),
+                    PlanSelection::field("upc"),
+                ],
+            )]
+        };
+        let alias = |name: &str, path: &str| super::super::nodes::BatchAlias {
+            alias: name.into(),
+            representations_variable: format!("__batch_reps_{}", &name[2..]),
+            paths: vec![vec![
+                FlattenSegment::Field(path.into()),
+                FlattenSegment::List,
+            ]],
+            requires: key(),
+            input_rewrites: vec![],
+            output_rewrites: vec![],
+        };
+        let mut p = plan(vec![PlanNode::BatchFetch(Box::new(
+            super::super::nodes::BatchFetch {
+                operation: SubgraphOperation::new(
+                    "b".into(),
+                    "query($__batch_reps_0:[_Any!]!,$__batch_reps_1:[_Any!]!){_e0: _entities(representations: $__batch_reps_0){...on Product{estimate}} _e1: _entities(representations: $__batch_reps_1){...on Product{upc}}}".into(),
+                    vec![],
+                ),
+                aliases: vec![alias("_e0", "products"), alias("_e1", "more")],
+            },
+        ))]);
+        r.complete_requires(&mut p);
+        let Some(PlanNode::BatchFetch(batch)) = &p.node.as_ref().and_then(|n| match n {
+            PlanNode::Sequence { nodes } => nodes.first(),
+            other => Some(other),
+        }) else {
+            panic!("a batch");
+        };
+        let has_price = |requires: &[PlanSelection]| matches!(&requires[0], PlanSelection::InlineFragment { selections, .. } if selections.contains(&PlanSelection::field("price")));
+        assert!(
+            has_price(&batch.aliases[0].requires),
+            "{:?}",
+            batch.aliases[0].requires
+        );
+        assert!(
+            !has_price(&batch.aliases[1].requires),
+            "{:?}",
+            batch.aliases[1].requires
         );
     }
 
