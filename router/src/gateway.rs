@@ -222,6 +222,9 @@ const UNDERSTOOD_FEATURES: &[&str] = &[
     "https://specs.apollo.dev/requiresScopes",
     "https://specs.apollo.dev/policy",
     "https://specs.apollo.dev/cost",
+    // Contextual arguments: plans that would fetch such a field are refused
+    // (`plan::check`), never executed without their arguments.
+    "https://specs.apollo.dev/context",
 ];
 
 impl Gateway {

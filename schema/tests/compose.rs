@@ -231,3 +231,19 @@ fn one_of_inputs_stay_one_of_in_the_api_schema() {
     assert!(api.contains("directive @oneOf on INPUT_OBJECT"), "{api}");
     assert!(!api.contains("join__"), "{api}");
 }
+
+#[test]
+fn contextual_arguments_and_their_machinery_stay_out_of_the_api_schema() {
+    let composed = compose(&load_subgraphs(&fixtures().join("context"))).expect("composes");
+    let supergraph = Supergraph::parse(&composed.supergraph_sdl).expect("loads");
+    let api = api_schema(&supergraph).expect("API schema").to_string();
+    assert!(api.contains("price(rounded: Boolean): Int"), "{api}");
+    for internal in [
+        "currency: String @",
+        "@context",
+        "join__ContextArgument",
+        "join__FieldValue",
+    ] {
+        assert!(!api.contains(internal), "{internal} in {api}");
+    }
+}

@@ -37,6 +37,9 @@ struct JoinField {
     requires: Option<String>,
     /// The field's type in this graph where it differs (`@join__field(type:)`).
     ty: Option<String>,
+    /// `@join__field(contextArguments:)`: arguments from a `@context`
+    /// (Federation v2.8), which the pinned planner does not pass.
+    contextual: bool,
 }
 
 #[derive(Debug, Default)]
@@ -207,6 +210,7 @@ impl Resolvability {
                         provides: string(d, "provides"),
                         requires: string(d, "requires"),
                         ty: string(d, "type"),
+                        contextual: argument(d, "contextArguments").is_some(),
                     })
                     .collect();
                 info.fields.insert(
@@ -296,6 +300,19 @@ impl Resolvability {
                     if !(own || key || from_provides.is_some()) {
                         return Err(format!(
                             "the plan reads `{parent}.{}` from subgraph `{graph}`, which cannot resolve it there",
+                            f.name
+                        ));
+                    }
+                    // The planner plans such a field without its contextual
+                    // arguments: the subgraph would answer as if none were set.
+                    if field
+                        .joins
+                        .iter()
+                        .flatten()
+                        .any(|j| j.graph == graph && j.contextual)
+                    {
+                        return Err(format!(
+                            "`{parent}.{}` takes contextual arguments (@fromContext) in subgraph `{graph}`, which Tessera does not pass yet",
                             f.name
                         ));
                     }
@@ -1643,6 +1660,28 @@ mod tests {
         assert!(
             matches!(&requires[0], PlanSelection::InlineFragment { selections, .. } if selections.contains(&PlanSelection::field("price"))),
             "{requires:?}"
+        );
+    }
+
+    #[test]
+    fn a_field_with_contextual_arguments_is_refused() {
+        let sdl = r#"
+            enum join__Graph { A @join__graph(name: "a", url: "") }
+            type Query @join__type(graph: A) { me: User @join__field(graph: A) }
+            type User @join__type(graph: A, key: "id") @context(name: "a__user") {
+              id: ID!
+              currency: String
+              price: Int @join__field(graph: A, contextArguments: [{context: "a__user", name: "currency", type: "String", selection: "{ currency }"}])
+            }
+        "#;
+        let r = Resolvability::from_sdl(sdl);
+        let fine = plan(vec![fetch("a", "{me{id currency}}")]);
+        assert_eq!(r.check(&fine), Ok(()));
+        let contextual = plan(vec![fetch("a", "{me{id price}}")]);
+        let error = r.check(&contextual).expect_err("refused");
+        assert!(
+            error.contains("`User.price` takes contextual arguments"),
+            "{error}"
         );
     }
 

@@ -123,6 +123,15 @@ rules! {
     ReservedName = "RESERVED_NAME",
     /// A lookup field returns a non-nullable type (warning).
     LookupReturnsNonNullableType = "LOOKUP_RETURNS_NON_NULLABLE_TYPE",
+    /// A `@context` name that is not a GraphQL name without underscores.
+    ContextNameInvalid = "CONTEXT_NAME_INVALID",
+    /// A `@fromContext` names a context no type of its subgraph sets.
+    ContextNotSet = "CONTEXT_NOT_SET",
+    /// A `@fromContext(field:)` value that does not start with `$<context>`.
+    NoContextInSelection = "NO_CONTEXT_IN_SELECTION",
+    /// A `@fromContext` selection that is invalid on a type setting the
+    /// context (or a contextual argument with a default value).
+    ContextInvalidSelection = "CONTEXT_INVALID_SELECTION",
     /// A field of the supergraph that no plan over the subgraphs can resolve
     /// (Federation's satisfiability validation).
     SatisfiabilityError = "SATISFIABILITY_ERROR",

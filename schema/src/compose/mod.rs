@@ -23,6 +23,7 @@
 //! collected rather than stopping at the first.
 
 mod align;
+mod context;
 mod diagnostics;
 mod normalize;
 mod prepare;

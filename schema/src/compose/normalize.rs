@@ -75,6 +75,9 @@ const COST_DEFINITIONS: &str = "directive @cost(weight: Int!) on ARGUMENT_DEFINI
 const POLICY_DEFINITION: &str = "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n\nscalar policy__Policy\n";
 
 const ONE_OF_DEFINITION: &str = "directive @oneOf on INPUT_OBJECT\n";
+const JOIN_FIELD_V05: &str = "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean, overrideLabel: String, contextArguments: [join__ContextArgument!]) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION\n\ninput join__ContextArgument {\n  name: String!\n  type: String!\n  context: String!\n  selection: join__FieldValue!\n}\n\nscalar join__FieldValue\n";
+const CONTEXT_DEFINITION: &str =
+    "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION\n";
 
 pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, String> {
     let raw_doc = Document::parse(raw, "composed.graphql").map_err(|e| {
@@ -119,7 +122,14 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
         }
     }
 
-    let join_version = if uses_override_label { "v0.4" } else { "v0.3" };
+    let uses_context = subgraphs.iter().any(|s| !s.contexts.arguments.is_empty());
+    let join_version = if uses_context {
+        "v0.5"
+    } else if uses_override_label {
+        "v0.4"
+    } else {
+        "v0.3"
+    };
     let mut links: Vec<(String, Option<&str>)> = vec![
         ("https://specs.apollo.dev/link/v1.0".into(), None),
         (
@@ -136,11 +146,20 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
     let mut preamble = String::new();
     preamble.push_str(LINK_DEFINITIONS);
     preamble.push_str(JOIN_DEFINITIONS);
-    preamble.push_str(if uses_override_label {
+    preamble.push_str(if uses_context {
+        JOIN_FIELD_V05
+    } else if uses_override_label {
         JOIN_FIELD_V04
     } else {
         JOIN_FIELD_V03
     });
+    if uses_context {
+        links.push((
+            "https://specs.apollo.dev/context/v0.1".into(),
+            Some("SECURITY"),
+        ));
+        preamble.push_str(CONTEXT_DEFINITION);
+    }
     preamble.push_str(TAG_DEFINITION);
     preamble.push_str(INACCESSIBLE_DEFINITION);
     if used.contains("authenticated") {
@@ -386,7 +405,125 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
         out.definitions.push(definition.clone());
     }
 
+    if uses_context {
+        apply_contexts(&mut out, subgraphs, &graph_values)?;
+    }
     Ok(out.to_string())
+}
+
+/// Writes the subgraphs' contexts back (see [`super::context`]):
+/// `@context(name: "<subgraph>__<name>")` on each type setting one, and each
+/// contextual argument into its subgraph's `@join__field(contextArguments:)`.
+fn apply_contexts(
+    out: &mut Document,
+    subgraphs: &[Prepared],
+    graph_values: &HashMap<String, Name>,
+) -> Result<(), String> {
+    let context_directive = |subgraph: &str, context: &str| -> Result<Node<Directive>, String> {
+        Ok(Node::new(Directive {
+            name: name("context")?,
+            arguments: vec![argument(
+                "name",
+                Value::String(format!("{subgraph}__{context}")),
+            )?],
+        }))
+    };
+    for definition in out.definitions.iter_mut() {
+        let (type_name, directives, fields) = match definition {
+            Definition::ObjectTypeDefinition(d) => {
+                let d = d.make_mut();
+                (d.name.to_string(), &mut d.directives, Some(&mut d.fields))
+            }
+            Definition::InterfaceTypeDefinition(d) => {
+                let d = d.make_mut();
+                (d.name.to_string(), &mut d.directives, Some(&mut d.fields))
+            }
+            Definition::UnionTypeDefinition(d) => {
+                let d = d.make_mut();
+                (d.name.to_string(), &mut d.directives, None)
+            }
+            _ => continue,
+        };
+        for subgraph in subgraphs {
+            for (ty, context) in &subgraph.contexts.set {
+                if *ty == type_name {
+                    directives
+                        .0
+                        .push(context_directive(&subgraph.name, context)?);
+                }
+            }
+        }
+        let Some(fields) = fields else { continue };
+        for field in fields.iter_mut() {
+            let key = (type_name.clone(), field.name.to_string());
+            for subgraph in subgraphs {
+                let arguments: Vec<Node<Value>> = subgraph
+                    .contexts
+                    .arguments
+                    .iter()
+                    .filter(|a| a.type_name == key.0 && a.field == key.1)
+                    .map(|a| -> Result<Node<Value>, String> {
+                        Ok(Node::new(Value::Object(vec![
+                            (
+                                name("context")?,
+                                Node::new(Value::String(format!(
+                                    "{}__{}",
+                                    subgraph.name, a.context
+                                ))),
+                            ),
+                            (name("name")?, Node::new(Value::String(a.argument.clone()))),
+                            (name("type")?, Node::new(Value::String(a.ty.clone()))),
+                            (
+                                name("selection")?,
+                                Node::new(Value::String(a.selection.clone())),
+                            ),
+                        ])))
+                    })
+                    .collect::<Result<_, _>>()?;
+                if arguments.is_empty() {
+                    continue;
+                }
+                let Some(graph) = graph_values.get(&subgraph.name) else {
+                    continue;
+                };
+                let f = field.make_mut();
+                // Without any `@join__field` the field belongs to every
+                // subgraph of its type; one explicit entry needs all of them.
+                if f.directives.get("join__field").is_none() {
+                    for other in subgraphs {
+                        if other.field_types.contains_key(&key)
+                            && let Some(value) = graph_values.get(&other.name)
+                        {
+                            f.directives.0.push(Node::new(Directive {
+                                name: name("join__field")?,
+                                arguments: vec![argument("graph", Value::Enum(value.clone()))?],
+                            }));
+                        }
+                    }
+                }
+                let list = Value::List(arguments);
+                match f
+                    .directives
+                    .0
+                    .iter_mut()
+                    .find(|d| d.name == "join__field" && graph_of(d) == Some(graph))
+                {
+                    Some(existing) => existing
+                        .make_mut()
+                        .arguments
+                        .push(argument("contextArguments", list)?),
+                    None => f.directives.0.push(Node::new(Directive {
+                        name: name("join__field")?,
+                        arguments: vec![
+                            argument("graph", Value::Enum(graph.clone()))?,
+                            argument("contextArguments", list)?,
+                        ],
+                    })),
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// graphql-composition takes a type's description from the first subgraph that has

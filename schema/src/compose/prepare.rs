@@ -38,6 +38,9 @@ pub(crate) struct Prepared {
     /// Federation calls used; an overridden field that is used keeps
     /// `@join__field(usedOverridden: true)`).
     pub used_fields: HashSet<(String, String)>,
+    /// `@context`s and contextual arguments (taken out of `sdl`, see
+    /// [`super::context`]).
+    pub contexts: super::context::Contexts,
     /// Warnings and errors found here.
     pub diagnostics: Vec<CompositionDiagnostic>,
     /// `(enum, value)` added (as `@inaccessible`) only so that the composer
@@ -163,10 +166,12 @@ pub(crate) fn prepare(
     let interface_objects = interface_objects(&doc, &fed);
     let interfaces = interfaces(&doc, &fed);
     let used_fields = used_fields(&doc, &fed);
+    let contexts = super::context::take(&mut doc, &fed, name, &mut diagnostics);
     let shared = make_nested_key_fields_shareable(&mut doc, &fed);
     let shared = shareable_types_as_fields(&mut doc, &fed) || shared;
     let cost = cost_directives_as_builtins(&mut doc, &fed);
-    let changed = make_inaccessible_explicit(&mut doc, &fed) || shared || cost;
+    let changed =
+        make_inaccessible_explicit(&mut doc, &fed) || shared || cost || !contexts.is_empty();
     let sdl = if changed {
         doc.to_string()
     } else {
@@ -181,6 +186,7 @@ pub(crate) fn prepare(
         interface_objects,
         interfaces,
         used_fields,
+        contexts,
         diagnostics,
         added_enum_values: Vec::new(),
         placeholder_keys: Vec::new(),
