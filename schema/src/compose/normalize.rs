@@ -777,7 +777,10 @@ fn keep_override_sources(
             if !source.field_types.contains_key(&key) {
                 continue;
             }
+            // An `@external` field of the source never resolved it there:
+            // it stays external (the override only names where it moved).
             let (argument_name, value) = match &label {
+                _ if source.external_fields.contains(&key) => ("external", Value::Boolean(true)),
                 Some(label) => ("overrideLabel", Value::String(label.clone())),
                 None if source.used_fields.contains(&key) => {
                     ("usedOverridden", Value::Boolean(true))

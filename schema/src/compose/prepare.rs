@@ -38,6 +38,8 @@ pub(crate) struct Prepared {
     /// Federation calls used; an overridden field that is used keeps
     /// `@join__field(usedOverridden: true)`).
     pub used_fields: HashSet<(String, String)>,
+    /// `(type, field)`: every field this subgraph marks `@external`.
+    pub external_fields: HashSet<(String, String)>,
     /// `@context`s and contextual arguments (taken out of `sdl`, see
     /// [`super::context`]).
     pub contexts: super::context::Contexts,
@@ -166,6 +168,11 @@ pub(crate) fn prepare(
     let interface_objects = interface_objects(&doc, &fed);
     let interfaces = interfaces(&doc, &fed);
     let used_fields = used_fields(&doc, &fed);
+    let external_name = fed.local("external");
+    let external_fields = object_fields(&doc)
+        .filter(|(_, f)| f.directives.get(&external_name).is_some())
+        .map(|(ty, f)| (ty.to_string(), f.name.to_string()))
+        .collect();
     let contexts = super::context::take(&mut doc, &fed, name, &mut diagnostics);
     let shared = make_nested_key_fields_shareable(&mut doc, &fed);
     let shared = shareable_types_as_fields(&mut doc, &fed) || shared;
@@ -186,6 +193,7 @@ pub(crate) fn prepare(
         interface_objects,
         interfaces,
         used_fields,
+        external_fields,
         contexts,
         diagnostics,
         added_enum_values: Vec::new(),
