@@ -21,6 +21,7 @@ mod http2;
 mod http_errors;
 mod interface_object;
 mod observability;
+mod one_of;
 mod operations;
 mod oracle;
 mod playground;
