@@ -525,6 +525,8 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
     let mut descriptions: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     // `Type.field(arg:)` → subgraph → whether it has a default.
     let mut defaults: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
+    // `Type.field(arg:)` → subgraph → its type.
+    let mut argument_types: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for p in prepared {
         let Ok(doc) = Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)) else {
             continue;
@@ -553,6 +555,10 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
                 let coordinate = format!("{name}.{}", field.name);
                 describe(coordinate.clone(), field.description.as_ref());
                 for argument in &field.arguments {
+                    argument_types
+                        .entry(format!("{coordinate}({}:)", argument.name))
+                        .or_default()
+                        .insert(p.name.clone(), argument.ty.to_string());
                     defaults
                         .entry(format!("{coordinate}({}:)", argument.name))
                         .or_default()
@@ -562,6 +568,60 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
         }
     }
     let mut hints = Vec::new();
+    // A field typed differently but compatibly (only nullability differs):
+    // Federation hints INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE (the supergraph
+    // takes the nullable type), and the same for arguments.
+    let mut field_types: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for p in prepared {
+        for ((ty, field), printed) in &p.field_types {
+            field_types
+                .entry(format!("{ty}.{field}"))
+                .or_default()
+                .insert(p.name.clone(), printed.clone());
+        }
+    }
+    for (coordinate, by_subgraph) in &field_types {
+        if let Some(message) = compatible_but_inconsistent(by_subgraph) {
+            hints.push(CompositionDiagnostic::warning(
+                CompositionRule::InconsistentButCompatibleFieldType,
+                by_subgraph.keys().cloned().collect(),
+                Some(coordinate.clone()),
+                format!("the type of {coordinate} is inconsistent but compatible across subgraphs: {message}"),
+            ));
+        }
+    }
+    for (coordinate, by_subgraph) in &argument_types {
+        if let Some(message) = compatible_but_inconsistent(by_subgraph) {
+            hints.push(CompositionDiagnostic::warning(
+                CompositionRule::InconsistentButCompatibleArgumentType,
+                by_subgraph.keys().cloned().collect(),
+                Some(coordinate.clone()),
+                format!("the type of {coordinate} is inconsistent but compatible across subgraphs: {message}"),
+            ));
+        }
+    }
+    // An entity in some subgraphs and a value type in others (it composes,
+    // see `value_types_of_entities`): Federation hints INCONSISTENT_ENTITY.
+    let mut value_type_in: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for p in prepared {
+        for (ty, _) in &p.placeholder_keys {
+            value_type_in
+                .entry(ty.as_str())
+                .or_default()
+                .push(p.name.clone());
+        }
+    }
+    for (ty, subgraphs) in value_type_in {
+        hints.push(CompositionDiagnostic::warning(
+            CompositionRule::InconsistentEntity,
+            subgraphs.clone(),
+            Some(ty.to_string()),
+            format!(
+                "{ty} is an entity (has a @key) in some subgraphs but a value type (no @key) in {}: plans never move to those for its fields",
+                subgraphs.join(", ")
+            ),
+        ));
+    }
     for (coordinate, by_subgraph) in descriptions {
         let distinct: BTreeSet<&String> = by_subgraph.values().collect();
         if distinct.len() > 1 {
@@ -601,4 +661,25 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
         }
     }
     hints
+}
+
+/// When subgraphs type one element differently and the types differ only in
+/// non-null markers: which subgraph says what.
+fn compatible_but_inconsistent(by_subgraph: &BTreeMap<String, String>) -> Option<String> {
+    let distinct: BTreeSet<&String> = by_subgraph.values().collect();
+    if distinct.len() < 2 {
+        return None;
+    }
+    let nullable = |ty: &str| ty.replace('!', "");
+    let first = nullable(distinct.iter().next()?);
+    if distinct.iter().any(|ty| nullable(ty) != first) {
+        return None;
+    }
+    Some(
+        by_subgraph
+            .iter()
+            .map(|(subgraph, ty)| format!("\"{ty}\" in {subgraph}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }

@@ -101,6 +101,12 @@ rules! {
     /// (hint) An argument has a default in some subgraphs and none in
     /// others; the supergraph keeps the default.
     InconsistentDefaultValuePresence = "INCONSISTENT_DEFAULT_VALUE_PRESENCE",
+    /// (hint) A field's type differs across subgraphs only in nullability.
+    InconsistentButCompatibleFieldType = "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE",
+    /// (hint) An argument's type differs across subgraphs only in nullability.
+    InconsistentButCompatibleArgumentType = "INCONSISTENT_BUT_COMPATIBLE_ARGUMENT_TYPE",
+    /// (hint) A type is an entity in some subgraphs and a value type in others.
+    InconsistentEntity = "INCONSISTENT_ENTITY",
     /// A visible element refers to an `@inaccessible` type.
     ReferencedInaccessible = "REFERENCED_INACCESSIBLE",
     /// The query root type is `@inaccessible`.
