@@ -788,3 +788,23 @@ async fn get_mutations_are_405_with_allow_post_before_validation() {
         assert_eq!(reply.codes(), vec!["METHOD_NOT_ALLOWED"]);
     }
 }
+
+/// Moved from `federation.rs` (its data is the `tessera-stack` suite's "the
+/// response holds the selection's fields" case, where JSON values compare
+/// without order): the body's fields follow the selection, not the subgraphs.
+#[tokio::test]
+async fn response_fields_follow_the_selection_order() {
+    let stack = common::stack().await;
+    let response = stack
+        .http
+        .post(stack.graphql_url())
+        .json(&json!({"query": r#"{ product(upc: "1") { weight name inStock upc } }"#}))
+        .send()
+        .await
+        .expect("router reachable");
+    let text = response.text().await.expect("body");
+    assert_eq!(
+        text,
+        r#"{"data":{"product":{"weight":100,"name":"Table","inStock":true,"upc":"1"}}}"#
+    );
+}

@@ -13,7 +13,6 @@ mod authentication;
 mod authorization;
 mod cors;
 mod deduplication;
-mod federation;
 mod federation_audit_operations;
 mod federation_mutations;
 mod graphql_over_http;

@@ -318,3 +318,20 @@ async fn every_root_field_skipped_answers_an_empty_object() {
         reply.body
     );
 }
+
+/// Moved from `federation.rs` (its data is the `tessera-stack` suite's
+/// "query plans are exposed" case): the plan is an extension only when
+/// `expose_query_plan` is on.
+#[tokio::test]
+async fn query_plans_are_exposed_only_when_configured() {
+    let stack = common::stack().await;
+    let body = stack.query_with_plan("{ me { name } }").await;
+    assert_eq!(
+        body["extensions"]["queryPlan"]["kind"], "QueryPlan",
+        "{body:#}"
+    );
+
+    let hidden = common::stack_with(|config, _| config.expose_query_plan = false).await;
+    let body = hidden.query_with_plan("{ me { name } }").await;
+    assert!(body.get("extensions").is_none(), "{body:#}");
+}
