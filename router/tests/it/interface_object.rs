@@ -7,7 +7,24 @@ use crate::common;
 use std::net::SocketAddr;
 
 use async_graphql::{EmptyMutation, EmptySubscription, ID, Interface, Object, Schema};
+use async_graphql_axum::GraphQL;
 use serde_json::json;
+
+/// An axum app serving an async-graphql schema at `/graphql`. These two
+/// subgraphs stay async-graphql (not kit data) on purpose: a second,
+/// independent subgraph implementation answering the planner's `__typename`
+/// rewrites for `@interfaceObject` (the kit's view is `tessera-interface-object`).
+fn graphql_app<Q, M, S>(schema: Schema<Q, M, S>) -> axum::Router
+where
+    Q: async_graphql::ObjectType + 'static,
+    M: async_graphql::ObjectType + 'static,
+    S: async_graphql::SubscriptionType + 'static,
+{
+    axum::Router::new().route(
+        "/graphql",
+        axum::routing::post_service(GraphQL::new(schema)),
+    )
+}
 
 #[derive(Clone)]
 struct Book {
@@ -143,12 +160,12 @@ async fn start() -> (
 ) {
     let local: SocketAddr = "127.0.0.1:0".parse().expect("address");
     let media = common::Server::start(
-        common::graphql_app(Schema::new(MediaQuery, EmptyMutation, EmptySubscription)),
+        graphql_app(Schema::new(MediaQuery, EmptyMutation, EmptySubscription)),
         local,
     )
     .await;
     let ratings = common::Server::start(
-        common::graphql_app(Schema::new(RatingsQuery, EmptyMutation, EmptySubscription)),
+        graphql_app(Schema::new(RatingsQuery, EmptyMutation, EmptySubscription)),
         local,
     )
     .await;

@@ -1,20 +1,20 @@
-//! Shared end-to-end plumbing: start the test subgraphs and the router on
-//! `127.0.0.1:0`, and talk to the router over HTTP.
+//! Shared end-to-end plumbing: the checked-in supergraph's stack (the
+//! `tessera-stack` suite's four subgraphs, served by the federation kit, and
+//! the router over their composition) on `127.0.0.1:0`, and talking to the
+//! router over HTTP. `Server` serves any axum app (a test's fake subgraph).
 #![allow(dead_code)]
 
-pub mod subgraphs;
-
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use async_graphql::{ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::GraphQL;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tessera_router::{RouterConfig, RunningRouter};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use subgraphs::Log;
+use crate::federation_kit::{self, Running, data};
 
 /// An HTTP server running in this test process.
 pub struct Server {
@@ -68,19 +68,6 @@ impl Server {
     }
 }
 
-/// An axum app serving an async-graphql schema at `/graphql`.
-pub fn graphql_app<Q, M, S>(schema: Schema<Q, M, S>) -> axum::Router
-where
-    Q: ObjectType + 'static,
-    M: ObjectType + 'static,
-    S: SubscriptionType + 'static,
-{
-    axum::Router::new().route(
-        "/graphql",
-        axum::routing::post_service(GraphQL::new(schema)),
-    )
-}
-
 /// The subgraph URLs a supergraph points at.
 #[derive(Clone, Debug)]
 pub struct Urls {
@@ -90,7 +77,9 @@ pub struct Urls {
     pub reviews: String,
 }
 
-/// The fixture supergraph with the subgraph URLs filled in.
+/// The fixture supergraph (`tests/fixtures/supergraph.graphql`, the
+/// `tessera-stack` suite's types as written by hand) with the subgraph URLs
+/// filled in: for tests that load a supergraph without running it.
 pub fn supergraph_sdl(urls: &Urls) -> String {
     include_str!("../../fixtures/supergraph.graphql")
         .replace("{{ACCOUNTS_URL}}", &urls.accounts)
@@ -109,19 +98,58 @@ pub fn test_config() -> RouterConfig {
     }
 }
 
-fn local() -> SocketAddr {
-    "127.0.0.1:0".parse().expect("address")
+/// The log of the stack's mutations (`logAccounts`, `logProducts`): each
+/// appends its `entry` and answers the whole log, which proves the order in
+/// which two subgraphs ran them.
+#[derive(Clone, Default)]
+pub struct Log(pub Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    fn push(&self, entry: String) -> Vec<String> {
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        log.push(entry);
+        log.clone()
+    }
+}
+
+/// The stack's suite: `router/tests/scenarios/tessera-stack`.
+fn suite_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/tessera-stack")
+}
+
+/// A suite subgraph whose `Mutation.log*` fields append to `log` (fixed data
+/// answers a fresh log only: `[entry]`), the rest as its data says.
+fn subgraph(
+    name: &str,
+    sdl: &str,
+    data: data::SubgraphData,
+    log: &Log,
+) -> federation_kit::Subgraph {
+    let name: &'static str = Box::leak(name.to_string().into_boxed_str());
+    let mut subgraph = data::subgraph(name, sdl, data);
+    let from_data = subgraph.resolve.take();
+    let log = log.clone();
+    subgraph.resolve = Some(Arc::new(move |call| {
+        if call.type_name == "Mutation" && call.field.starts_with("log") {
+            let entry = call.args["entry"].as_str().unwrap_or_default().to_string();
+            return Some(Ok(json!(log.push(entry))));
+        }
+        from_data.as_ref().and_then(|resolve| resolve(call))
+    }));
+    subgraph
 }
 
 /// Four subgraphs and a router over them.
 pub struct Stack {
-    pub accounts: Server,
-    pub products: Server,
-    pub inventory: Server,
-    pub reviews: Server,
+    pub accounts: Running,
+    pub products: Running,
+    pub inventory: Running,
+    pub reviews: Running,
     pub router: RunningRouter,
     pub log: Log,
     pub urls: Urls,
+    /// The supergraph the router serves (composed from the suite's SDL).
+    pub supergraph: String,
     pub http: reqwest::Client,
 }
 
@@ -133,19 +161,43 @@ pub async fn stack() -> Stack {
 /// A full stack; `adjust` may change the config (it sees the subgraph URLs).
 pub async fn stack_with(adjust: impl FnOnce(&mut RouterConfig, &Urls)) -> Stack {
     let log = Log::default();
-    let accounts = Server::start(graphql_app(subgraphs::accounts(log.clone())), local()).await;
-    let products = Server::start(graphql_app(subgraphs::products(log.clone())), local()).await;
-    let inventory = Server::start(graphql_app(subgraphs::inventory()), local()).await;
-    let reviews = Server::start(graphql_app(subgraphs::reviews()), local()).await;
+    let files = crate::scenarios::subgraph_files(&suite_dir()).expect("tessera-stack suite");
+    let mut running = Vec::new();
+    let mut sdls = Vec::new();
+    for (name, sdl, data) in files {
+        let started = federation_kit::start_subgraph(subgraph(&name, &sdl, data, &log)).await;
+        sdls.push(tessera_schema::SubgraphSdl::new(
+            &name,
+            started.url.clone(),
+            sdl,
+        ));
+        running.push(started);
+    }
+    let supergraph = tessera_schema::compose(&sdls)
+        .unwrap_or_else(|e| panic!("tessera-stack composes: {e}"))
+        .supergraph_sdl;
+    let mut take = |name: &str| {
+        let at = running
+            .iter()
+            .position(|r| r.name == name)
+            .unwrap_or_else(|| panic!("tessera-stack has no subgraph {name}"));
+        running.remove(at)
+    };
+    let (accounts, inventory, products, reviews) = (
+        take("accounts"),
+        take("inventory"),
+        take("products"),
+        take("reviews"),
+    );
     let urls = Urls {
-        accounts: accounts.url(),
-        inventory: inventory.url(),
-        products: products.url(),
-        reviews: reviews.url(),
+        accounts: accounts.url.clone(),
+        inventory: inventory.url.clone(),
+        products: products.url.clone(),
+        reviews: reviews.url.clone(),
     };
     let mut config = test_config();
     adjust(&mut config, &urls);
-    let router = tessera_router::start(config, &supergraph_sdl(&urls))
+    let router = tessera_router::start(config, &supergraph)
         .await
         .expect("router starts");
     Stack {
@@ -156,6 +208,7 @@ pub async fn stack_with(adjust: impl FnOnce(&mut RouterConfig, &Urls)) -> Stack 
         router,
         log,
         urls,
+        supergraph,
         http: reqwest::Client::new(),
     }
 }

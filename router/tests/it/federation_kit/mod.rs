@@ -565,6 +565,11 @@ pub struct Running {
     /// The headers of each request received, in order.
     pub headers: Arc<Mutex<Vec<http::HeaderMap>>>,
     task: tokio::task::JoinHandle<()>,
+    /// What [`Running::kill`] and [`Running::restart`] need: the address, the
+    /// app served there, and the graceful shutdown signal (`None`: killed).
+    addr: SocketAddr,
+    app: axum::Router,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Drop for Running {
@@ -587,6 +592,43 @@ impl Running {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
+
+    /// Stops the subgraph (gracefully: idle connections are closed, so the
+    /// router's next request to it fails) and waits until its port is closed.
+    pub async fn kill(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+            let _ = (&mut self.task).await;
+        }
+    }
+
+    /// Serves the subgraph again on the same port, with its data and records.
+    pub async fn restart(&mut self) {
+        self.kill().await;
+        let listener = TcpListener::bind(self.addr).await.expect("bind again");
+        let (task, stop) = serve(listener, self.app.clone());
+        self.task = task;
+        self.stop = Some(stop);
+    }
+}
+
+/// Serves `app` until the returned sender fires (or is dropped).
+fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (task, stop)
 }
 
 pub async fn start_subgraph(def: Subgraph) -> Running {
@@ -617,15 +659,16 @@ pub async fn start_subgraph(def: Subgraph) -> Running {
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
     let listener = TcpListener::bind(addr).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (task, stop) = serve(listener, app.clone());
     Running {
         name,
         url: format!("http://{addr}/graphql"),
         requests,
         headers,
         task,
+        addr,
+        app,
+        stop: Some(stop),
     }
 }
 
