@@ -114,3 +114,32 @@ fn the_api_schema_matches_its_golden_file() {
         path.display()
     );
 }
+
+/// The fixture supergraph is the `tessera-stack` suite's, written by hand:
+/// composing the suite's subgraphs gives the same API schema (our
+/// composition sorts fields, so lines are compared as a set).
+#[test]
+fn the_fixture_supergraph_is_the_tessera_stack_suites() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/tessera-stack");
+    let sdls: Vec<tessera_schema::SubgraphSdl> = crate::scenarios::subgraph_files(&dir)
+        .expect("tessera-stack suite")
+        .into_iter()
+        .map(|(name, sdl, _)| tessera_schema::SubgraphSdl::new(&name, "http://127.0.0.1:9/", sdl))
+        .collect();
+    let composed = tessera_schema::compose(&sdls)
+        .expect("tessera-stack composes")
+        .supergraph_sdl;
+    let lines = |sdl: &str| {
+        let gateway = tessera_router::Gateway::new(common::test_config(), sdl).expect("gateway");
+        let api = gateway.api_sdl();
+        let mut lines: Vec<String> = api
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(lines(&composed), lines(&common::supergraph_sdl(&urls())));
+}
