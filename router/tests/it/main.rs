@@ -1,8 +1,8 @@
 //! The router's integration tests, one binary (one link instead of one per
 //! file): each module is a capability, tested over HTTP against real
-//! processes on `127.0.0.1:0`. `common` starts the checked-in supergraph's
-//! stack; `federation_kit` builds spec-validating test subgraphs and
-//! composes scenarios.
+//! processes on `127.0.0.1:0`. `common` starts the `tessera-stack` suite
+//! on the kit (the federation every HTTP module runs on); `federation_kit`
+//! builds spec-validating test subgraphs and composes scenarios.
 //!
 //! `cargo test -p tessera-router --test it <module>` runs one module.
 
