@@ -14,7 +14,6 @@ mod authorization;
 mod cors;
 mod deduplication;
 mod federation_audit_operations;
-mod federation_mutations;
 mod graphql_over_http;
 mod http2;
 mod http_errors;

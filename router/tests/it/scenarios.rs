@@ -6,10 +6,14 @@
 //! run through the router and checked the audit's way (`data` exactly, errors
 //! present or not); the plan text is compared too. `UPDATE_EXPECT=1` rewrites
 //! the plans (only the plans); `SCENARIO=<substring>` runs the matching suites.
+//! A suite with a `state.json` has tables its subgraphs share and change; its
+//! cases run in file order from that state, reset per supergraph.
 //! The format: `router/tests/scenarios/README.md`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -81,6 +85,7 @@ const KEYS: &[&str] = &[
     "status",
     "repeat",
     "split",
+    "order",
 ];
 
 /// `key:` or `key qualifier:` at the start of a line, and the rest of it.
@@ -278,13 +283,46 @@ pub(crate) fn subgraph_files(
     Ok(out)
 }
 
-/// A suite's subgraphs, ready to start.
+/// A suite's `state.json`, if it has one: table name → its initial rows
+/// (objects).
+pub(crate) fn state(dir: &Path) -> Result<Option<HashMap<String, Vec<Value>>>, String> {
+    let path = dir.join("state.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("state.json: {e}"))?;
+    let tables: HashMap<String, Vec<Value>> = serde_json::from_str(&text)
+        .map_err(|e| format!("state.json: {e} (table name → list of rows)"))?;
+    if let Some((name, _)) = tables
+        .iter()
+        .find(|(_, rows)| rows.iter().any(|r| !r.is_object()))
+    {
+        return Err(format!("state.json: a row of {name:?} is not an object"));
+    }
+    Ok(Some(tables))
+}
+
+/// A suite's subgraphs, ready to start (over a fresh copy of its state).
 fn subgraphs(dir: &Path) -> Result<Vec<federation_kit::Subgraph>, String> {
-    Ok(subgraph_files(dir)?
+    let state = state(dir)?;
+    let files = subgraph_files(dir)?;
+    for (name, _, data) in &files {
+        if let Some(table) = data
+            .tables
+            .keys()
+            .find(|t| state.as_ref().is_some_and(|s| s.contains_key(*t)))
+        {
+            return Err(format!(
+                "{name}.json: table {table:?} is in state.json (shared) and in {name}.json"
+            ));
+        }
+    }
+    let shared: Option<data::SharedTables> = state.map(|s| Arc::new(Mutex::new(s)));
+    Ok(files
         .into_iter()
         .map(|(name, sdl, data)| {
             let name: &'static str = Box::leak(name.into_boxed_str());
-            data::subgraph(name, &sdl, data)
+            data::subgraph_with_state(name, &sdl, data, shared.clone())
         })
         .collect())
 }
@@ -414,6 +452,9 @@ struct Expect {
     /// `requests:`: per subgraph, the variables of every request it received
     /// for the operation, in arrival order (subgraphs not named: unchecked).
     requests: Option<serde_json::Map<String, Value>>,
+    /// `order:`: the subgraphs the operation's requests went to, in arrival
+    /// order across subgraphs.
+    order: Option<Vec<String>>,
     status: Option<u16>,
     repeat: usize,
 }
@@ -484,6 +525,16 @@ fn parse_case(case: &Case, default_status: Option<u16>) -> Result<Expect, String
         }
         Some(_) => return Err("requests: a JSON object, subgraph → variables list".into()),
     };
+    let order = match json("order")? {
+        None => None,
+        Some(Value::Array(names)) if names.iter().all(Value::is_string) => Some(
+            names
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect(),
+        ),
+        Some(_) => return Err("order: a JSON array of subgraph names".into()),
+    };
     let status = match case.section("status", None) {
         Some(s) => Some(
             s.text
@@ -509,6 +560,7 @@ fn parse_case(case: &Case, default_status: Option<u16>) -> Result<Expect, String
         split,
         errors,
         requests,
+        order,
         status,
         repeat,
     })
@@ -581,6 +633,26 @@ async fn run_case(
                         "{run_at}subgraph {name} received other requests\nexpected: {expected}\nreceived: {received}\n{context}"
                     ));
                 }
+            }
+        }
+        if let Some(expected) = &expect.order {
+            if let Some(name) = expected
+                .iter()
+                .find(|n| !scenario.subgraphs.iter().any(|s| s.name == n.as_str()))
+            {
+                return Err(format!("order: no subgraph {name:?}"));
+            }
+            let mut arrivals: Vec<(u64, &str)> = scenario
+                .subgraphs
+                .iter()
+                .flat_map(|s| s.arrivals().into_iter().map(move |n| (n, s.name)))
+                .collect();
+            arrivals.sort();
+            let order: Vec<&str> = arrivals.into_iter().map(|(_, name)| name).collect();
+            if order != *expected {
+                problems.push(format!(
+                    "{run_at}the requests reached other subgraphs in another order\nexpected: {expected:?}\nreceived: {order:?}\n{context}"
+                ));
             }
         }
         if !plans.contains(&plan) {
@@ -686,7 +758,7 @@ fn operations_files_round_trip() {
 
 #[test]
 fn case_sections_parse_strictly() {
-    let text = "status: 200\n\n=== exact errors, requests, repeat\nquery: { a }\ndata: {\"a\": null}\nerrors: [{\"message\": \"m\", \"path\": [\"a\"]}]\nrequests: {\"x\": [{}], \"y\": []}\nrepeat: 3\n\n=== split\nquery: { b }\nsplit: [{\"b\": 1}, {\"b\": 2}]\nerrors: false\nrepeat: 10\nstatus: 500\n";
+    let text = "status: 200\n\n=== exact errors, requests, repeat\nquery: { a }\ndata: {\"a\": null}\nerrors: [{\"message\": \"m\", \"path\": [\"a\"]}]\nrequests: {\"x\": [{}], \"y\": []}\norder: [\"x\", \"y\"]\nrepeat: 3\n\n=== split\nquery: { b }\nsplit: [{\"b\": 1}, {\"b\": 2}]\nerrors: false\nrepeat: 10\nstatus: 500\n";
     let ops = parse_operations(text).expect("parses");
     assert_eq!(ops.status, Some(200));
     let first = parse_case(&ops.cases[0], ops.status).expect("first");
@@ -699,6 +771,7 @@ fn case_sections_parse_strictly() {
         Some(json!({"x": [{}], "y": []}))
     );
     assert_eq!((first.repeat, first.status), (3, Some(200)));
+    assert_eq!(first.order, Some(vec!["x".to_string(), "y".to_string()]));
     let second = parse_case(&ops.cases[1], ops.status).expect("second");
     assert_eq!(second.split, Some(vec![json!({"b": 1}), json!({"b": 2})]));
     assert_eq!((second.data, second.status), (None, Some(500)));
@@ -714,6 +787,8 @@ fn case_sections_parse_strictly() {
     bad("split: [1, 2]\nerrors: false\n");
     bad("data: 1\nsplit: [1, 2]\nerrors: false\nrepeat: 2\n");
     bad("data: 1\nerrors: false\nrepeat: 0\n");
+    bad("data: 1\nerrors: false\norder: {\"a\": 1}\n");
+    bad("data: 1\nerrors: false\norder: [1]\n");
     bad("data: 1\nerrors: false\nstatus: ok\n");
     bad("data: 1\ndata: 2\nerrors: false\n");
     assert!(parse_operations("status: two hundred\n").is_err());

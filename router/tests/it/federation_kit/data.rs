@@ -12,10 +12,14 @@
 //!   computation holds;
 //! - `{"$ref": "Table", …}` anywhere in the data stands for the row of `Table`
 //!   matching the other keys (resolved when the field is read, so data may be
-//!   circular).
+//!   circular);
+//! - a suite's **state** (`state.json`): tables shared by all its subgraphs and
+//!   changed by `insert` / `update` / `delete` fields and `take` entities
+//!   ([`SharedTables`]); every other table is the subgraph's own and fixed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use apollo_compiler::ast::{self, Definition};
 use serde::Deserialize;
@@ -61,6 +65,11 @@ pub struct EntitySpec {
     pub error: Option<String>,
     /// `false`: answer the row alone, without the representation's fields.
     pub merge: Option<bool>,
+    /// `true`: the row answered is removed from its (state) table, so a
+    /// second fetch of the same entity finds nothing.
+    pub take: Option<bool>,
+    /// The row answered (with the representation's fields) when none matches.
+    pub otherwise: Option<Value>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -112,7 +121,38 @@ pub struct FieldSpec {
     pub switch: Option<Value>,
     #[serde(default)]
     pub cases: HashMap<String, FieldSpec>,
+    /// With `switch`: the spec for any other value. With `row`, `update` or
+    /// `delete`: the spec answering when no row matches.
     pub otherwise: Option<Box<FieldSpec>>,
+    /// Appends a row to this state table: `values` (column → expression,
+    /// `$table` the rows before) and answers it; `unique` columns may not
+    /// repeat (else the error `conflict`).
+    pub insert: Option<String>,
+    #[serde(default)]
+    pub values: Map<String, Value>,
+    #[serde(default)]
+    pub unique: Vec<String>,
+    pub conflict: Option<String>,
+    /// Changes the first row of this state table matching `where`: each `set`
+    /// column becomes its expression (`$row` the row before); answers the
+    /// row after. No row: with `upsert` (column → expression) one is appended
+    /// first (the `where` columns and these), else `otherwise`.
+    pub update: Option<String>,
+    #[serde(default)]
+    pub set: Map<String, Value>,
+    pub upsert: Option<Map<String, Value>>,
+    /// Removes the first row of this state table matching `where` and answers
+    /// it (no row: `otherwise`).
+    pub delete: Option<String>,
+}
+
+/// A suite's state: tables shared by every subgraph of the suite and changed
+/// by its fields (`insert`, `update`, `delete`) and entities (`take`), reset
+/// when the suite's subgraphs start (`router/tests/scenarios/README.md`).
+pub type SharedTables = Arc<Mutex<HashMap<String, Vec<Value>>>>;
+
+fn lock(tables: &SharedTables) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Value>>> {
+    tables.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The data-driven resolver of one subgraph.
@@ -120,14 +160,26 @@ pub struct Resolver {
     data: SubgraphData,
     /// Top-level key fields per entity type, from the SDL.
     keys: HashMap<String, Vec<Vec<String>>>,
+    /// The suite's state, if it has one.
+    shared: Option<SharedTables>,
 }
 
 /// A subgraph from its federation SDL and its data.
 pub fn subgraph(name: &'static str, federation_sdl: &str, data: SubgraphData) -> Subgraph {
+    subgraph_with_state(name, federation_sdl, data, None)
+}
+
+/// [`subgraph`] that also reads and changes the suite's state `shared`.
+pub fn subgraph_with_state(
+    name: &'static str,
+    federation_sdl: &str,
+    data: SubgraphData,
+    shared: Option<SharedTables>,
+) -> Subgraph {
     let query = data.query.clone().unwrap_or_else(|| json!({}));
     let mutation = data.mutation.clone().unwrap_or_else(|| json!({}));
     let without_paths = data.error_paths == Some(false);
-    let resolver = Arc::new(Resolver::new(federation_sdl, data));
+    let resolver = Arc::new(Resolver::with_state(federation_sdl, data, shared));
     let fields = resolver.clone();
     let subgraph = Subgraph::federated(name, federation_sdl)
         .query(query)
@@ -257,6 +309,37 @@ fn count(value: &Value) -> usize {
     }
 }
 
+/// A product or sum as the audit's JavaScript computes it: a whole result of
+/// integers (or a whole one that fits) is an integer.
+fn js_number(n: f64, whole: bool) -> Value {
+    if whole || (n.fract() == 0.0 && n.abs() < 9e15) {
+        json!(n as i64)
+    } else {
+        json!(n)
+    }
+}
+
+/// `$add` / `$multiply` over evaluated operands (`null` unless all are numbers).
+fn arithmetic(values: &[Value], multiply: bool) -> Value {
+    let mut result = if multiply { 1.0 } else { 0.0 };
+    let mut whole = true;
+    for value in values {
+        let Some(n) = value.as_f64() else {
+            return Value::Null;
+        };
+        whole &= value.is_i64() || value.is_u64();
+        result = if multiply { result * n } else { result + n };
+    }
+    js_number(result, whole)
+}
+
+/// Every `(column, value)` of `conditions` is in `row`.
+fn row_matches(row: &Value, conditions: &[(String, Value)]) -> bool {
+    conditions
+        .iter()
+        .all(|(k, v)| row.get(k).is_some_and(|have| contains(have, v)))
+}
+
 /// A value as a `cases` key (strings bare, anything else as JSON).
 fn case_key(value: &Value) -> String {
     match value {
@@ -269,9 +352,19 @@ impl Resolver {
     /// The resolver of a subgraph with this federation SDL and data (the
     /// server behind [`subgraph`], and the oracle's view of that subgraph).
     pub fn new(federation_sdl: &str, data: SubgraphData) -> Resolver {
+        Resolver::with_state(federation_sdl, data, None)
+    }
+
+    /// [`Resolver::new`] over the suite's state `shared` too.
+    pub fn with_state(
+        federation_sdl: &str,
+        data: SubgraphData,
+        shared: Option<SharedTables>,
+    ) -> Resolver {
         Resolver {
             keys: sdl_keys(federation_sdl),
             data,
+            shared,
         }
     }
 
@@ -298,20 +391,48 @@ impl Resolver {
         }
     }
 
-    fn table(&self, name: &str) -> Result<&[Value], String> {
+    /// A table's rows: a state table's as they are now, else the subgraph's own.
+    fn table(&self, name: &str) -> Result<Cow<'_, [Value]>, String> {
+        if let Some(rows) = self
+            .shared
+            .as_ref()
+            .and_then(|s| lock(s).get(name).cloned())
+        {
+            return Ok(Cow::Owned(rows));
+        }
         self.data
             .tables
             .get(name)
-            .map(Vec::as_slice)
+            .map(|rows| Cow::Borrowed(rows.as_slice()))
             .ok_or_else(|| format!("scenario data: no table {name:?}"))
+    }
+
+    /// `change` applied to the rows of the state table `name` (only state
+    /// tables change), under the state's lock.
+    fn change<T>(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Vec<Value>) -> T,
+    ) -> Result<T, String> {
+        let shared = self.shared.as_ref().ok_or_else(|| {
+            format!("scenario data: {name:?} changes, but the suite has no state.json")
+        })?;
+        let mut tables = lock(shared);
+        let rows = tables
+            .get_mut(name)
+            .ok_or_else(|| format!("scenario data: {name:?} is not a table of state.json"))?;
+        Ok(change(rows))
     }
 
     /// An expression: `$parent.f`, `$args.a`, `$row.f` (in a `filter`),
     /// `$item` (under `each`), an operation (`{"$not": e}`, `{"$gt": [a, b]}`,
     /// `{"$lt": [a, b]}`, `{"$eq": [a, b]}`, `{"$count": e}`: non-null leaves,
     /// through lists, `{"$and": [..]}`, `{"$or": [..]}`,
-    /// `{"$startsWith": [s, prefix]}`), or the literal itself. `$row` and
-    /// `$item` are bound in `args` under those names (no argument has a `$`).
+    /// `{"$startsWith": [s, prefix]}`, `{"$add": [..]}`, `{"$multiply": [..]}`
+    /// (numbers, else `null`), `{"$concat": [..]}`: strings, numbers as
+    /// JSON, `null` if one is), or the literal itself. `$row`, `$item` and
+    /// `$table` (an `insert`'s rows) are bound in `args` under those names
+    /// (no argument has a `$`).
     fn eval(&self, expr: &Value, parent: &Value, args: &Value) -> Value {
         let eval = |e: &Value| self.eval(e, parent, args);
         let pair = |e: &Value| match e.as_array().map(Vec::as_slice) {
@@ -322,7 +443,9 @@ impl Resolver {
         match expr {
             Value::String(s) if s.starts_with("$parent") => path(parent, &s["$parent".len()..]),
             Value::String(s) if s.starts_with("$args") => path(args, &s["$args".len()..]),
-            Value::String(s) if s.starts_with("$row") || s.starts_with("$item") => {
+            Value::String(s)
+                if s.starts_with("$row") || s.starts_with("$item") || s.starts_with("$table") =>
+            {
                 let (binding, rest) = s.split_at(s.find('.').unwrap_or(s.len()));
                 path(&args[binding], rest)
             }
@@ -354,6 +477,22 @@ impl Resolver {
                         }
                         json!(!decisive)
                     }
+                    "$add" | "$multiply" => {
+                        let values: Vec<Value> =
+                            operand.as_array().into_iter().flatten().map(eval).collect();
+                        arithmetic(&values, op == "$multiply")
+                    }
+                    "$concat" => {
+                        let mut out = String::new();
+                        for item in operand.as_array().into_iter().flatten() {
+                            match eval(item) {
+                                Value::Null => return Value::Null,
+                                Value::String(s) => out.push_str(&s),
+                                other => out.push_str(&other.to_string()),
+                            }
+                        }
+                        json!(out)
+                    }
                     "$startsWith" => {
                         let (a, b) = pair(operand);
                         match (a.as_str(), b.as_str()) {
@@ -374,11 +513,9 @@ impl Resolver {
         conditions: &[(String, Value)],
     ) -> impl Iterator<Item = &'t Value> {
         let conditions = conditions.to_vec();
-        table.iter().filter(move |row| {
-            conditions
-                .iter()
-                .all(|(k, v)| row.get(k).is_some_and(|have| contains(have, v)))
-        })
+        table
+            .iter()
+            .filter(move |row| row_matches(row, &conditions))
     }
 
     /// Replaces `{"$ref": table, …}` (also as list items) by the row it names.
@@ -390,7 +527,8 @@ impl Resolver {
                     .into_iter()
                     .filter(|(k, _)| !k.starts_with('$'))
                     .collect();
-                let row = self.matching(self.table(&table)?, &conditions).next();
+                let rows = self.table(&table)?;
+                let row = self.matching(&rows, &conditions).next();
                 Ok(row.cloned().unwrap_or(Value::Null))
             }
             Value::Array(items) => items
@@ -530,13 +668,10 @@ impl Resolver {
                 product *= n;
             }
             // Whole products are integers, as in JavaScript (`22 * 0.75 * 10`).
-            return Ok(
-                if whole || (product.fract() == 0.0 && product.abs() < 9e15) {
-                    json!(product as i64)
-                } else {
-                    json!(product)
-                },
-            );
+            return Ok(js_number(product, whole));
+        }
+        if let Some(answer) = self.change_state(spec, type_name, field, parent, args) {
+            return answer;
         }
         let (table, many) = match (&spec.row, &spec.rows) {
             (Some(t), None) => (t, false),
@@ -556,15 +691,14 @@ impl Resolver {
                 None => select(row, &spec.select),
             }
         };
-        let found = self
-            .matching(self.table(table)?, &conditions)
-            .filter(|row| {
-                spec.filter.as_ref().is_none_or(|filter| {
-                    let mut bound = args.clone();
-                    bound["$row"] = (*row).clone();
-                    self.eval(filter, parent, &bound) == json!(true)
-                })
-            });
+        let rows = self.table(table)?;
+        let found = self.matching(&rows, &conditions).filter(|row| {
+            spec.filter.as_ref().is_none_or(|filter| {
+                let mut bound = args.clone();
+                bound["$row"] = (*row).clone();
+                self.eval(filter, parent, &bound) == json!(true)
+            })
+        });
         if many {
             let limit = spec
                 .limit
@@ -573,8 +707,120 @@ impl Resolver {
                 .map_or(usize::MAX, |l| l as usize);
             self.deref(Value::Array(found.take(limit).map(shape).collect()))
         } else {
-            self.deref(found.map(shape).next().unwrap_or(Value::Null))
+            match (found.map(shape).next(), &spec.otherwise) {
+                (Some(row), _) => self.deref(row),
+                (None, Some(otherwise)) => self.field(otherwise, type_name, field, parent, args),
+                (None, None) => Ok(Value::Null),
+            }
         }
+    }
+
+    /// An `insert`, `update` or `delete` field (`None`: the spec is none).
+    fn change_state(
+        &self,
+        spec: &FieldSpec,
+        type_name: &str,
+        field: &str,
+        parent: &Value,
+        args: &Value,
+    ) -> Option<Result<Value, String>> {
+        let at = format!("{type_name}.{field}");
+        let kinds = [
+            spec.row.is_some(),
+            spec.rows.is_some(),
+            spec.insert.is_some(),
+            spec.update.is_some(),
+            spec.delete.is_some(),
+        ];
+        if kinds.iter().filter(|k| **k).count() > 1 {
+            return Some(Err(format!(
+                "scenario data: {at}: one of row, rows, insert, update, delete"
+            )));
+        }
+        let misplaced = (spec.insert.is_none()
+            && (!spec.values.is_empty() || !spec.unique.is_empty() || spec.conflict.is_some()))
+            || (spec.update.is_none() && (!spec.set.is_empty() || spec.upsert.is_some()));
+        if misplaced {
+            return Some(Err(format!(
+                "scenario data: {at}: values/unique/conflict go with insert, set/upsert with update"
+            )));
+        }
+        let shape = |row: &Value| -> Value {
+            match &spec.field {
+                Some(f) => row.get(f).cloned().unwrap_or(Value::Null),
+                None => select(row, &spec.select),
+            }
+        };
+        let conditions = || -> Vec<(String, Value)> {
+            spec.where_
+                .iter()
+                .map(|(k, e)| (k.clone(), self.eval(e, parent, args)))
+                .collect()
+        };
+        let answer = |row: Result<Option<Value>, String>| -> Result<Value, String> {
+            match (row?, &spec.otherwise) {
+                (Some(row), _) => self.deref(shape(&row)),
+                (None, Some(otherwise)) => self.field(otherwise, type_name, field, parent, args),
+                (None, None) => Ok(Value::Null),
+            }
+        };
+        if let Some(table) = &spec.insert {
+            let inserted = self.change(table, |rows| {
+                let mut bound = args.clone();
+                bound["$table"] = Value::Array(rows.clone());
+                let row: Map<String, Value> = spec
+                    .values
+                    .iter()
+                    .map(|(k, e)| (k.clone(), self.eval(e, parent, &bound)))
+                    .collect();
+                let repeats =
+                    |other: &Value| spec.unique.iter().all(|c| other.get(c) == row.get(c));
+                if !spec.unique.is_empty() && rows.iter().any(repeats) {
+                    return Err(spec.conflict.clone().unwrap_or_else(|| {
+                        format!(
+                            "{at}: a {table} with this {} exists",
+                            spec.unique.join(", ")
+                        )
+                    }));
+                }
+                rows.push(Value::Object(row.clone()));
+                Ok(Some(Value::Object(row)))
+            });
+            return Some(answer(inserted.and_then(|r| r)));
+        }
+        if let Some(table) = &spec.update {
+            let conditions = conditions();
+            let updated = self.change(table, |rows| {
+                let index = match rows.iter().position(|r| row_matches(r, &conditions)) {
+                    Some(index) => index,
+                    None => {
+                        let defaults = spec.upsert.as_ref()?;
+                        let mut row: Map<String, Value> = conditions.iter().cloned().collect();
+                        for (k, e) in defaults {
+                            row.insert(k.clone(), self.eval(e, parent, args));
+                        }
+                        rows.push(Value::Object(row));
+                        rows.len() - 1
+                    }
+                };
+                let mut bound = args.clone();
+                bound["$row"] = rows[index].clone();
+                for (k, e) in &spec.set {
+                    rows[index][k] = self.eval(e, parent, &bound);
+                }
+                Some(rows[index].clone())
+            });
+            return Some(answer(updated));
+        }
+        if let Some(table) = &spec.delete {
+            let conditions = conditions();
+            let deleted = self.change(table, |rows| {
+                let index = rows.iter().position(|r| row_matches(r, &conditions))?;
+                Some(rows.remove(index))
+            });
+            return Some(answer(deleted));
+        }
+        None
     }
 
     /// `_entities` for one representation (`null`: not found).
@@ -606,9 +852,20 @@ impl Resolver {
         };
         let conditions: Vec<(String, Value)> =
             key.iter().map(|f| (f.clone(), repr[f].clone())).collect();
-        let Some(row) = self.matching(self.table(table)?, &conditions).next() else {
+        let found = if spec.take == Some(true) {
+            // Taken: removed from the state table.
+            self.change(table, |rows| {
+                let index = rows.iter().position(|r| row_matches(r, &conditions))?;
+                Some(rows.remove(index))
+            })?
+        } else {
+            let rows = self.table(table)?;
+            self.matching(&rows, &conditions).next().cloned()
+        };
+        let Some(row) = found.or(spec.otherwise) else {
             return Ok(Value::Null);
         };
+        let row = &row;
         // The row, plus what the router sent (the key and any `@requires`
         // fields, which the subgraph reads from the representation).
         let mut entity = match self.deref(select(row, &spec.select))? {
@@ -680,6 +937,55 @@ mod tests {
             Ok(json!(["Bob", "Ada"]))
         );
         assert_eq!(call(&r, "byIds", json!({"ids": "u2"})), Ok(json!(["Alan"])));
+    }
+
+    #[test]
+    fn state_changes_are_shared_and_strict() {
+        let shared: SharedTables = Arc::new(Mutex::new(HashMap::from([
+            ("Item".to_string(), vec![json!({"id": "i1"})]),
+            ("Number".to_string(), vec![]),
+        ])));
+        let data: SubgraphData = serde_json::from_value(json!({
+            "tables": {"Fixed": [{"id": "f1"}]},
+            "entities": {"Item": {"take": true}},
+            "fields": {
+                "Query.add": {"insert": "Item", "values": {
+                    "id": {"$concat": ["i", {"$add": [{"$count": "$table"}, 1]}]}, "tag": "$args.tag"
+                }, "unique": ["tag"], "conflict": "tag taken"},
+                "Query.bump": {"update": "Number", "where": {"key": "$args.key"}, "upsert": {"n": 1},
+                               "set": {"n": {"$multiply": ["$row.n", 3]}}, "field": "n"},
+                "Query.bumpOld": {"update": "Number", "where": {"key": "$args.key"},
+                                  "set": {"n": 0}, "otherwise": {"value": -1}},
+                "Query.drop": {"delete": "Number", "where": {"key": "$args.key"}, "field": "n",
+                               "otherwise": {"value": 0}},
+                "Query.fixed": {"insert": "Fixed", "values": {"id": "f2"}}
+            }
+        }))
+        .expect("data");
+        let a = Resolver::with_state("type Query { a: Int }", data.clone(), Some(shared.clone()));
+        let b = Resolver::with_state("type Query { a: Int }", data, Some(shared.clone()));
+        assert_eq!(
+            call(&a, "add", json!({"tag": "x"})),
+            Ok(json!({"id": "i2", "tag": "x"}))
+        );
+        assert_eq!(
+            call(&b, "add", json!({"tag": "x"})),
+            Err("tag taken".to_string())
+        );
+        assert_eq!(call(&b, "bump", json!({"key": "k"})), Ok(json!(3)));
+        assert_eq!(call(&a, "bump", json!({"key": "k"})), Ok(json!(9)));
+        assert_eq!(call(&a, "bumpOld", json!({"key": "none"})), Ok(json!(-1)));
+        assert_eq!(call(&b, "drop", json!({"key": "k"})), Ok(json!(9)));
+        assert_eq!(call(&a, "drop", json!({"key": "k"})), Ok(json!(0)));
+        assert!(
+            call(&a, "fixed", json!({})).is_err(),
+            "only state tables change"
+        );
+        // Taken by one subgraph: gone for the other.
+        let repr = json!({"__typename": "Item", "id": "i1"});
+        assert_eq!(b.entity(&repr), Ok(json!({"id": "i1"})));
+        assert_eq!(a.entity(&repr), Ok(Value::Null));
+        assert_eq!(lock(&shared)["Item"], vec![json!({"id": "i2", "tag": "x"})]);
     }
 
     #[test]

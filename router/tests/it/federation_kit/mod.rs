@@ -125,10 +125,17 @@ impl Subgraph {
 /// What a subgraph received: `(query, variables)`.
 pub type Requests = Arc<Mutex<Vec<(String, Value)>>>;
 
+/// Numbers every request any subgraph of the process receives, in arrival
+/// order: a suite's subgraphs' [`Running::arrivals`] merged by number are the
+/// order in which the router reached them.
+static ARRIVAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 struct State {
     schema: Valid<Schema>,
     def: Subgraph,
     requests: Requests,
+    /// The [`ARRIVAL`] number of each request in `requests`.
+    arrivals: Arc<Mutex<Vec<u64>>>,
     /// Serializes mutations so that their effects (if any) are ordered.
     log: Arc<Mutex<Vec<String>>>,
 }
@@ -479,11 +486,16 @@ fn execute(state: &State, body: &Value) -> Value {
         .cloned()
         .filter(|v| !v.is_null())
         .unwrap_or(json!({}));
-    state
-        .requests
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push((query.to_string(), variables.clone()));
+    {
+        let mut requests = state.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let number = ARRIVAL.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        requests.push((query.to_string(), variables.clone()));
+        state
+            .arrivals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(number);
+    }
     let errors = |message: String| json!({"data": null, "errors": [{"message": message}]});
     let document = match ExecutableDocument::parse_and_validate(&state.schema, query, "op.graphql")
     {
@@ -562,6 +574,9 @@ pub struct Running {
     pub name: &'static str,
     pub url: String,
     pub requests: Requests,
+    /// The process-wide arrival number of each request received (see
+    /// [`Running::arrivals`]).
+    arrivals: Arc<Mutex<Vec<u64>>>,
     /// The headers of each request received, in order.
     pub headers: Arc<Mutex<Vec<http::HeaderMap>>>,
     task: tokio::task::JoinHandle<()>,
@@ -586,8 +601,18 @@ impl Running {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+    /// The process-wide arrival number of each request received so far, in
+    /// order: comparing them orders requests across subgraphs.
+    pub fn arrivals(&self) -> Vec<u64> {
+        self.arrivals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
     pub fn clear(&self) {
-        self.requests
+        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        requests.clear();
+        self.arrivals
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
@@ -636,10 +661,12 @@ pub async fn start_subgraph(def: Subgraph) -> Running {
         .unwrap_or_else(|e| panic!("subgraph {} SDL: {}", def.name, e.errors));
     let name = def.name;
     let requests = Requests::default();
+    let arrivals: Arc<Mutex<Vec<u64>>> = Arc::default();
     let state = Arc::new(State {
         schema,
         def,
         requests: requests.clone(),
+        arrivals: arrivals.clone(),
         log: Arc::default(),
     });
     let headers: Arc<Mutex<Vec<http::HeaderMap>>> = Arc::default();
@@ -664,6 +691,7 @@ pub async fn start_subgraph(def: Subgraph) -> Running {
         name,
         url: format!("http://{addr}/graphql"),
         requests,
+        arrivals,
         headers,
         task,
         addr,
