@@ -429,42 +429,45 @@ fn collect_written(parent: &mut Vec<String>, selections: &[Selection], out: &mut
 /// The selections below the `_entities` field answering to `alias` (`None`:
 /// the unaliased one) of a batch fetch's operation.
 fn entities_selections(text: &str, alias: Option<&str>) -> Vec<Selection> {
+    root_selections(text)
+        .into_iter()
+        .filter_map(|selection| match selection {
+            Selection::Field(f)
+                if f.name == "_entities" && f.alias.as_ref().map(|a| a.as_str()) == alias =>
+            {
+                Some(f.selection_set.clone())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The root selections of every operation in a fetch's text.
+fn root_selections(text: &str) -> Vec<Selection> {
     let Ok(doc) = ast::Document::parse(text, "fetch.graphql") else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for definition in doc.definitions {
-        if let Definition::OperationDefinition(op) = definition {
-            for selection in &op.selection_set {
-                if let Selection::Field(f) = selection
-                    && f.name == "_entities"
-                    && f.alias.as_ref().map(|a| a.as_str()) == alias
-                {
-                    out.extend(f.selection_set.iter().cloned());
-                }
-            }
-        }
-    }
-    out
+    doc.definitions
+        .into_iter()
+        .filter_map(|definition| match definition {
+            Definition::OperationDefinition(op) => Some(op.selection_set.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
 
 /// The selections of a fetch operation below its root (`_entities`' inline
 /// fragments' contents for an entity fetch).
 fn fetch_selections(text: &str) -> Vec<Selection> {
-    let Ok(doc) = ast::Document::parse(text, "fetch.graphql") else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for definition in doc.definitions {
-        if let Definition::OperationDefinition(op) = definition {
-            for selection in &op.selection_set {
-                match selection {
-                    Selection::Field(f) if f.name == "_entities" => {
-                        out.extend(f.selection_set.iter().cloned());
-                    }
-                    other => out.push(other.clone()),
-                }
+    for selection in root_selections(text) {
+        match selection {
+            Selection::Field(f) if f.name == "_entities" => {
+                out.extend(f.selection_set.iter().cloned());
             }
+            other => out.push(other),
         }
     }
     out

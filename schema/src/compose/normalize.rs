@@ -394,8 +394,8 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                 if let Some(description) = owner_description(&i.name, subgraphs) {
                     i.description = description.map(|d| Node::new_str(&d));
                 }
-                add_interface_object_types(i, subgraphs, &graph_values)?;
-                add_interface_types(i, subgraphs, &graph_values)?;
+                add_interface_join_types(i, subgraphs, &graph_values, true)?;
+                add_interface_join_types(i, subgraphs, &graph_values, false)?;
                 out.definitions
                     .push(Definition::InterfaceTypeDefinition(interface));
                 continue;
@@ -812,25 +812,33 @@ fn keep_override_sources(
     Ok(())
 }
 
-/// Every subgraph that defines an interface gets its `@join__type` on it, one
-/// per `@key` of the interface there (an entity interface, Federation 2.3), as
-/// Federation composition writes it; graphql-composition leaves out some
-/// subgraphs' (e.g. an entity interface with a key in two subgraphs is joined
-/// to the first only, and the planner then misses its possible types there).
-fn add_interface_types(
+/// Every subgraph defining an interface gets its `@join__type`s on it, one per
+/// `@key` there, as Federation composition writes them; graphql-composition
+/// leaves some out:
+///
+/// - a real interface (`interface_object: false`): an entity interface keyed
+///   in two subgraphs is joined to the first only, and the planner then misses
+///   its possible types in the other;
+/// - an `@interfaceObject` (`interface_object: true`): recorded only through
+///   its resolvable keys, so a subgraph whose interface object has only
+///   `resolvable: false` keys had no `@join__type` at all, and the planner
+///   could not start from that subgraph's fields of that type.
+fn add_interface_join_types(
     interface: &mut apollo_compiler::ast::InterfaceTypeDefinition,
     subgraphs: &[Prepared],
     graph_values: &HashMap<String, Name>,
+    interface_object: bool,
 ) -> Result<(), String> {
     for subgraph in subgraphs {
         let Some(graph) = graph_values.get(&subgraph.name) else {
             continue;
         };
-        let Some((_, keys)) = subgraph
-            .interfaces
-            .iter()
-            .find(|(t, _)| t == interface.name.as_str())
-        else {
+        let defined = if interface_object {
+            &subgraph.interface_objects
+        } else {
+            &subgraph.interfaces
+        };
+        let Some((_, keys)) = defined.iter().find(|(t, _)| t == interface.name.as_str()) else {
             continue;
         };
         if interface
@@ -840,7 +848,7 @@ fn add_interface_types(
         {
             continue;
         }
-        if keys.is_empty() {
+        if keys.is_empty() && !interface_object {
             interface.directives.0.push(join_type(graph)?);
         }
         for (fields, resolvable) in keys {
@@ -848,54 +856,15 @@ fn add_interface_types(
                 argument("graph", Value::Enum(graph.clone()))?,
                 argument("key", Value::String(fields.clone()))?,
             ];
-            if !resolvable {
+            if interface_object {
+                arguments.push(argument("isInterfaceObject", Value::Boolean(true))?);
+                arguments.push(argument("resolvable", Value::Boolean(*resolvable))?);
+            } else if !resolvable {
                 arguments.push(argument("resolvable", Value::Boolean(false))?);
             }
             interface.directives.0.push(Node::new(Directive {
                 name: name("join__type")?,
                 arguments,
-            }));
-        }
-    }
-    Ok(())
-}
-
-/// graphql-composition records an `@interfaceObject` only through its
-/// resolvable keys; a subgraph whose interface object has only
-/// `resolvable: false` keys then has no `@join__type` on the interface at all,
-/// and the planner cannot start from that subgraph's fields of that type.
-fn add_interface_object_types(
-    interface: &mut apollo_compiler::ast::InterfaceTypeDefinition,
-    subgraphs: &[Prepared],
-    graph_values: &HashMap<String, Name>,
-) -> Result<(), String> {
-    for subgraph in subgraphs {
-        let Some(graph) = graph_values.get(&subgraph.name) else {
-            continue;
-        };
-        let Some((_, keys)) = subgraph
-            .interface_objects
-            .iter()
-            .find(|(t, _)| t == interface.name.as_str())
-        else {
-            continue;
-        };
-        if interface
-            .directives
-            .get_all("join__type")
-            .any(|j| graph_of(j) == Some(graph))
-        {
-            continue;
-        }
-        for (fields, resolvable) in keys {
-            interface.directives.0.push(Node::new(Directive {
-                name: name("join__type")?,
-                arguments: vec![
-                    argument("graph", Value::Enum(graph.clone()))?,
-                    argument("key", Value::String(fields.clone()))?,
-                    argument("isInterfaceObject", Value::Boolean(true))?,
-                    argument("resolvable", Value::Boolean(*resolvable))?,
-                ],
             }));
         }
     }
