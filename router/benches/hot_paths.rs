@@ -6,13 +6,12 @@
 
 use std::hint::black_box;
 
-use apollo_compiler::response::JsonValue;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tessera_router::config::LimitsConfig;
 use tessera_router::config::PlannerConfig;
 use tessera_router::internals::QueryPlanner;
-use tessera_router::internals::deep_merge;
 use tessera_router::internals::{ProjectionSchema, interface_stand_ins, project};
+use tessera_router::internals::{Value as JsonValue, deep_merge};
 
 const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
 const OPERATION: &str = "query MyOrders { me { name orders(first: 10) { edges { node { totalCents lines { quantity product { name stock shippingEstimateCents } } } } } } }";

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use apollo_compiler::response::JsonValue;
 
+use super::store::Value;
+
 use crate::metrics::{Metrics, Outcome, SubgraphMetrics};
 use axum::body::Bytes;
 use futures::FutureExt;
@@ -50,7 +52,7 @@ impl FetchError {
 /// A parsed subgraph GraphQL response.
 #[derive(Debug, Clone, Default)]
 pub struct SubgraphResponse {
-    pub data: Option<JsonValue>,
+    pub data: Option<Value>,
     pub errors: Vec<JsonValue>,
 }
 
@@ -310,8 +312,8 @@ fn describe(error: &reqwest::Error) -> String {
 /// Parses a GraphQL response body: a JSON object with `data` (object or null)
 /// and/or `errors` (list).
 pub fn parse_response(bytes: &[u8]) -> Result<SubgraphResponse, String> {
-    let value = super::json::parse_value(bytes).map_err(|_| "the body is not JSON".to_string())?;
-    let JsonValue::Object(mut object) = value else {
+    let value = super::store::parse(bytes).map_err(|_| "the body is not JSON".to_string())?;
+    let Value::Object(mut object) = value else {
         return Err("the body is not a JSON object".into());
     };
     let data = object.remove("data");
@@ -320,13 +322,14 @@ pub fn parse_response(bytes: &[u8]) -> Result<SubgraphResponse, String> {
         return Err("the body has neither data nor errors".into());
     }
     let data = match data {
-        None | Some(JsonValue::Null) => None,
-        Some(value @ JsonValue::Object(_)) => Some(value),
+        None | Some(Value::Null) => None,
+        Some(value @ Value::Object(_)) => Some(value),
         Some(_) => return Err("data is not an object".into()),
     };
     let errors = match errors {
-        None | Some(JsonValue::Null) => Vec::new(),
-        Some(JsonValue::Array(errors)) => errors,
+        None | Some(Value::Null) => Vec::new(),
+        // Errors are rare and travel on as the router's JSON.
+        Some(Value::Array(errors)) => errors.iter().map(Value::to_json).collect(),
         Some(_) => return Err("errors is not a list".into()),
     };
     Ok(SubgraphResponse { data, errors })

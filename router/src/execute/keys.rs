@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use apollo_compiler::response::JsonValue;
+use super::store::Value;
 use tessera_schema::Supergraph;
 use tessera_schema::supergraph::JOIN_IDENTITY;
 
@@ -53,7 +53,7 @@ impl EntityKeys {
     /// Whether `representation` (with its `__typename`) can identify an entity in
     /// `subgraph`: true when some key has all its fields present and non-null, or
     /// when no key is known for the type there.
-    pub fn is_resolvable(&self, subgraph: &str, representation: &JsonValue) -> bool {
+    pub fn is_resolvable(&self, subgraph: &str, representation: &Value) -> bool {
         let Some(object) = representation.as_object() else {
             return false;
         };
@@ -121,9 +121,8 @@ mod tests {
         let sdl = include_str!("../../tests/fixtures/supergraph.graphql");
         let supergraph = Supergraph::parse(sdl).expect("supergraph");
         let keys = EntityKeys::new(&supergraph);
-        let repr = |value: serde_json::Value| -> JsonValue {
-            serde_json::from_value(value).expect("json")
-        };
+        let repr =
+            |value: serde_json::Value| -> Value { serde_json::from_value(value).expect("json") };
         // `products` knows Product by `upc` and by `sku`.
         assert!(keys.is_resolvable(
             "products",
@@ -146,7 +145,7 @@ mod tests {
             "products",
             &repr(serde_json::json!({"__typename": "Nope", "x": null}))
         ));
-        assert!(!keys.is_resolvable("products", &JsonValue::Null));
+        assert!(!keys.is_resolvable("products", &Value::Null));
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Pure helpers over response JSON: deep merge, walking flatten paths, building
 //! entity representations from `requires` selections, and fetch rewrites.
 
-use apollo_compiler::response::serde_json_bytes::Entry;
-use apollo_compiler::response::{JsonMap, JsonValue};
+use super::store::{Object, Str, Value};
 
 use crate::error::PathSegment;
 use crate::plan::{FlattenSegment, Rewrite, RewriteStep, Selection};
@@ -19,20 +18,44 @@ pub trait TypeRelation {
 /// Merges `source` into `target`: objects key by key (recursively), lists of equal
 /// length item by item, anything else is replaced by `source` unless `source` is null
 /// and `target` is not.
-pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
+pub fn deep_merge(target: &mut Value, source: Value) {
     match (target, source) {
-        (JsonValue::Object(target), JsonValue::Object(source)) => {
-            // One hash per key, whether it is new or merged into.
-            for (key, value) in source {
-                match target.entry(key) {
-                    Entry::Occupied(mut existing) => deep_merge(existing.get_mut(), value),
-                    Entry::Vacant(vacant) => {
-                        vacant.insert(value);
+        (Value::Object(target), Value::Object(source)) => {
+            if target.is_empty() {
+                *target = source;
+                return;
+            }
+            // Objects are small: a scan per key. Large ones (many aliases)
+            // index the target's keys once instead.
+            if target.len().saturating_mul(source.len()) > 1024 {
+                let mut index: rustc_hash::FxHashMap<Str, usize> = target
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (key, _))| (key.clone(), i))
+                    .collect();
+                for (key, value) in source {
+                    match index.get(&key) {
+                        Some(&i) => {
+                            if let Some(existing) = target.nth_mut(i) {
+                                deep_merge(existing, value);
+                            }
+                        }
+                        None => {
+                            index.insert(key.clone(), target.len());
+                            target.push(key, value);
+                        }
                     }
+                }
+                return;
+            }
+            for (key, value) in source {
+                match target.get_mut(&key) {
+                    Some(existing) => deep_merge(existing, value),
+                    None => target.push(key, value),
                 }
             }
         }
-        (JsonValue::Array(target), JsonValue::Array(source)) => {
+        (Value::Array(target), Value::Array(source)) => {
             // Lists of different lengths for one field break the shareable
             // contract; the first list stays, so entity fetches planned over
             // its items keep their positions.
@@ -42,7 +65,7 @@ pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
                 }
             }
         }
-        (_, JsonValue::Null) => {}
+        (_, Value::Null) => {}
         (target, source) => *target = source,
     }
 }
@@ -51,17 +74,13 @@ pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
 /// `@interfaceObject` subgraph answers its interface's name (`Account`) for
 /// an entity already known to be a `Regular`, and the concrete type must
 /// survive the merge (fragments on it, `__typename` under an alias).
-pub fn keep_concrete_typename(
-    entity: &JsonValue,
-    result: &mut JsonValue,
-    types: &dyn TypeRelation,
-) {
+pub fn keep_concrete_typename(entity: &Value, result: &mut Value, types: &dyn TypeRelation) {
     let (Some(known), Some(answered)) = (typename(entity), typename(result)) else {
         return;
     };
     if known != answered
         && types.is_a(answered, known)
-        && let JsonValue::Object(map) = result
+        && let Value::Object(map) = result
     {
         map.remove("__typename");
     }
@@ -69,26 +88,20 @@ pub fn keep_concrete_typename(
 
 /// The value at `path`, if any (tests look values up by path).
 #[cfg(test)]
-pub fn get_at<'a>(root: &'a JsonValue, path: &[PathSegment]) -> Option<&'a JsonValue> {
+pub fn get_at<'a>(root: &'a Value, path: &[PathSegment]) -> Option<&'a Value> {
     path.iter().try_fold(root, |value, segment| match segment {
         PathSegment::Key(key) => value.as_object()?.get(key.as_str()),
         PathSegment::Index(index) => value.as_array()?.get(*index),
     })
 }
 
-/// `map.get(key)`, by a scan for the small objects responses are made of
-/// (cheaper than hashing the key and probing the table).
-pub fn lookup<'m>(map: &'m JsonMap, key: &str) -> Option<&'m JsonValue> {
-    if map.len() <= 12 {
-        map.iter()
-            .find(|(name, _)| name.as_str() == key)
-            .map(|(_, value)| value)
-    } else {
-        map.get(key)
-    }
+/// `map.get(key)` (a scan: see [`Object::get`]).
+#[inline]
+pub fn lookup<'m>(map: &'m Object, key: &str) -> Option<&'m Value> {
+    map.get(key)
 }
 
-fn typename(value: &JsonValue) -> Option<&str> {
+fn typename(value: &Value) -> Option<&str> {
     value
         .as_object()
         .and_then(|o| lookup(o, "__typename"))
@@ -101,11 +114,11 @@ fn typename(value: &JsonValue) -> Option<&str> {
 /// [`Positions::for_each_mut`] reaches the same entities without searching for
 /// them again).
 pub fn for_each_entity(
-    root: &mut JsonValue,
+    root: &mut Value,
     path: &[FlattenSegment],
     types: &dyn TypeRelation,
     positions: &mut Positions,
-    visit: &mut dyn FnMut(&mut JsonValue),
+    visit: &mut dyn FnMut(&mut Value),
 ) {
     walk(root, path, types, &mut Vec::new(), &mut |entity, steps| {
         positions.steps.extend_from_slice(steps);
@@ -143,16 +156,16 @@ impl Positions {
     /// `root` as an object; returns how many were not.
     pub fn for_each_mut(
         &self,
-        root: &mut JsonValue,
-        visit: &mut dyn FnMut(usize, &mut JsonValue),
+        root: &mut Value,
+        visit: &mut dyn FnMut(usize, &mut Value),
     ) -> usize {
         let mut missing = 0;
         for (ordinal, steps) in self.entities().enumerate() {
             let found = steps.iter().try_fold(&mut *root, |value, &step| {
                 let step = step as usize;
                 match value {
-                    JsonValue::Object(object) => object.values_mut().nth(step),
-                    JsonValue::Array(items) => items.get_mut(step),
+                    Value::Object(object) => object.nth_mut(step),
+                    Value::Array(items) => items.get_mut(step),
                     _ => None,
                 }
             });
@@ -167,7 +180,7 @@ impl Positions {
     /// The response path of every recorded entity (`None` for one no longer
     /// found), read off the recorded indices: the same entities the merge
     /// reaches, named for error reporting.
-    pub fn paths(&self, root: &JsonValue) -> Vec<Option<ResponsePath>> {
+    pub fn paths(&self, root: &Value) -> Vec<Option<ResponsePath>> {
         self.entities()
             .map(|steps| {
                 let mut path = Vec::with_capacity(steps.len());
@@ -175,12 +188,12 @@ impl Positions {
                 for &step in steps {
                     let step = step as usize;
                     value = match value {
-                        JsonValue::Object(object) => {
-                            let (key, child) = object.iter().nth(step)?;
+                        Value::Object(object) => {
+                            let (key, child) = object.nth(step)?;
                             path.push(PathSegment::Key(key.as_str().to_string()));
                             child
                         }
-                        JsonValue::Array(items) => {
+                        Value::Array(items) => {
                             path.push(PathSegment::Index(step));
                             items.get(step)?
                         }
@@ -195,18 +208,18 @@ impl Positions {
 
 /// The walk behind [`for_each_entity`]; `steps` holds the indices taken so far.
 fn walk(
-    value: &mut JsonValue,
+    value: &mut Value,
     path: &[FlattenSegment],
     types: &dyn TypeRelation,
     steps: &mut Vec<u32>,
-    visit: &mut dyn FnMut(&mut JsonValue, &[u32]),
+    visit: &mut dyn FnMut(&mut Value, &[u32]),
 ) {
     fn each_item(
-        items: &mut [JsonValue],
+        items: &mut [Value],
         path: &[FlattenSegment],
         types: &dyn TypeRelation,
         steps: &mut Vec<u32>,
-        visit: &mut dyn FnMut(&mut JsonValue, &[u32]),
+        visit: &mut dyn FnMut(&mut Value, &[u32]),
     ) {
         for (index, item) in items.iter_mut().enumerate() {
             steps.push(step(index));
@@ -217,17 +230,17 @@ fn walk(
     match path.split_first() {
         _ if value.is_null() => {}
         None => match value {
-            JsonValue::Array(items) => each_item(items, path, types, steps, visit),
-            JsonValue::Object(_) => visit(value, steps),
+            Value::Array(items) => each_item(items, path, types, steps, visit),
+            Value::Object(_) => visit(value, steps),
             _ => {}
         },
         Some((FlattenSegment::List, rest)) => {
-            if let JsonValue::Array(items) = value {
+            if let Value::Array(items) = value {
                 each_item(items, rest, types, steps, visit);
             }
         }
         Some((FlattenSegment::Field(key), rest)) => match value {
-            JsonValue::Object(object) => {
+            Value::Object(object) => {
                 // Objects are small: a scan finds the entry and its index
                 // without hashing the key.
                 let found = object
@@ -241,7 +254,7 @@ fn walk(
                 }
             }
             // A list where the planner expected an object: fan out defensively.
-            JsonValue::Array(items) => each_item(items, path, types, steps, visit),
+            Value::Array(items) => each_item(items, path, types, steps, visit),
             _ => {}
         },
         Some((FlattenSegment::TypeCondition(names), rest)) => {
@@ -270,12 +283,12 @@ fn step(index: usize) -> u32 {
 /// object. Per the planner's convention a field's `name` is the key in the response
 /// and its `alias` (if any) the key in the representation.
 pub fn representation(
-    entity: &JsonValue,
+    entity: &Value,
     requires: &[Selection],
     types: &dyn TypeRelation,
-) -> Option<JsonValue> {
+) -> Option<Value> {
     let object = entity.as_object()?;
-    let mut out = JsonMap::new();
+    let mut out = Object::new();
     let mut matched = false;
     for item in requires {
         match item {
@@ -298,14 +311,14 @@ pub fn representation(
             }
         }
     }
-    matched.then_some(JsonValue::Object(out))
+    matched.then_some(Value::Object(out))
 }
 
 fn select_into(
-    object: &JsonMap,
+    object: &Object,
     selections: &[Selection],
     types: &dyn TypeRelation,
-    out: &mut JsonMap,
+    out: &mut Object,
 ) {
     for item in selections {
         match item {
@@ -346,23 +359,19 @@ fn select_into(
     }
 }
 
-fn select_value(
-    value: &JsonValue,
-    selections: &[Selection],
-    types: &dyn TypeRelation,
-) -> JsonValue {
+fn select_value(value: &Value, selections: &[Selection], types: &dyn TypeRelation) -> Value {
     match value {
-        JsonValue::Object(object) => {
-            let mut out = JsonMap::new();
+        Value::Object(object) => {
+            let mut out = Object::new();
             // A nested object keeps its `__typename` (fetched for abstract types):
             // the subgraph needs it to read the object as its concrete type.
             if let Some(typename) = lookup(object, "__typename") {
                 out.insert("__typename", typename.clone());
             }
             select_into(object, selections, types, &mut out);
-            JsonValue::Object(out)
+            Value::Object(out)
         }
-        JsonValue::Array(items) => JsonValue::Array(
+        Value::Array(items) => Value::Array(
             items
                 .iter()
                 .map(|item| select_value(item, selections, types))
@@ -389,7 +398,7 @@ pub enum Written {
 /// without building it. `top` receives the top-level keys written and whether
 /// each value is non-null (for [`crate::execute::keys::EntityKeys`]).
 pub fn write_representation<'a>(
-    entity: &JsonValue,
+    entity: &Value,
     requires: &'a [Selection],
     types: &dyn TypeRelation,
     out: &mut Vec<u8>,
@@ -439,18 +448,16 @@ fn write_key(out: &mut Vec<u8>, first: bool, key: &str) {
     if !first {
         out.push(b',');
     }
-    write_json_value(out, &JsonValue::from(key));
+    super::store::write_str(out, key);
     out.push(b':');
 }
 
-fn write_json_value(out: &mut Vec<u8>, value: &JsonValue) {
-    if serde_json::to_writer(&mut *out, value).is_err() {
-        out.extend_from_slice(b"null");
-    }
+fn write_json_value(out: &mut Vec<u8>, value: &Value) {
+    value.write(out);
 }
 
 fn write_fields<'a>(
-    object: &JsonMap,
+    object: &Object,
     selections: &'a [Selection],
     types: &dyn TypeRelation,
     out: &mut Vec<u8>,
@@ -502,13 +509,13 @@ fn write_fields<'a>(
 
 /// [`select_value`], written.
 fn write_selected(
-    value: &JsonValue,
+    value: &Value,
     selections: &[Selection],
     types: &dyn TypeRelation,
     out: &mut Vec<u8>,
 ) -> Result<(), DuplicateKey> {
     match value {
-        JsonValue::Object(object) => {
+        Value::Object(object) => {
             let mut written = Vec::new();
             out.push(b'{');
             if let Some(typename) = lookup(object, "__typename") {
@@ -519,7 +526,7 @@ fn write_selected(
             write_fields(object, selections, types, out, &mut written)?;
             out.push(b'}');
         }
-        JsonValue::Array(items) => {
+        Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -535,31 +542,26 @@ fn write_selected(
 }
 
 /// Applies fetch input/output rewrites (`ValueSetter`, `KeyRenamer`) to `value`.
-pub fn apply_rewrites(value: &mut JsonValue, rewrites: &[Rewrite], types: &dyn TypeRelation) {
+pub fn apply_rewrites(value: &mut Value, rewrites: &[Rewrite], types: &dyn TypeRelation) {
     for rewrite in rewrites {
         match rewrite {
             Rewrite::SetValue { path, value: to } => {
-                set_value(value, path, &JsonValue::from(to.as_str()), types)
+                set_value(value, path, &Value::from(to.as_str()), types)
             }
             Rewrite::RenameKey { path, to } => rename_key(value, path, to, types),
         }
     }
 }
 
-fn typename_matches(value: &JsonValue, names: &[String], types: &dyn TypeRelation) -> bool {
+fn typename_matches(value: &Value, names: &[String], types: &dyn TypeRelation) -> bool {
     match typename(value) {
         Some(t) => names.iter().any(|n| types.is_a(n, t)),
         None => false,
     }
 }
 
-fn set_value(
-    value: &mut JsonValue,
-    path: &[RewriteStep],
-    new_value: &JsonValue,
-    types: &dyn TypeRelation,
-) {
-    if let JsonValue::Array(items) = value {
+fn set_value(value: &mut Value, path: &[RewriteStep], new_value: &Value, types: &dyn TypeRelation) {
+    if let Value::Array(items) = value {
         for item in items {
             set_value(item, path, new_value, types);
         }
@@ -573,7 +575,7 @@ fn set_value(
             }
         }
         Some((RewriteStep::Key(key), rest)) => {
-            if let JsonValue::Object(object) = value {
+            if let Value::Object(object) = value {
                 match object.get_mut(key.as_str()) {
                     Some(child) => set_value(child, rest, new_value, types),
                     None if rest.is_empty() => {
@@ -586,8 +588,8 @@ fn set_value(
     }
 }
 
-fn rename_key(value: &mut JsonValue, path: &[RewriteStep], to: &str, types: &dyn TypeRelation) {
-    if let JsonValue::Array(items) = value {
+fn rename_key(value: &mut Value, path: &[RewriteStep], to: &str, types: &dyn TypeRelation) {
+    if let Value::Array(items) = value {
         for item in items {
             rename_key(item, path, to, types);
         }
@@ -596,7 +598,7 @@ fn rename_key(value: &mut JsonValue, path: &[RewriteStep], to: &str, types: &dyn
     match path {
         [] => {}
         [RewriteStep::Key(from)] => {
-            if let JsonValue::Object(object) = value
+            if let Value::Object(object) = value
                 && let Some(moved) = object.remove(from.as_str())
             {
                 object.insert(to.to_string(), moved);
@@ -634,10 +636,10 @@ pub struct Representations {
 
 impl Representations {
     /// Records the next visited entity's representation (`None`: not sent).
-    pub fn push(&mut self, representation: Option<&JsonValue>) {
-        // serde_json_bytes maps keep insertion order, so equal representations
-        // built from the same `requires` selection serialize identically.
-        let serialized = representation.and_then(|r| serde_json::to_string(r).ok());
+    pub fn push(&mut self, representation: Option<&Value>) {
+        // Objects keep insertion order, so equal representations built from
+        // the same `requires` selection serialize identically.
+        let serialized = representation.map(|r| r.to_string());
         self.push_serialized(serialized.as_deref());
     }
 
@@ -682,7 +684,7 @@ mod tests {
         }
     }
 
-    fn json(value: serde_json::Value) -> JsonValue {
+    fn json(value: serde_json::Value) -> Value {
         serde_json::from_value(value).expect("json")
     }
 
@@ -769,7 +771,7 @@ mod tests {
             entity
                 .as_object_mut()
                 .expect("object")
-                .insert("seen", JsonValue::Bool(true));
+                .insert("seen", Value::Bool(true));
         });
         assert_eq!(missing, 0);
         assert_eq!(again, first.into_iter().enumerate().collect::<Vec<_>>());
@@ -780,7 +782,7 @@ mod tests {
         // An entity that is no longer there is counted, not guessed at.
         data.as_object_mut()
             .expect("object")
-            .insert("users", JsonValue::Array(Vec::new()));
+            .insert("users", Value::Array(Vec::new()));
         assert_eq!(positions.for_each_mut(&mut data, &mut |_, _| {}), 3);
         assert_eq!(positions.paths(&data), vec![None, None, None]);
     }

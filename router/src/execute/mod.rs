@@ -6,10 +6,10 @@
 //! and an error with a path and a `SUBGRAPH_*` code explains why.
 
 pub mod fetch;
-mod json;
 pub mod keys;
 pub mod merge;
 pub mod project;
+pub mod store;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -33,6 +33,7 @@ use self::merge::{
     for_each_entity, keep_concrete_typename, representation, write_representation,
 };
 use self::project::ProjectionSchema;
+use self::store::{Object, Value};
 
 /// Errors internal to execution; they surface to clients as GraphQL errors.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +84,7 @@ struct Run<'a> {
     shareable: bool,
     /// A mutation: root fetches (the mutation fields) run strictly in order.
     is_mutation: bool,
-    data: Mutex<JsonValue>,
+    data: Mutex<Value>,
     errors: Mutex<Vec<GraphQLError>>,
     /// Response paths already explained by a subgraph error: nulls found under them
     /// during projection are not reported a second time.
@@ -161,7 +162,7 @@ impl Executor<'_> {
             variables: &operation.variables,
             shareable: operation.operation_type.is_query(),
             is_mutation: operation.operation_type.is_mutation(),
-            data: Mutex::new(JsonValue::Object(JsonMap::new())),
+            data: Mutex::new(Value::Object(Object::new())),
             errors: Mutex::new(Vec::new()),
             explained: Mutex::new(Vec::new()),
         };
@@ -473,7 +474,7 @@ impl<'a> Run<'a> {
         &self,
         subgraph: &str,
         reprs: &Representations,
-        results: Option<JsonValue>,
+        results: Option<Value>,
         output_rewrites: &[Rewrite],
     ) -> Result<(), ExecuteError> {
         let Some(results) = results else {
@@ -483,7 +484,7 @@ impl<'a> Run<'a> {
             subgraph: subgraph.to_string(),
             reason: reason.to_string(),
         };
-        let JsonValue::Array(mut results) = results else {
+        let Value::Array(mut results) = results else {
             return Err(shape("_entities is not a list"));
         };
         if results.len() != reprs.unique.len() {
@@ -508,7 +509,7 @@ impl<'a> Run<'a> {
                     return;
                 }
                 let mut result = if *count == 0 {
-                    std::mem::replace(slot, JsonValue::Null)
+                    std::mem::replace(slot, Value::Null)
                 } else {
                     slot.clone()
                 };
@@ -533,7 +534,7 @@ impl<'a> Run<'a> {
     /// such errors are attributed to the entities that came back null.
     fn entity_error_paths(
         entities: &[(ResponsePath, usize)],
-        results: Option<&JsonValue>,
+        results: Option<&Value>,
         path: &[PathSegment],
     ) -> Vec<ResponsePath> {
         let extend = |base: &ResponsePath, rest: &[PathSegment]| {
@@ -589,7 +590,7 @@ impl<'a> Run<'a> {
         };
         let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
         let results = match data {
-            Some(JsonValue::Object(mut data)) => data.remove("_entities"),
+            Some(Value::Object(mut data)) => data.remove("_entities"),
             _ => None,
         };
         if !errors.is_empty() {
@@ -666,7 +667,7 @@ impl<'a> Run<'a> {
         drop(extra);
         let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
         let mut data = match data {
-            Some(JsonValue::Object(data)) => Some(data),
+            Some(Value::Object(data)) => Some(data),
             _ => None,
         };
         if !errors.is_empty() {
@@ -756,8 +757,8 @@ mod tests {
             ]
         );
         // Without an index, errors go to the entities that came back null.
-        let results: JsonValue = serde_json::from_value(serde_json::json!([{"name": "x"}, null]))
-            .unwrap_or(JsonValue::Null);
+        let results: Value =
+            serde_json::from_value(serde_json::json!([{"name": "x"}, null])).unwrap_or(Value::Null);
         let paths =
             Run::entity_error_paths(&entities, Some(&results), &[key("_entities"), key("name")]);
         assert_eq!(

@@ -23,6 +23,7 @@ use apollo_compiler::schema::{ExtendedType, Implementers, ObjectType, Type};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 
+use super::store::{Object, Value};
 use crate::error::{GraphQLError, Location, PathSegment};
 use crate::validate::ValidOperation;
 
@@ -77,7 +78,7 @@ pub fn interface_stand_ins(
 pub fn project(
     ctx: &ProjectionSchema<'_>,
     operation: &ValidOperation,
-    data: &JsonValue,
+    data: &Value,
     introspection: bool,
 ) -> (Option<Vec<u8>>, Vec<GraphQLError>) {
     project_authorized(ctx, operation, data, introspection, None)
@@ -89,14 +90,16 @@ pub fn project(
 pub fn project_authorized(
     ctx: &ProjectionSchema<'_>,
     operation: &ValidOperation,
-    data: &JsonValue,
+    data: &Value,
     introspection: bool,
     denied: Option<&std::collections::HashSet<usize>>,
 ) -> (Option<Vec<u8>>, Vec<GraphQLError>) {
-    let empty = JsonMap::new();
+    let empty = Object::new();
     let map = data.as_object().unwrap_or(&empty);
     if operation.has_schema_introspection {
-        let (data, errors) = project_with_executor(ctx, operation, map, introspection);
+        // Rare and not hot: apollo-compiler's executor over the JSON tree.
+        let map = map.to_json();
+        let (data, errors) = project_with_executor(ctx, operation, &map, introspection);
         let bytes = data.and_then(|d| serde_json::to_vec(&d).ok());
         return (bytes, errors);
     }
@@ -214,7 +217,7 @@ impl<'a> Projector<'a> {
     fn object(
         &mut self,
         object_type: &'a ObjectType,
-        map: &'a JsonMap,
+        map: &'a Object,
         sets: &[&'a SelectionSet],
     ) -> Result<(), PropagateNull> {
         let collected = self.collect(object_type, sets);
@@ -309,7 +312,7 @@ impl<'a> Projector<'a> {
         &mut self,
         ty: &'a Type,
         named: Option<&'a ExtendedType>,
-        value: Option<&'a JsonValue>,
+        value: Option<&'a Value>,
         fields: &[&'a Field],
     ) -> Result<(), PropagateNull> {
         let Some(&field) = fields.first() else {
@@ -317,7 +320,7 @@ impl<'a> Projector<'a> {
             return Ok(());
         };
         let value = match value {
-            Some(JsonValue::Null) | None => None,
+            Some(Value::Null) | None => None,
             Some(value) => Some(value),
         };
         let Some(value) = value else {
@@ -327,7 +330,7 @@ impl<'a> Projector<'a> {
             self.out.extend_from_slice(b"null");
             return Ok(());
         };
-        if let JsonValue::Array(items) = value
+        if let Value::Array(items) = value
             && ty.is_list()
         {
             let item_type = ty.item_type();
@@ -364,7 +367,7 @@ impl<'a> Projector<'a> {
         };
         match (value, ty_def) {
             (
-                JsonValue::Object(map),
+                Value::Object(map),
                 ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_),
             ) => {
                 let sets: Vec<&'a SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
@@ -390,13 +393,19 @@ impl<'a> Projector<'a> {
     /// against that type as apollo-compiler's executor does.
     fn object_type(
         &mut self,
-        map: &'a JsonMap,
+        map: &'a Object,
         ty_name: &'a Name,
         ty_def: &'a ExtendedType,
         field: &Field,
         aliased: Option<&'a str>,
     ) -> Result<&'a ObjectType, PropagateNull> {
-        let resolved = concrete_type(self.schema, self.implementers, map, ty_name, aliased);
+        let resolved = concrete_type(
+            self.schema,
+            self.implementers,
+            super::merge::lookup(map, "__typename").and_then(|t| t.as_str()),
+            ty_name,
+            aliased,
+        );
         match ty_def {
             ExtendedType::Interface(_) | ExtendedType::Union(_) => {
                 if resolved == ty_name.as_str()
@@ -436,7 +445,7 @@ impl<'a> Projector<'a> {
     /// Result coercion of a leaf (spec §3.5 "Result Coercion" per scalar, §3.9 enums).
     fn leaf(
         &mut self,
-        value: &'a JsonValue,
+        value: &'a Value,
         ty_name: &Name,
         ty_def: &ExtendedType,
         field: &Field,
@@ -491,9 +500,7 @@ impl<'a> Projector<'a> {
             }
             return Ok(());
         }
-        if serde_json::to_writer(&mut self.out, value).is_err() {
-            self.out.extend_from_slice(b"null");
-        }
+        value.write(&mut self.out);
         Ok(())
     }
 
@@ -631,9 +638,7 @@ fn hidden_enum_message(ty_name: &str) -> String {
 
 /// Writes `s` as a JSON string.
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(b"null");
-    }
+    super::store::write_str(out, s);
 }
 
 fn convert_error(error: apollo_compiler::response::GraphQLError) -> GraphQLError {
@@ -704,7 +709,7 @@ fn resolve<'a>(
                 type_name: concrete_type(
                     ctx.schema,
                     ctx.implementers,
-                    map,
+                    map.get("__typename").and_then(|t| t.as_str()),
                     ty.inner_named_type(),
                     None,
                 ),
@@ -743,12 +748,12 @@ fn is_composite(schema: &Schema, name: &str) -> bool {
 /// the fetch had no unaliased one.
 fn aliased_typename<'a>(
     sets: &[&'a SelectionSet],
-    map: &'a JsonMap,
+    map: &'a Object,
     document: &'a ExecutableDocument,
 ) -> Option<&'a str> {
     fn find<'a>(
         selections: &'a [Selection],
-        map: &'a JsonMap,
+        map: &'a Object,
         document: &'a ExecutableDocument,
         depth: usize,
     ) -> Option<&'a str> {
@@ -777,7 +782,9 @@ fn aliased_typename<'a>(
         .find_map(|set| find(&set.selections, map, document, 0))
 }
 
-/// The concrete object type of `map`: its `__typename` when that names an object
+/// The concrete object type of an object whose `__typename` entry is
+/// `typename` (a fetch that selected it only under the client's alias, `tn:
+/// __typename`, carries it as `aliased`): its `__typename` when that names an object
 /// type, else the declared type when it is one, else some implementation of the
 /// abstract type (an `@interfaceObject` answer carries the interface's name).
 /// An object whose `__typename` clients cannot see (an `@inaccessible` type, or
@@ -786,13 +793,10 @@ fn aliased_typename<'a>(
 fn concrete_type<'a>(
     schema: &'a Schema,
     implementers: &'a HashMap<Name, Implementers>,
-    map: &'a JsonMap,
+    typename: Option<&'a str>,
     declared: &'a Name,
     aliased: Option<&'a str>,
 ) -> &'a str {
-    // A fetch that selected `__typename` only under the client's alias
-    // (`tn: __typename`) carries the runtime type under that key.
-    let typename = super::merge::lookup(map, "__typename").and_then(|t| t.as_str());
     // An interface object's `__typename` names the interface; the concrete type
     // fetched under an alias wins over it.
     for t in [typename, aliased].into_iter().flatten() {
@@ -877,7 +881,7 @@ impl Fixture {
     }
 
     /// The fast path's `data` (as text) and errors.
-    fn project(&self, query: &str, data: &JsonValue) -> (Option<String>, Vec<GraphQLError>) {
+    fn project(&self, query: &str, data: &Value) -> (Option<String>, Vec<GraphQLError>) {
         let (out, errors) = project(&self.ctx(), &self.operation(query), data, true);
         let out = out.map(|bytes| String::from_utf8(bytes).expect("utf-8"));
         (out, errors)
@@ -896,7 +900,7 @@ mod tests {
     "#;
 
     fn run(query: &str, data: serde_json::Value) -> serde_json::Value {
-        let data: JsonValue = serde_json::from_value(data).expect("json");
+        let data: Value = serde_json::from_value(data).expect("json");
         let (data, errors) = Fixture::new(SDL).project(query, &data);
         let data: serde_json::Value = data
             .map(|text| serde_json::from_str(&text).expect("projection writes JSON"))
@@ -964,7 +968,7 @@ mod tests {
     fn an_interface_without_implementations_projects_its_own_fields() {
         const ORPHAN: &str = "type Query { node: Node } interface Node { id: ID! field: String }";
         let fixture = Fixture::new(ORPHAN);
-        let data: JsonValue =
+        let data: Value =
             serde_json::from_value(serde_json::json!({"node": {"id": "n1", "field": "f"}}))
                 .expect("json");
         for (query, expected) in [
@@ -984,7 +988,7 @@ mod tests {
     fn integral_floats_are_floats() {
         const FLOATS: &str = "type Query { price: Float, prices: [Float!]! }";
         let fixture = Fixture::new(FLOATS);
-        let data: JsonValue =
+        let data: Value =
             serde_json::from_value(serde_json::json!({"price": 1, "prices": [2, 2.5, -3]}))
                 .expect("json");
         for query in [
@@ -1091,9 +1095,12 @@ mod equivalence {
 
     fn both(query: &str) -> (String, String) {
         let fixture = Fixture::new(SDL);
-        let data: JsonValue = serde_json::from_str(DATA).expect("json");
+        // The fast path over the store as a subgraph body parses into it; the
+        // reference over the JSON tree.
+        let data = crate::execute::store::parse(DATA.as_bytes()).expect("json");
         let (fast, fast_errors) = fixture.project(query, &data);
-        let map = data.as_object().expect("object");
+        let json: JsonValue = serde_json::from_str(DATA).expect("json");
+        let map = json.as_object().expect("object");
         let (reference, reference_errors) =
             project_with_executor(&fixture.ctx(), &fixture.operation(query), map, true);
         let render = |data: Option<String>, errors: &[GraphQLError]| {
