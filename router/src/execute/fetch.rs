@@ -58,6 +58,8 @@ pub struct SubgraphResponse {
 
 #[derive(Clone)]
 struct Endpoint {
+    /// The subgraph's name.
+    name: Arc<str>,
     url: String,
     timeout: Duration,
     /// Counts this subgraph's calls, once the client has metrics.
@@ -77,14 +79,91 @@ impl std::fmt::Debug for Endpoint {
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<SubgraphResponse>, FetchError>>>;
 
+/// An in-flight request's identity: the subgraph, the forwarded headers and
+/// the body, hashed once (FxHash over the bytes) when the request is made; the
+/// map compares the parts themselves only on a hash match.
+#[derive(Clone)]
+struct FlightKey {
+    hash: u64,
+    subgraph: Arc<str>,
+    headers: Arc<[(http::HeaderName, http::HeaderValue)]>,
+    body: Bytes,
+}
+
+impl FlightKey {
+    fn new(
+        subgraph: Arc<str>,
+        headers: Arc<[(http::HeaderName, http::HeaderValue)]>,
+        body: Bytes,
+    ) -> FlightKey {
+        use std::hash::Hasher;
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(subgraph.as_bytes());
+        hasher.write_u8(0xff);
+        for (name, value) in headers.iter() {
+            hasher.write(name.as_str().as_bytes());
+            hasher.write_u8(0xfe);
+            hasher.write(value.as_bytes());
+            hasher.write_u8(0xff);
+        }
+        hasher.write(&body);
+        FlightKey {
+            hash: hasher.finish(),
+            subgraph,
+            headers,
+            body,
+        }
+    }
+}
+
+impl std::hash::Hash for FlightKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for FlightKey {
+    fn eq(&self, other: &FlightKey) -> bool {
+        self.hash == other.hash
+            && self.subgraph == other.subgraph
+            && self.headers == other.headers
+            && self.body == other.body
+    }
+}
+
+impl Eq for FlightKey {}
+
+/// A hasher for keys that are already hashes ([`FlightKey`]).
+#[derive(Default)]
+struct PrehashedHasher(u64);
+
+impl std::hash::Hasher for PrehashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Prehashed = std::hash::BuildHasherDefault<PrehashedHasher>;
+
 /// The subgraph HTTP client, shared by all requests.
 pub struct SubgraphClient {
-    endpoints: HashMap<String, Endpoint>,
+    endpoints: HashMap<String, Arc<Endpoint>>,
     deduplicate: bool,
     max_response_bytes: usize,
     /// Keyed by (subgraph, forwarded headers, body): requests of different
     /// callers (tokens) are never shared.
-    in_flight: Mutex<HashMap<(String, String, Bytes), SharedFetch>>,
+    in_flight: Mutex<HashMap<FlightKey, SharedFetch, Prehashed>>,
 }
 
 impl std::fmt::Debug for SubgraphClient {
@@ -122,8 +201,9 @@ impl SubgraphClient {
                     .unwrap_or(config.http2_prior_knowledge)
                     && url.starts_with("http://");
                 (
-                    name,
-                    Endpoint {
+                    name.clone(),
+                    Arc::new(Endpoint {
+                        name: Arc::from(name),
                         url,
                         timeout: Duration::from_millis(timeout_ms),
                         metrics: None,
@@ -132,7 +212,7 @@ impl SubgraphClient {
                         } else {
                             http1.clone()
                         },
-                    },
+                    }),
                 )
             })
             .collect();
@@ -140,14 +220,14 @@ impl SubgraphClient {
             endpoints,
             deduplicate: config.deduplicate_requests,
             max_response_bytes: config.max_response_bytes,
-            in_flight: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::default()),
         })
     }
 
     /// Counts every HTTP call to a subgraph in `metrics`.
     pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
         for (name, endpoint) in &mut self.endpoints {
-            endpoint.metrics = Some(metrics.subgraph(name));
+            Arc::make_mut(endpoint).metrics = Some(metrics.subgraph(name));
         }
         self
     }
@@ -175,12 +255,11 @@ impl SubgraphClient {
         }
         // Shared (not copied) between the request and the deduplication key.
         let body = Bytes::from(body);
+        let headers: Arc<[(http::HeaderName, http::HeaderValue)]> = Arc::from(headers);
         let call = send(
-            endpoint.http.clone(),
-            subgraph.to_string(),
             endpoint.clone(),
             body.clone(),
-            headers.to_vec(),
+            headers.clone(),
             self.max_response_bytes,
             // Only queries are sent again (a mutation might have run).
             shareable,
@@ -188,12 +267,7 @@ impl SubgraphClient {
         if !(shareable && self.deduplicate) {
             return call.await;
         }
-        let header_key = headers
-            .iter()
-            .map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v.as_bytes())))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let key = (subgraph.to_string(), header_key, body);
+        let key = FlightKey::new(endpoint.name.clone(), headers, body);
         let shared = {
             let mut in_flight = self
                 .in_flight
@@ -217,19 +291,19 @@ impl SubgraphClient {
 }
 
 async fn send(
-    http: reqwest::Client,
-    subgraph: String,
-    endpoint: Endpoint,
+    endpoint: Arc<Endpoint>,
     body: Bytes,
-    headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    headers: Arc<[(http::HeaderName, http::HeaderValue)]>,
     max_bytes: usize,
     idempotent: bool,
 ) -> Result<Arc<SubgraphResponse>, FetchError> {
     let started = std::time::Instant::now();
+    let http = &endpoint.http;
+    let subgraph = endpoint.name.to_string();
     let request = async {
         let attempt = || {
             let mut builder = http.post(&endpoint.url);
-            for (name, value) in &headers {
+            for (name, value) in headers.iter() {
                 builder = builder.header(name, value);
             }
             builder

@@ -622,16 +622,24 @@ fn rename_key(value: &mut Value, path: &[RewriteStep], to: &str, types: &dyn Typ
 
 /// Representations deduplicated: each distinct representation is sent once, and
 /// every entity a fetch visits remembers which one (if any) answers for it.
+/// The distinct ones are kept serialized, end to end in one buffer (copied
+/// from there into the request body), found again by their FxHash.
 #[derive(Debug, Default)]
 pub struct Representations {
-    /// Distinct representations, serialized, in first-seen order.
-    pub unique: Vec<String>,
-    /// For every entity visited (in walk order): its index in `unique`, or `None`
-    /// when it is not sent (no applicable `requires`, or no usable key).
+    /// The distinct representations, serialized, in first-seen order, end to end.
+    text: String,
+    /// Where each distinct representation ends in `text`.
+    ends: Vec<usize>,
+    /// For every entity visited (in walk order): its index among the distinct
+    /// representations, or `None` when it is not sent (no applicable
+    /// `requires`, or no usable key).
     pub slots: Vec<Option<usize>>,
     /// Where each visited entity sits, in the same order as `slots`.
     pub positions: Positions,
-    index: std::collections::HashMap<String, usize>,
+    /// Hash of a representation → the first distinct one with that hash.
+    index: rustc_hash::FxHashMap<u64, usize>,
+    /// For each distinct representation, the next one with the same hash.
+    next_same_hash: Vec<Option<usize>>,
 }
 
 impl Representations {
@@ -645,25 +653,70 @@ impl Representations {
 
     /// [`Self::push`] for a representation already serialized.
     pub fn push_serialized(&mut self, representation: Option<&str>) {
-        let slot = representation.map(|key| match self.index.get(key) {
-            Some(&index) => index,
-            None => {
-                let next = self.unique.len();
-                self.unique.push(key.to_string());
-                self.index.insert(key.to_string(), next);
-                next
-            }
-        });
+        let slot = representation.map(|repr| self.intern(repr));
         self.slots.push(slot);
     }
 
+    fn intern(&mut self, repr: &str) -> usize {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let hash = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(repr);
+        self.intern_hashed(repr, hash)
+    }
+
+    fn intern_hashed(&mut self, repr: &str, hash: u64) -> usize {
+        let next = self.ends.len();
+        let mut last = None;
+        let mut candidate = self.index.get(&hash).copied();
+        while let Some(index) = candidate {
+            if self.get(index) == Some(repr) {
+                return index;
+            }
+            last = Some(index);
+            candidate = self.next_same_hash.get(index).copied().flatten();
+        }
+        self.text.push_str(repr);
+        self.ends.push(self.text.len());
+        self.next_same_hash.push(None);
+        match last.and_then(|l| self.next_same_hash.get_mut(l)) {
+            Some(link) => *link = Some(next),
+            None => {
+                self.index.insert(hash, next);
+            }
+        }
+        next
+    }
+
+    /// The distinct representation `index`, serialized.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let start = match index {
+            0 => 0,
+            i => *self.ends.get(i - 1)?,
+        };
+        self.text.get(start..*self.ends.get(index)?)
+    }
+
+    /// The distinct representations, serialized, in first-seen order.
+    pub fn unique(&self) -> impl ExactSizeIterator<Item = &str> {
+        (0..self.ends.len()).map(|i| self.get(i).unwrap_or_default())
+    }
+
+    /// How many distinct representations there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The bytes of all distinct representations (without separators).
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.unique.is_empty()
+        self.ends.is_empty()
     }
 
     /// How many visited entities representation `index` answers for.
     pub fn uses(&self) -> Vec<usize> {
-        let mut uses = vec![0usize; self.unique.len()];
+        let mut uses = vec![0usize; self.ends.len()];
         for index in self.slots.iter().flatten() {
             if let Some(count) = uses.get_mut(*index) {
                 *count += 1;
@@ -988,14 +1041,26 @@ mod tests {
         reprs.push(None);
         reprs.push(Some(&a));
         assert_eq!(
-            reprs.unique,
+            reprs.unique().collect::<Vec<_>>(),
             vec![
-                r#"{"__typename":"User","id":"1"}"#.to_string(),
-                r#"{"__typename":"User","id":"2"}"#.to_string()
+                r#"{"__typename":"User","id":"1"}"#,
+                r#"{"__typename":"User","id":"2"}"#
             ]
         );
+        assert_eq!(reprs.len(), 2);
+        assert_eq!(reprs.get(2), None);
         assert_eq!(reprs.slots, vec![Some(0), Some(1), None, Some(0)]);
         assert_eq!(reprs.uses(), vec![2, 1]);
+        // Different representations with one hash stay apart.
+        let mut reprs = Representations::default();
+        assert_eq!(reprs.intern_hashed("a", 7), 0);
+        assert_eq!(reprs.intern_hashed("b", 7), 1);
+        assert_eq!(reprs.intern_hashed("c", 7), 2);
+        assert_eq!(reprs.intern_hashed("b", 7), 1);
+        assert_eq!(reprs.intern_hashed("c", 7), 2);
+        assert_eq!(reprs.intern_hashed("a", 7), 0);
+        assert_eq!(reprs.intern_hashed("d", 8), 3);
+        assert_eq!(reprs.unique().collect::<Vec<_>>(), vec!["a", "b", "c", "d"]);
     }
 
     #[test]

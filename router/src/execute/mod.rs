@@ -98,11 +98,11 @@ struct Run<'a> {
 fn write_request_body(
     operation: &SubgraphOperation,
     client: &JsonMap,
-    extra: &[(&str, &[String])],
+    extra: &[(&str, &Representations)],
 ) -> Vec<u8> {
     let extra_len: usize = extra
         .iter()
-        .flat_map(|(_, reprs)| reprs.iter().map(|r| r.len() + 1))
+        .map(|(_, reprs)| reprs.text_len() + reprs.len() + 2)
         .sum();
     let mut out = Vec::with_capacity(operation.body_prefix.len() + extra_len + 32);
     out.extend_from_slice(operation.body_prefix.as_bytes());
@@ -118,7 +118,7 @@ fn write_request_body(
     for (name, reprs) in extra {
         key(&mut out, name);
         out.push(b'[');
-        for (i, repr) in reprs.iter().enumerate() {
+        for (i, repr) in reprs.unique().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -251,7 +251,7 @@ impl<'a> Run<'a> {
 
     /// The request body for a fetch: its operation, the client variables it uses
     /// and `extra` (serialized representations).
-    fn body(&self, operation: &SubgraphOperation, extra: &[(&str, &[String])]) -> Vec<u8> {
+    fn body(&self, operation: &SubgraphOperation, extra: &[(&str, &Representations)]) -> Vec<u8> {
         write_request_body(operation, self.variables, extra)
     }
 
@@ -487,7 +487,7 @@ impl<'a> Run<'a> {
         let Value::Array(mut results) = results else {
             return Err(shape("_entities is not a list"));
         };
-        if results.len() != reprs.unique.len() {
+        if results.len() != reprs.len() {
             return Err(shape("_entities has the wrong number of entities"));
         }
         let mut remaining = reprs.uses();
@@ -573,7 +573,7 @@ impl<'a> Run<'a> {
         if reprs.is_empty() {
             return;
         }
-        let body = self.body(&fetch.operation, &[("representations", &reprs.unique)]);
+        let body = self.body(&fetch.operation, &[("representations", &reprs)]);
         let all_paths = || {
             self.entity_paths(&reprs)
                 .into_iter()
@@ -639,14 +639,9 @@ impl<'a> Run<'a> {
         if per_alias.iter().all(|(_, r)| r.is_empty()) {
             return;
         }
-        let extra: Vec<(&str, &[String])> = per_alias
+        let extra: Vec<(&str, &Representations)> = per_alias
             .iter()
-            .map(|(alias, reprs)| {
-                (
-                    alias.representations_variable.as_str(),
-                    reprs.unique.as_slice(),
-                )
-            })
+            .map(|(alias, reprs)| (alias.representations_variable.as_str(), reprs))
             .collect();
         let all_paths = || {
             per_alias
@@ -781,11 +776,17 @@ mod tests {
             "query($first:Int){x}".into(),
             vec!["absent".into(), "first".into(), "q".into()],
         );
-        let reprs = vec![r#"{"__typename":"User","id":"1"}"#.to_string()];
+        let mut reprs = Representations::default();
+        reprs.push_serialized(Some(r#"{"__typename":"User","id":"1"}"#));
+        reprs.push_serialized(None);
+        reprs.push_serialized(Some(r#"{"__typename":"User","id":"1"}"#));
         let body = write_request_body(
             &operation,
             &client,
-            &[("representations", &reprs), ("empty", &[])],
+            &[
+                ("representations", &reprs),
+                ("empty", &Representations::default()),
+            ],
         );
         let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         assert_eq!(
