@@ -371,6 +371,14 @@ impl Gateway {
     }
 
     /// The router's metrics (served at `/metrics`).
+    /// Answers subgraph calls from recorded responses instead of HTTP (see
+    /// [`SubgraphClient::replaying`]); for the benchmarks.
+    #[doc(hidden)]
+    pub fn replaying(mut self, recorded: Vec<(String, Vec<u8>, Vec<u8>)>) -> Self {
+        self.client = self.client.replaying(recorded);
+        self
+    }
+
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }

@@ -164,6 +164,9 @@ pub struct SubgraphClient {
     /// Keyed by (subgraph, forwarded headers, body): requests of different
     /// callers (tokens) are never shared.
     in_flight: Mutex<HashMap<FlightKey, SharedFetch, Prehashed>>,
+    /// Recorded responses by (subgraph, request body), answered instead of
+    /// HTTP (the benchmarks' in-process runs; never set by configuration).
+    replay: Option<HashMap<(String, Bytes), Bytes>>,
 }
 
 impl std::fmt::Debug for SubgraphClient {
@@ -221,7 +224,23 @@ impl SubgraphClient {
             deduplicate: config.deduplicate_requests,
             max_response_bytes: config.max_response_bytes,
             in_flight: Mutex::new(HashMap::default()),
+            replay: None,
         })
+    }
+
+    /// Answers every call from `recorded` (`(subgraph, request body, response
+    /// body)`) instead of over HTTP; a request not recorded fails. For
+    /// benchmarks that measure the router without the network.
+    pub fn replaying(mut self, recorded: Vec<(String, Vec<u8>, Vec<u8>)>) -> Self {
+        self.replay = Some(
+            recorded
+                .into_iter()
+                .map(|(subgraph, request, response)| {
+                    ((subgraph, Bytes::from(request)), Bytes::from(response))
+                })
+                .collect(),
+        );
+        self
     }
 
     /// Counts every HTTP call to a subgraph in `metrics`.
@@ -255,6 +274,20 @@ impl SubgraphClient {
         }
         // Shared (not copied) between the request and the deduplication key.
         let body = Bytes::from(body);
+        if let Some(replay) = &self.replay {
+            return match replay.get(&(subgraph.to_string(), body)) {
+                Some(response) => parse_response(response).map(Arc::new).map_err(|reason| {
+                    FetchError::InvalidResponse {
+                        subgraph: subgraph.to_string(),
+                        reason,
+                    }
+                }),
+                None => Err(FetchError::Request {
+                    subgraph: subgraph.to_string(),
+                    reason: "no recorded response".into(),
+                }),
+            };
+        }
         let headers: Arc<[(http::HeaderName, http::HeaderValue)]> = Arc::from(headers);
         let call = send(
             endpoint.clone(),
