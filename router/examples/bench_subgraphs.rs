@@ -5,15 +5,26 @@
 //! accounts on BASE_PORT (default 4201), inventory +1, products +2, reviews +3,
 //! each at `/graphql`, and prints each subgraph's SDL to `bench/sdl/<name>.graphql`
 //! when `--write-sdl DIR` is given.
+//!
+//! Each subgraph counts the GraphQL POST requests it receives; `GET /counts` on
+//! the accounts port returns the totals since start as
+//! `{"accounts":N,"inventory":N,"products":N,"reviews":N}` (the bench script
+//! reads them around a load run for the subgraph fetches per client request).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_graphql::{
     ComplexObject, Context, EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject,
 };
 use async_graphql_axum::GraphQL;
-use axum::Router;
-use axum::routing::post_service;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post_service};
+use axum::{Json, Router};
 
 /// Same allocator as the router, so the subgraphs take as little of the shared
 /// CPU as they can (in the public benchmark they run on their own machines).
@@ -275,10 +286,44 @@ mod reviews {
     }
 }
 
+const NAMES: [&str; 4] = ["accounts", "inventory", "products", "reviews"];
+
+/// GraphQL POST requests received by each subgraph, in the order of `NAMES`.
+type Counts = Arc<[AtomicU64; 4]>;
+
+/// Counts a POST to `/graphql` for the subgraph at `index`, then serves it.
+async fn count(
+    State((counts, index)): State<(Counts, usize)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() == Method::POST {
+        counts[index].fetch_add(1, Ordering::Relaxed);
+    }
+    next.run(request).await
+}
+
 fn app<Q: async_graphql::ObjectType + 'static>(
     schema: Schema<Q, EmptyMutation, EmptySubscription>,
+    counts: &Counts,
+    index: usize,
 ) -> Router {
-    Router::new().route("/graphql", post_service(GraphQL::new(schema)))
+    Router::new()
+        .route("/graphql", post_service(GraphQL::new(schema)))
+        .route_layer(middleware::from_fn_with_state(
+            (counts.clone(), index),
+            count,
+        ))
+}
+
+/// `GET /counts`: the totals since start, by subgraph name.
+async fn serve_counts(State(counts): State<Counts>) -> Json<serde_json::Value> {
+    let map: serde_json::Map<String, serde_json::Value> = NAMES
+        .iter()
+        .zip(counts.iter())
+        .map(|(name, n)| (name.to_string(), n.load(Ordering::Relaxed).into()))
+        .collect();
+    Json(map.into())
 }
 
 #[tokio::main]
@@ -322,15 +367,18 @@ async fn main() -> std::io::Result<()> {
         return Ok(());
     }
 
-    let apps = [app(accounts), app(inventory), app(products), app(reviews)];
+    let counts: Counts = Arc::new([const { AtomicU64::new(0) }; 4]);
+    let apps = [
+        app(accounts, &counts, 0).route("/counts", get(serve_counts).with_state(counts.clone())),
+        app(inventory, &counts, 1),
+        app(products, &counts, 2),
+        app(reviews, &counts, 3),
+    ];
     let mut tasks = Vec::new();
     for (offset, app) in apps.into_iter().enumerate() {
         let addr = SocketAddr::from(([127, 0, 0, 1], base + offset as u16));
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        println!(
-            "bench subgraph {} on http://{addr}/graphql",
-            ["accounts", "inventory", "products", "reviews"][offset]
-        );
+        println!("bench subgraph {} on http://{addr}/graphql", NAMES[offset]);
         tasks.push(tokio::spawn(
             async move { axum::serve(listener, app).await },
         ));

@@ -1,7 +1,11 @@
 //! A closed-loop HTTP load generator for GraphQL endpoints (used by
 //! `router/bench/run.sh`): `C` workers each send the same POST back to back for
 //! `D` seconds after a warm-up, then it prints one JSON line with requests/s,
-//! p50/p99 latency and the error count. Loopback targets only.
+//! p50/p99 latency and the error count. `requests` and `errors` count the
+//! measured requests only; `total_requests` also counts the warm-up ones (every
+//! request sent; each has finished, answered or failed, before the line is
+//! printed), for per-request figures from counters read around the whole run.
+//! Loopback targets only.
 //!
 //! `cargo run --release --example load -- URL QUERY_FILE [CONCURRENCY] [SECONDS] [WARMUP_SECONDS]`
 
@@ -42,6 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
+            let mut total = 0u64;
             loop {
                 let sent = Instant::now();
                 if sent >= end {
@@ -65,6 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                     Err(_) => false,
                 };
+                total += 1;
                 if sent >= measure_from {
                     latencies.push(sent.elapsed());
                     if !ok {
@@ -72,15 +78,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             }
-            (latencies, errors)
+            (latencies, errors, total)
         }));
     }
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut total = 0;
     for w in workers {
-        let (l, e) = w.await?;
+        let (l, e, t) = w.await?;
         latencies.extend(l);
         errors += e;
+        total += t;
     }
     latencies.sort();
     let pct = |p: f64| -> f64 {
@@ -100,6 +108,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "errors": errors,
             "concurrency": concurrency,
             "seconds": seconds,
+            "total_requests": total,
+            "warmup_seconds": warmup,
         })
     );
     Ok(())
