@@ -75,7 +75,11 @@ pub fn deep_merge(target: &mut Value, source: Value) {
 /// an entity already known to be a `Regular`, and the concrete type must
 /// survive the merge (fragments on it, `__typename` under an alias).
 pub fn keep_concrete_typename(entity: &Value, result: &mut Value, types: &dyn TypeRelation) {
-    let (Some(known), Some(answered)) = (typename(entity), typename(result)) else {
+    // Results rarely carry a `__typename`: look there first.
+    let Some(answered) = typename(result) else {
+        return;
+    };
+    let Some(known) = typename(entity) else {
         return;
     };
     if known != answered
@@ -159,21 +163,11 @@ impl Positions {
         root: &mut Value,
         visit: &mut dyn FnMut(usize, &mut Value),
     ) -> usize {
+        // Entities recorded one after another share most of their way from
+        // the root (siblings in a list): each step they share is taken once.
+        let entities: Vec<(usize, &[u32])> = self.entities().enumerate().collect();
         let mut missing = 0;
-        for (ordinal, steps) in self.entities().enumerate() {
-            let found = steps.iter().try_fold(&mut *root, |value, &step| {
-                let step = step as usize;
-                match value {
-                    Value::Object(object) => object.nth_mut(step),
-                    Value::Array(items) => items.get_mut(step),
-                    _ => None,
-                }
-            });
-            match found {
-                Some(entity) if entity.is_object() => visit(ordinal, entity),
-                _ => missing += 1,
-            }
-        }
+        descend(root, &entities, 0, visit, &mut missing);
         missing
     }
 
@@ -203,6 +197,46 @@ impl Positions {
                 Some(path)
             })
             .collect()
+    }
+}
+
+/// Visits the entities of `group` (ordinal and steps from the root) below
+/// `value`, which is reached by the first `depth` steps of each: a run of
+/// consecutive entities taking the same next step descends into that child
+/// once, together.
+fn descend(
+    value: &mut Value,
+    group: &[(usize, &[u32])],
+    depth: usize,
+    visit: &mut dyn FnMut(usize, &mut Value),
+    missing: &mut usize,
+) {
+    let mut rest = group;
+    while let Some(&(ordinal, steps)) = rest.first() {
+        let Some(&step) = steps.get(depth) else {
+            if value.is_object() {
+                visit(ordinal, value);
+            } else {
+                *missing += 1;
+            }
+            rest = rest.get(1..).unwrap_or_default();
+            continue;
+        };
+        let run = rest
+            .iter()
+            .position(|(_, other)| other.get(depth) != Some(&step))
+            .unwrap_or(rest.len());
+        let (together, after) = rest.split_at(run);
+        let child = match value {
+            Value::Object(object) => object.nth_mut(step as usize),
+            Value::Array(items) => items.get_mut(step as usize),
+            _ => None,
+        };
+        match child {
+            Some(child) => descend(child, together, depth + 1, visit, missing),
+            None => *missing += together.len(),
+        }
+        rest = after;
     }
 }
 
@@ -246,7 +280,7 @@ fn walk(
                 let found = object
                     .iter_mut()
                     .enumerate()
-                    .find(|(_, (name, _))| name.as_str() == key.as_str());
+                    .find(|(_, (name, _))| name.is(key));
                 if let Some((index, (_, child))) = found {
                     steps.push(step(index));
                     walk(child, rest, types, steps, visit);
@@ -779,6 +813,47 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&target).expect("json"),
             serde_json::json!({"l": [{"id": 1}, {"id": 2}]})
+        );
+    }
+
+    #[test]
+    fn positions_of_several_paths_reach_every_entity_once() {
+        let mut data = json(serde_json::json!({
+            "users": [
+                {"id": "1", "friends": [{"id": "2"}, {"id": "3"}]},
+                {"id": "2", "friends": []}
+            ]
+        }));
+        let users = vec![FlattenSegment::Field("users".into()), FlattenSegment::List];
+        let mut friends = users.clone();
+        friends.extend([
+            FlattenSegment::Field("friends".into()),
+            FlattenSegment::List,
+        ]);
+        // Friends first, then their parents (an entity above others already
+        // recorded), as a batch with two paths records them.
+        let mut positions = Positions::default();
+        for path in [&friends, &users] {
+            for_each_entity(&mut data, path, &Exact, &mut positions, &mut |_| {});
+        }
+        let mut seen = Vec::new();
+        let missing = positions.for_each_mut(&mut data, &mut |ordinal, entity| {
+            let id = entity.as_object().and_then(|o| o.get("id")).cloned();
+            seen.push((ordinal, id.map(|v| v.to_string())));
+            entity
+                .as_object_mut()
+                .expect("object")
+                .insert("seen", Value::Bool(true));
+        });
+        assert_eq!(missing, 0);
+        let id = |s: &str| Some(format!("\"{s}\""));
+        assert_eq!(
+            seen,
+            vec![(0, id("2")), (1, id("3")), (2, id("1")), (3, id("2"))]
+        );
+        assert_eq!(
+            data.to_string(),
+            r#"{"users":[{"id":"1","friends":[{"id":"2","seen":true},{"id":"3","seen":true}],"seen":true},{"id":"2","friends":[],"seen":true}]}"#
         );
     }
 

@@ -41,6 +41,28 @@ impl Str {
             .unwrap_or_default()
     }
 
+    /// The length in bytes (without reading the text).
+    #[inline]
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// Whether this is `key`: lengths first, then the bytes.
+    #[inline]
+    pub fn is(&self, key: &str) -> bool {
+        self.len() == key.len()
+            && self
+                .text
+                .as_bytes()
+                .get(self.start as usize..self.end as usize)
+                == Some(key.as_bytes())
+    }
+
     /// A slice of `text` (a range past `u32::MAX` takes a copy instead).
     fn slice(text: &Arc<str>, start: usize, end: usize) -> Str {
         match (u32::try_from(start), u32::try_from(end)) {
@@ -82,7 +104,7 @@ impl From<String> for Str {
 
 impl PartialEq for Str {
     fn eq(&self, other: &Str) -> bool {
-        self.as_str() == other.as_str()
+        self.is(other.as_str())
     }
 }
 
@@ -160,7 +182,7 @@ impl Object {
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0
             .iter()
-            .find(|(name, _)| name.as_str() == key)
+            .find(|(name, _)| name.is(key))
             .map(|(_, value)| value)
     }
 
@@ -168,7 +190,7 @@ impl Object {
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         self.0
             .iter_mut()
-            .find(|(name, _)| name.as_str() == key)
+            .find(|(name, _)| name.is(key))
             .map(|(_, value)| value)
     }
 
@@ -177,7 +199,7 @@ impl Object {
         self.0
             .iter_mut()
             .enumerate()
-            .find(|(_, (name, _))| name.as_str() == key)
+            .find(|(_, (name, _))| name.is(key))
             .map(|(index, (_, value))| (index, value))
     }
 
@@ -197,7 +219,7 @@ impl Object {
 
     /// Removes `key`, keeping the order of the others.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let index = self.0.iter().position(|(name, _)| name.as_str() == key)?;
+        let index = self.0.iter().position(|(name, _)| name.is(key))?;
         Some(self.0.remove(index).1)
     }
 
@@ -486,7 +508,11 @@ impl Serialize for Value {
 /// Values from any deserializer (tests, configuration): strings are copied.
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
-        Seed { text: None }.deserialize(deserializer)
+        Seed {
+            text: None,
+            scratch: &mut Scratch::default(),
+        }
+        .deserialize(deserializer)
     }
 }
 
@@ -499,31 +525,41 @@ pub fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     };
     let text: Arc<str> = Arc::from(text);
     let mut deserializer = serde_json::Deserializer::from_str(&text);
-    let value = Seed { text: Some(&text) }.deserialize(&mut deserializer)?;
+    let value = Seed {
+        text: Some(&text),
+        scratch: &mut Scratch::default(),
+    }
+    .deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
 }
 
+/// The entries and items of the objects and arrays being parsed, innermost
+/// last: each object and array is then allocated once, at its final size.
+#[derive(Default)]
+struct Scratch {
+    entries: Vec<(Str, Value)>,
+    items: Vec<Value>,
+}
+
 /// Builds values; with `text`, strings borrowed from it become slices of it.
-#[derive(Clone, Copy)]
-struct Seed<'t> {
+struct Seed<'s, 't> {
     text: Option<&'t Arc<str>>,
+    scratch: &'s mut Scratch,
 }
 
-impl Seed<'_> {
-    fn string(self, s: &str) -> Str {
-        if let Some(text) = self.text {
-            let base = text.as_ptr() as usize;
-            let at = s.as_ptr() as usize;
-            if at >= base && at + s.len() <= base + text.len() {
-                return Str::slice(text, at - base, at - base + s.len());
-            }
+fn string(text: Option<&Arc<str>>, s: &str) -> Str {
+    if let Some(text) = text {
+        let base = text.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        if at >= base && at + s.len() <= base + text.len() {
+            return Str::slice(text, at - base, at - base + s.len());
         }
-        Str::from(s)
     }
+    Str::from(s)
 }
 
-impl<'de> DeserializeSeed<'de> for Seed<'_> {
+impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -531,7 +567,7 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Seed<'_> {
+impl<'de> Visitor<'de> for Seed<'_, '_> {
     type Value = Value;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -567,7 +603,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Value, E> {
-        Ok(Value::String(self.string(value)))
+        Ok(Value::String(string(self.text, value)))
     }
 
     fn visit_str<E>(self, value: &str) -> Result<Value, E> {
@@ -579,26 +615,37 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element_seed(self)? {
-            items.push(item);
+        let start = self.scratch.items.len();
+        loop {
+            let seed = Seed {
+                text: self.text,
+                scratch: &mut *self.scratch,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => self.scratch.items.push(item),
+                None => break,
+            }
         }
-        Ok(Value::Array(items))
+        Ok(Value::Array(self.scratch.items.drain(start..).collect()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-        while let Some(key) = map.next_key_seed(KeySeed(self))? {
-            let value = map.next_value_seed(self)?;
-            entries.push((key, value));
+        let start = self.scratch.entries.len();
+        while let Some(key) = map.next_key_seed(KeySeed(self.text))? {
+            let seed = Seed {
+                text: self.text,
+                scratch: &mut *self.scratch,
+            };
+            let value = map.next_value_seed(seed)?;
+            self.scratch.entries.push((key, value));
         }
-        let mut object = Object(entries);
+        let mut object = Object(self.scratch.entries.drain(start..).collect());
         object.dedupe();
         Ok(Value::Object(object))
     }
 }
 
-struct KeySeed<'t>(Seed<'t>);
+struct KeySeed<'t>(Option<&'t Arc<str>>);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Str;
@@ -616,7 +663,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Str, E> {
-        Ok(self.0.string(key))
+        Ok(string(self.0, key))
     }
 
     // Keys with escapes are not in the body as they read.
