@@ -64,8 +64,29 @@ struct Endpoint {
     timeout: Duration,
     /// Counts this subgraph's calls, once the client has metrics.
     metrics: Option<SubgraphMetrics>,
-    /// The pooled client for this subgraph (HTTP/1.1 + ALPN, or h2c).
+    /// The pooled client for this subgraph (HTTP/1.1 + ALPN, or h2c) over TLS.
     http: reqwest::Client,
+    /// For `http://` URLs: hyper's pooled client and the URL parsed once
+    /// (reqwest parses it and wraps every request in its own layers; plain
+    /// HTTP needs none of them).
+    plain: Option<(PlainClient, http::Uri)>,
+}
+
+/// hyper's pooled client for plain-HTTP subgraphs.
+type PlainClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<Bytes>,
+>;
+
+fn plain_client(http2_prior_knowledge: bool, connect_timeout: Duration) -> PlainClient {
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(connect_timeout));
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .http2_only(http2_prior_knowledge)
+        .build(connector)
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -191,11 +212,18 @@ impl SubgraphClient {
         };
         let http1 = builder().build()?;
         let h2c = builder().http2_prior_knowledge().build()?;
+        let connect_timeout = Duration::from_millis(config.timeout_ms.min(10_000));
+        let plain1 = plain_client(false, connect_timeout);
+        let plain2 = plain_client(true, connect_timeout);
         let endpoints = subgraphs
             .into_iter()
             .map(|(name, url)| {
                 let overrides = config.overrides.get(&name);
                 let url = overrides.and_then(|o| o.url.clone()).unwrap_or(url);
+                let plain_uri = url
+                    .starts_with("http://")
+                    .then(|| url.parse::<http::Uri>().ok())
+                    .flatten();
                 let timeout_ms = overrides
                     .and_then(|o| o.timeout_ms)
                     .unwrap_or(config.timeout_ms);
@@ -215,6 +243,14 @@ impl SubgraphClient {
                         } else {
                             http1.clone()
                         },
+                        plain: plain_uri.map(|uri| {
+                            let client = if prior_knowledge {
+                                plain2.clone()
+                            } else {
+                                plain1.clone()
+                            };
+                            (client, uri)
+                        }),
                     }),
                 )
             })
@@ -334,48 +370,26 @@ async fn send(
     let http = &endpoint.http;
     let subgraph = endpoint.name.to_string();
     let request = async {
-        let attempt = || {
-            let mut builder = http.post(&endpoint.url);
-            for (name, value) in headers.iter() {
-                builder = builder.header(name, value);
-            }
-            builder
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .header(
-                    http::header::ACCEPT,
-                    "application/graphql-response+json, application/json;q=0.9",
+        let (status, bytes) = match &endpoint.plain {
+            Some((client, uri)) => {
+                post_plain(
+                    client, uri, &body, &headers, max_bytes, idempotent, &subgraph,
                 )
-                .body(body.clone())
-                .send()
-        };
-        // A connection that fails under a request (reset, closed, an HTTP/2
-        // GOAWAY caused by another request sharing it) fails every request
-        // in flight on it: a query is sent once more, on a fresh connection,
-        // so one client's failure does not become another's.
-        let sent = match attempt().await {
-            Err(error) if idempotent && !error.is_timeout() && !error.is_connect() => {
-                attempt().await
+                .await?
             }
-            other => other,
-        };
-        let mut response = sent.map_err(|e| FetchError::Request {
-            subgraph: subgraph.clone(),
-            reason: describe(&e),
-        })?;
-        let status = response.status();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Request {
-            subgraph: subgraph.clone(),
-            reason: describe(&e),
-        })? {
-            if bytes.len() + chunk.len() > max_bytes {
-                return Err(FetchError::InvalidResponse {
-                    subgraph: subgraph.clone(),
-                    reason: format!("response larger than {max_bytes} bytes"),
-                });
+            None => {
+                post_tls(
+                    http,
+                    &endpoint.url,
+                    &body,
+                    &headers,
+                    max_bytes,
+                    idempotent,
+                    &subgraph,
+                )
+                .await?
             }
-            bytes.extend_from_slice(&chunk);
-        }
+        };
         match parse_response(&bytes) {
             Ok(parsed) => Ok(Arc::new(parsed)),
             Err(_) if !status.is_success() => Err(FetchError::Http {
@@ -401,6 +415,117 @@ async fn send(
         metrics.call(outcome, started.elapsed());
     }
     result
+}
+
+const ACCEPT: &str = "application/graphql-response+json, application/json;q=0.9";
+
+fn too_large(subgraph: &str, max_bytes: usize) -> FetchError {
+    FetchError::InvalidResponse {
+        subgraph: subgraph.to_string(),
+        reason: format!("response larger than {max_bytes} bytes"),
+    }
+}
+
+/// POSTs `body` with reqwest (TLS subgraphs); the status and the whole body.
+async fn post_tls(
+    http: &reqwest::Client,
+    url: &str,
+    body: &Bytes,
+    headers: &[(http::HeaderName, http::HeaderValue)],
+    max_bytes: usize,
+    idempotent: bool,
+    subgraph: &str,
+) -> Result<(http::StatusCode, Vec<u8>), FetchError> {
+    let attempt = || {
+        let mut builder = http.post(url);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::ACCEPT, ACCEPT)
+            .body(body.clone())
+            .send()
+    };
+    // A connection that fails under a request (reset, closed, an HTTP/2
+    // GOAWAY caused by another request sharing it) fails every request
+    // in flight on it: a query is sent once more, on a fresh connection,
+    // so one client's failure does not become another's.
+    let sent = match attempt().await {
+        Err(error) if idempotent && !error.is_timeout() && !error.is_connect() => attempt().await,
+        other => other,
+    };
+    let failed = |e: reqwest::Error| FetchError::Request {
+        subgraph: subgraph.to_string(),
+        reason: describe(&e),
+    };
+    let mut response = sent.map_err(failed)?;
+    let status = response.status();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(failed)? {
+        if bytes.len() + chunk.len() > max_bytes {
+            return Err(too_large(subgraph, max_bytes));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((status, bytes))
+}
+
+/// POSTs `body` with hyper (plain-HTTP subgraphs); the status and the whole
+/// body. The same retry rule as [`post_tls`].
+async fn post_plain(
+    client: &PlainClient,
+    uri: &http::Uri,
+    body: &Bytes,
+    headers: &[(http::HeaderName, http::HeaderValue)],
+    max_bytes: usize,
+    idempotent: bool,
+    subgraph: &str,
+) -> Result<(http::StatusCode, Vec<u8>), FetchError> {
+    use http_body_util::BodyExt;
+    let attempt = || {
+        let mut request = http::Request::new(http_body_util::Full::new(body.clone()));
+        *request.method_mut() = http::Method::POST;
+        *request.uri_mut() = uri.clone();
+        let map = request.headers_mut();
+        for (name, value) in headers {
+            map.append(name.clone(), value.clone());
+        }
+        map.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        map.insert(http::header::ACCEPT, http::HeaderValue::from_static(ACCEPT));
+        client.request(request)
+    };
+    let sent = match attempt().await {
+        Err(error) if idempotent && !error.is_connect() => attempt().await,
+        other => other,
+    };
+    let response = sent.map_err(|e| FetchError::Request {
+        subgraph: subgraph.to_string(),
+        reason: if e.is_connect() {
+            "connection failed".into()
+        } else {
+            "transport error".into()
+        },
+    })?;
+    let status = response.status();
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| FetchError::Request {
+            subgraph: subgraph.to_string(),
+            reason: "broken response body".into(),
+        })?;
+        if let Ok(chunk) = frame.into_data() {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(too_large(subgraph, max_bytes));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    Ok((status, bytes))
 }
 
 /// A short, non-leaky description of a transport error.
