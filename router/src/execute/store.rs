@@ -26,52 +26,112 @@ use serde::{Deserialize, Serialize, Serializer};
 
 /// A string of the store: a range of a shared text (usually a subgraph body).
 #[derive(Clone)]
-pub struct Str {
-    text: Arc<str>,
-    start: u32,
-    end: u32,
+pub struct Str(Repr);
+
+/// Strings this short are kept inline: no reference count to touch when
+/// they are parsed, cloned or dropped (most keys and many values are short).
+const INLINE: usize = 15;
+
+#[derive(Clone)]
+enum Repr {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE],
+    },
+    Shared {
+        text: Arc<str>,
+        start: u32,
+        end: u32,
+    },
 }
 
 impl Str {
-    /// The string (the range is on char boundaries by construction).
+    /// The string (valid UTF-8 by construction: a whole `&str`, or a range
+    /// of one on char boundaries).
     #[inline]
     pub fn as_str(&self) -> &str {
-        self.text
-            .get(self.start as usize..self.end as usize)
-            .unwrap_or_default()
+        match &self.0 {
+            Repr::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Repr::Shared { text, start, end } => {
+                text.get(*start as usize..*end as usize).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The string's bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Repr::Shared { text, start, end } => text
+                .as_bytes()
+                .get(*start as usize..*end as usize)
+                .unwrap_or_default(),
+        }
     }
 
     /// The length in bytes (without reading the text).
     #[inline]
     pub fn len(&self) -> usize {
-        (self.end - self.start) as usize
+        match &self.0 {
+            Repr::Inline { len, .. } => usize::from(*len),
+            Repr::Shared { start, end, .. } => (end - start) as usize,
+        }
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.end == self.start
+        self.len() == 0
     }
 
     /// Whether this is `key`: lengths first, then the bytes.
     #[inline]
     pub fn is(&self, key: &str) -> bool {
-        self.len() == key.len()
-            && self
-                .text
-                .as_bytes()
-                .get(self.start as usize..self.end as usize)
-                == Some(key.as_bytes())
+        self.len() == key.len() && self.as_bytes() == key.as_bytes()
     }
 
-    /// A slice of `text` (a range past `u32::MAX` takes a copy instead).
+    /// Whether the string is a slice of a shared text (not inline).
+    #[cfg(test)]
+    fn is_shared(&self) -> bool {
+        matches!(self.0, Repr::Shared { .. })
+    }
+
+    /// Length, first and last byte: equal strings have equal fingerprints.
+    #[inline]
+    fn fingerprint(&self) -> u32 {
+        let bytes = self.as_bytes();
+        let first = bytes.first().copied().unwrap_or(0);
+        let last = bytes.last().copied().unwrap_or(0);
+        (self.len() as u32) << 16 | u32::from(first) << 8 | u32::from(last)
+    }
+
+    /// `s` inline, if it is short enough.
+    #[inline]
+    fn inline(s: &str) -> Option<Str> {
+        let len = u8::try_from(s.len())
+            .ok()
+            .filter(|&l| usize::from(l) <= INLINE)?;
+        let mut bytes = [0u8; INLINE];
+        bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
+        Some(Str(Repr::Inline { len, bytes }))
+    }
+
+    /// A slice of `text`: inline when short, else sharing `text` (a range
+    /// past `u32::MAX` takes a copy instead).
     fn slice(text: &Arc<str>, start: usize, end: usize) -> Str {
+        let Some(part) = text.get(start..end) else {
+            return Str::from("");
+        };
+        if let Some(inline) = Str::inline(part) {
+            return inline;
+        }
         match (u32::try_from(start), u32::try_from(end)) {
-            (Ok(s), Ok(e)) if text.get(start..end).is_some() => Str {
+            (Ok(start), Ok(end)) => Str(Repr::Shared {
                 text: text.clone(),
-                start: s,
-                end: e,
-            },
-            _ => Str::from(text.get(start..end).unwrap_or_default()),
+                start,
+                end,
+            }),
+            _ => Str::from(part),
         }
     }
 }
@@ -87,12 +147,15 @@ impl Deref for Str {
 
 impl From<&str> for Str {
     fn from(s: &str) -> Str {
+        if let Some(inline) = Str::inline(s) {
+            return inline;
+        }
         let end = u32::try_from(s.len()).unwrap_or(u32::MAX);
-        Str {
+        Str(Repr::Shared {
             text: Arc::from(s),
             start: 0,
             end,
-        }
+        })
     }
 }
 
@@ -248,12 +311,20 @@ impl Object {
     fn dedupe(&mut self) {
         let entries = &mut self.0;
         let n = entries.len();
-        let repeated = if n <= 16 {
+        let repeated = if n <= 1 {
+            false
+        } else if n <= 16 {
+            // Keys compared by a fingerprint (length, first and last byte)
+            // first: the bytes only when two fingerprints agree.
+            let mut prints = [0u32; 16];
+            for (print, (key, _)) in prints.iter_mut().zip(entries.iter()) {
+                *print = key.fingerprint();
+            }
             (1..n).any(|i| {
-                let key = entries.get(i).map(|(k, _)| k.as_str());
-                entries
-                    .get(..i)
-                    .is_some_and(|before| before.iter().any(|(k, _)| Some(k.as_str()) == key))
+                (0..i).any(|j| {
+                    prints.get(i) == prints.get(j)
+                        && entries.get(i).map(|(k, _)| k) == entries.get(j).map(|(k, _)| k)
+                })
             })
         } else {
             let mut seen = rustc_hash::FxHashSet::default();
@@ -388,7 +459,7 @@ impl Value {
             Value::Bool(true) => out.extend_from_slice(b"true"),
             Value::Bool(false) => out.extend_from_slice(b"false"),
             Value::Number(n) => write_serialized(out, n),
-            Value::String(s) => write_str(out, s.as_str()),
+            Value::String(s) => write_string(out, s),
             Value::Array(items) => {
                 out.push(b'[');
                 for (i, item) in items.iter().enumerate() {
@@ -405,7 +476,7 @@ impl Value {
                     if i > 0 {
                         out.push(b',');
                     }
-                    write_str(out, key.as_str());
+                    write_string(out, key);
                     out.push(b':');
                     value.write(out);
                 }
@@ -457,15 +528,29 @@ impl fmt::Display for Value {
 
 /// Appends `s` as a JSON string.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Most strings need no escape: copy them in one go.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-        return;
+    if !write_plain(out, s.as_bytes()) {
+        write_serialized(out, s);
     }
-    write_serialized(out, s);
+}
+
+/// [`write_str`] for a store string (its bytes read once).
+fn write_string(out: &mut Vec<u8>, s: &Str) {
+    if !write_plain(out, s.as_bytes()) {
+        write_serialized(out, s.as_str());
+    }
+}
+
+/// Most strings need no escape: copies them in one go and says so.
+#[inline]
+fn write_plain(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    if bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        return false;
+    }
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(bytes);
+    out.push(b'"');
+    true
 }
 
 fn write_serialized<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
@@ -727,23 +812,33 @@ mod tests {
     }
 
     #[test]
-    fn strings_are_slices_of_the_body_unless_escaped() {
-        let value = parse(br#"{"name":"Ada","q":"a\"b"}"#).expect("json");
+    fn long_strings_are_slices_of_the_body_short_ones_inline() {
+        let body =
+            r#"{"name":"Ada","long":"Ada Lovelace, Countess","é":"ü-ü-ü-ü-ü-ü-ü-ü","q":"a\"b"}"#;
+        let value = parse(body.as_bytes()).expect("json");
         let object = value.as_object().expect("object");
-        let Some(Value::String(name)) = object.get("name") else {
-            panic!("no name");
+        let string = |key: &str| match object.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            _ => panic!("no {key}"),
         };
-        let Some(Value::String(quoted)) = object.get("q") else {
-            panic!("no q");
-        };
-        assert_eq!(name.as_str(), "Ada");
-        assert_eq!(quoted.as_str(), "a\"b");
-        // The unescaped one shares the body; the escaped one is its own copy.
-        assert!(name.text.len() > name.as_str().len());
-        assert_eq!(quoted.text.len(), quoted.as_str().len());
+        assert_eq!(string("name").as_str(), "Ada");
+        assert!(!string("name").is_shared());
+        assert_eq!(string("long").as_str(), "Ada Lovelace, Countess");
+        assert!(string("long").is_shared());
+        // 16 bytes of multi-byte characters: shared, on char boundaries.
+        assert_eq!(string("é").as_str(), "ü-ü-ü-ü-ü-ü-ü-ü");
+        assert!(string("é").is_shared());
+        assert_eq!(string("q").as_str(), "a\"b");
+        assert!(object.keys().all(|k| !k.is_shared()));
+        assert!(string("long").is("Ada Lovelace, Countess"));
+        assert!(!string("long").is("Ada Lovelace, Countesz"));
+        assert_eq!(Str::from("x".repeat(15).as_str()).len(), 15);
+        assert!(!Str::from("x".repeat(15).as_str()).is_shared());
+        assert!(Str::from("x".repeat(16).as_str()).is_shared());
+        assert_eq!(Str::from("").as_str(), "");
         let mut out = Vec::new();
         value.write(&mut out);
-        assert_eq!(out, br#"{"name":"Ada","q":"a\"b"}"#);
+        assert_eq!(String::from_utf8(out).expect("utf-8"), body);
     }
 
     #[test]
