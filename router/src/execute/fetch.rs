@@ -368,12 +368,12 @@ async fn send(
 ) -> Result<Arc<SubgraphResponse>, FetchError> {
     let started = std::time::Instant::now();
     let http = &endpoint.http;
-    let subgraph = endpoint.name.to_string();
+    let subgraph: &str = &endpoint.name;
     let request = async {
         let (status, bytes) = match &endpoint.plain {
             Some((client, uri)) => {
                 post_plain(
-                    client, uri, &body, &headers, max_bytes, idempotent, &subgraph,
+                    client, uri, &body, &headers, max_bytes, idempotent, subgraph,
                 )
                 .await?
             }
@@ -385,7 +385,7 @@ async fn send(
                     &headers,
                     max_bytes,
                     idempotent,
-                    &subgraph,
+                    subgraph,
                 )
                 .await?
             }
@@ -393,18 +393,18 @@ async fn send(
         match parse_response(&bytes) {
             Ok(parsed) => Ok(Arc::new(parsed)),
             Err(_) if !status.is_success() => Err(FetchError::Http {
-                subgraph: subgraph.clone(),
+                subgraph: subgraph.to_string(),
                 status: status.as_u16(),
             }),
             Err(reason) => Err(FetchError::InvalidResponse {
-                subgraph: subgraph.clone(),
+                subgraph: subgraph.to_string(),
                 reason,
             }),
         }
     };
     let result = match tokio::time::timeout(endpoint.timeout, request).await {
         Ok(result) => result,
-        Err(_) => Err(FetchError::Timeout(subgraph.clone())),
+        Err(_) => Err(FetchError::Timeout(subgraph.to_string())),
     };
     if let Some(metrics) = &endpoint.metrics {
         let outcome = match &result {
@@ -419,11 +419,21 @@ async fn send(
 
 const ACCEPT: &str = "application/graphql-response+json, application/json;q=0.9";
 
-fn too_large(subgraph: &str, max_bytes: usize) -> FetchError {
-    FetchError::InvalidResponse {
-        subgraph: subgraph.to_string(),
-        reason: format!("response larger than {max_bytes} bytes"),
+/// Appends a chunk of a response body, refusing bodies past `max_bytes`.
+fn append_chunk(
+    bytes: &mut Vec<u8>,
+    chunk: &[u8],
+    max_bytes: usize,
+    subgraph: &str,
+) -> Result<(), FetchError> {
+    if bytes.len() + chunk.len() > max_bytes {
+        return Err(FetchError::InvalidResponse {
+            subgraph: subgraph.to_string(),
+            reason: format!("response larger than {max_bytes} bytes"),
+        });
     }
+    bytes.extend_from_slice(chunk);
+    Ok(())
 }
 
 /// POSTs `body` with reqwest (TLS subgraphs); the status and the whole body.
@@ -463,10 +473,7 @@ async fn post_tls(
     let status = response.status();
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(failed)? {
-        if bytes.len() + chunk.len() > max_bytes {
-            return Err(too_large(subgraph, max_bytes));
-        }
-        bytes.extend_from_slice(&chunk);
+        append_chunk(&mut bytes, &chunk, max_bytes, subgraph)?;
     }
     Ok((status, bytes))
 }
@@ -519,10 +526,7 @@ async fn post_plain(
             reason: "broken response body".into(),
         })?;
         if let Ok(chunk) = frame.into_data() {
-            if bytes.len() + chunk.len() > max_bytes {
-                return Err(too_large(subgraph, max_bytes));
-            }
-            bytes.extend_from_slice(&chunk);
+            append_chunk(&mut bytes, &chunk, max_bytes, subgraph)?;
         }
     }
     Ok((status, bytes))

@@ -1,5 +1,6 @@
-//! Identical in-flight subgraph requests share one HTTP call (queries only, and
-//! only when `subgraphs.deduplicate_requests` is on).
+//! The subgraph client: identical in-flight subgraph requests share one HTTP
+//! call (queries only, and only when `subgraphs.deduplicate_requests` is on),
+//! and responses past `subgraphs.max_response_bytes` are refused.
 
 use crate::common;
 
@@ -113,4 +114,34 @@ async fn requests_of_different_callers_are_never_shared() {
     assert_eq!(fetch_five_as(&client, true, token).await, 5);
     // Two callers: one shared request each.
     assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_response_past_the_size_limit_is_refused() {
+    let (server, _) = counting_subgraph().await;
+    // The subgraph answers 26 bytes: one byte under the limit fails, the
+    // exact size passes.
+    let body = r#"{"data":{"hello":"world"}}"#;
+    for (limit, accepted) in [(body.len() - 1, false), (body.len(), true)] {
+        let config = SubgraphsConfig {
+            max_response_bytes: limit,
+            ..SubgraphsConfig::default()
+        };
+        let client =
+            SubgraphClient::new([("s".to_string(), server.url())], &config).expect("client");
+        let result = client
+            .fetch("s", r#"{"query":"{ hello }"}"#.into(), true, &[])
+            .await;
+        match result {
+            Ok(response) => assert!(accepted, "limit {limit}: {:?}", response.data),
+            Err(error) => {
+                assert!(!accepted, "limit {limit}: {error}");
+                assert_eq!(
+                    error.code(),
+                    tessera_router::error::ErrorCode::SubgraphInvalidResponse
+                );
+                assert!(error.to_string().contains("larger than"), "{error}");
+            }
+        }
+    }
 }
