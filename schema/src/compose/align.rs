@@ -36,7 +36,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use apollo_compiler::ast::{Definition, Directive, Document, EnumValueDefinition};
+use apollo_compiler::ast::{
+    Definition, Directive, Document, EnumValueDefinition, FieldDefinition, InputValueDefinition,
+};
 use apollo_compiler::{Name, Node};
 
 use super::diagnostics::{CompositionDiagnostic, CompositionRule};
@@ -309,6 +311,16 @@ pub(crate) fn value_types_of_entities(prepared: &mut [Prepared]) -> Vec<Composit
                     ));
                 }
             }
+            // Its `@external` fields stay external in the supergraph, which
+            // graphql-composition would not write for a key field.
+            for field in top_level_fields(&fields) {
+                if o.fields
+                    .iter()
+                    .any(|f| f.name == field.as_str() && f.directives.get(&external).is_some())
+                {
+                    p.external_key_fields.insert((o.name.to_string(), field));
+                }
+            }
             let o = o.make_mut();
             o.directives.0.push(Node::new(Directive {
                 name: key_name.clone(),
@@ -516,21 +528,193 @@ pub(crate) fn directive_argument_defaults(prepared: &mut [Prepared]) {
     }
 }
 
+/// An argument or input field with a default value in some subgraphs and none
+/// in others: Federation composition gives it no default in the supergraph
+/// and hints `INCONSISTENT_DEFAULT_VALUE_PRESENCE` (composition-js,
+/// `mergeDefaultValue`: only a default every subgraph agrees on is kept; a
+/// client that omits the argument then gets each subgraph's own behaviour).
+/// graphql-composition keeps the one default, so it is removed here before
+/// composing. Different defaults stay an error (`FIELD_ARGUMENT_DEFAULT_MISMATCH`).
+pub(crate) fn partial_defaults(prepared: &mut [Prepared]) -> Vec<CompositionDiagnostic> {
+    let mut docs: Vec<Option<Document>> = prepared
+        .iter()
+        .map(|p| Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)).ok())
+        .collect();
+    // `Type.field(arg:)` / `Input.field` → subgraph → whether it has a default.
+    let mut defaults: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
+    for (p, doc) in prepared.iter().zip(&docs) {
+        let Some(doc) = doc else { continue };
+        for definition in &doc.definitions {
+            for (coordinate, value) in defaults_of(definition) {
+                defaults
+                    .entry(coordinate)
+                    .or_default()
+                    .insert(p.name.clone(), value.is_some());
+            }
+        }
+    }
+    defaults.retain(|_, by_subgraph| {
+        by_subgraph.values().any(|has| *has) && by_subgraph.values().any(|has| !*has)
+    });
+    if defaults.is_empty() {
+        return Vec::new();
+    }
+    for (p, parsed) in prepared.iter_mut().zip(docs.iter_mut()) {
+        let Some(doc) = parsed else { continue };
+        let mut changed = false;
+        for definition in &mut doc.definitions {
+            let type_name = definition.name().map(|n| n.to_string()).unwrap_or_default();
+            let mut clear =
+                |coordinate: String, value: &mut Option<Node<apollo_compiler::ast::Value>>| {
+                    if value.is_some() && defaults.contains_key(&coordinate) {
+                        *value = None;
+                        changed = true;
+                    }
+                };
+            if let Some(fields) = fields_mut(definition) {
+                for field in fields {
+                    let field = field.make_mut();
+                    for argument in &mut field.arguments {
+                        let coordinate = format!("{type_name}.{}({}:)", field.name, argument.name);
+                        clear(coordinate, &mut argument.make_mut().default_value);
+                    }
+                }
+            } else if let Some(fields) = input_fields_mut(definition) {
+                for field in fields {
+                    let field = field.make_mut();
+                    clear(
+                        format!("{type_name}.{}", field.name),
+                        &mut field.default_value,
+                    );
+                }
+            }
+        }
+        if changed {
+            p.sdl = doc.to_string();
+        }
+    }
+    defaults
+        .into_iter()
+        .map(|(coordinate, by_subgraph)| {
+            let list = |has: bool| {
+                by_subgraph
+                    .iter()
+                    .filter(|(_, h)| **h == has)
+                    .map(|(s, _)| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            CompositionDiagnostic::warning(
+                CompositionRule::InconsistentDefaultValuePresence,
+                by_subgraph.keys().cloned().collect(),
+                Some(coordinate.clone()),
+                format!(
+                    "{coordinate} has a default value in subgraphs {} only, none in {}: the \
+                     supergraph gives it no default",
+                    list(true),
+                    list(false)
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The fields an object or interface definition (or extension) declares.
+fn fields_mut(definition: &mut Definition) -> Option<&mut Vec<Node<FieldDefinition>>> {
+    match definition {
+        Definition::ObjectTypeDefinition(d) => Some(&mut d.make_mut().fields),
+        Definition::ObjectTypeExtension(d) => Some(&mut d.make_mut().fields),
+        Definition::InterfaceTypeDefinition(d) => Some(&mut d.make_mut().fields),
+        Definition::InterfaceTypeExtension(d) => Some(&mut d.make_mut().fields),
+        _ => None,
+    }
+}
+
+/// The fields an input object definition (or extension) declares.
+fn input_fields_mut(definition: &mut Definition) -> Option<&mut Vec<Node<InputValueDefinition>>> {
+    match definition {
+        Definition::InputObjectTypeDefinition(d) => Some(&mut d.make_mut().fields),
+        Definition::InputObjectTypeExtension(d) => Some(&mut d.make_mut().fields),
+        _ => None,
+    }
+}
+
+/// `(coordinate, default)` of every argument of the fields a definition
+/// declares (`Type.field(arg:)`) and of every input field (`Input.field`).
+fn defaults_of(
+    definition: &Definition,
+) -> Vec<(String, Option<Node<apollo_compiler::ast::Value>>)> {
+    let type_name = definition.name().map(|n| n.as_str()).unwrap_or_default();
+    let fields = match definition {
+        Definition::ObjectTypeDefinition(d) => &d.fields[..],
+        Definition::ObjectTypeExtension(d) => &d.fields[..],
+        Definition::InterfaceTypeDefinition(d) => &d.fields[..],
+        Definition::InterfaceTypeExtension(d) => &d.fields[..],
+        Definition::InputObjectTypeDefinition(d) => {
+            return d
+                .fields
+                .iter()
+                .map(|f| (format!("{type_name}.{}", f.name), f.default_value.clone()))
+                .collect();
+        }
+        Definition::InputObjectTypeExtension(d) => {
+            return d
+                .fields
+                .iter()
+                .map(|f| (format!("{type_name}.{}", f.name), f.default_value.clone()))
+                .collect();
+        }
+        _ => return Vec::new(),
+    };
+    fields
+        .iter()
+        .flat_map(|field| {
+            field.arguments.iter().map(move |a| {
+                (
+                    format!("{type_name}.{}({}:)", field.name, a.name),
+                    a.default_value.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
 /// What Federation composition reports as hints, as warnings: an element
 /// described differently by several subgraphs (`INCONSISTENT_DESCRIPTION`),
-/// and a field argument with a default in some subgraphs and none in others
-/// (`INCONSISTENT_DEFAULT_VALUE_PRESENCE`).
+/// types that differ only in nullability, entities that are value types
+/// elsewhere (see also [`partial_defaults`]).
 pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
     // Coordinate → subgraph → description.
     let mut descriptions: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    // `Type.field(arg:)` → subgraph → whether it has a default.
-    let mut defaults: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
     // `Type.field(arg:)` → subgraph → its type.
     let mut argument_types: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // Abstract type → its members / implementations, across every subgraph.
+    let mut possible: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for p in prepared {
         let Ok(doc) = Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)) else {
             continue;
         };
+        for definition in &doc.definitions {
+            match definition {
+                Definition::UnionTypeDefinition(u) => possible
+                    .entry(u.name.to_string())
+                    .or_default()
+                    .extend(u.members.iter().map(|m| m.to_string())),
+                Definition::UnionTypeExtension(u) => possible
+                    .entry(u.name.to_string())
+                    .or_default()
+                    .extend(u.members.iter().map(|m| m.to_string())),
+                Definition::ObjectTypeDefinition(o) => {
+                    for interface in &o.implements_interfaces {
+                        possible
+                            .entry(interface.to_string())
+                            .or_default()
+                            .insert(o.name.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
         let mut describe = |coordinate: String, description: Option<&Node<str>>| {
             if let Some(text) = description.map(|d| d.trim()).filter(|d| !d.is_empty()) {
                 descriptions
@@ -559,10 +743,6 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
                         .entry(format!("{coordinate}({}:)", argument.name))
                         .or_default()
                         .insert(p.name.clone(), argument.ty.to_string());
-                    defaults
-                        .entry(format!("{coordinate}({}:)", argument.name))
-                        .or_default()
-                        .insert(p.name.clone(), argument.default_value.is_some());
                 }
             }
         }
@@ -581,7 +761,7 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
         }
     }
     for (coordinate, by_subgraph) in &field_types {
-        if let Some(message) = compatible_but_inconsistent(by_subgraph) {
+        if let Some(message) = compatible_but_inconsistent(by_subgraph, &possible) {
             hints.push(CompositionDiagnostic::warning(
                 CompositionRule::InconsistentButCompatibleFieldType,
                 by_subgraph.keys().cloned().collect(),
@@ -591,7 +771,7 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
         }
     }
     for (coordinate, by_subgraph) in &argument_types {
-        if let Some(message) = compatible_but_inconsistent(by_subgraph) {
+        if let Some(message) = compatible_but_inconsistent(by_subgraph, &BTreeMap::new()) {
             hints.push(CompositionDiagnostic::warning(
                 CompositionRule::InconsistentButCompatibleArgumentType,
                 by_subgraph.keys().cloned().collect(),
@@ -636,43 +816,40 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
             ));
         }
     }
-    for (coordinate, by_subgraph) in defaults {
-        let with: Vec<String> = by_subgraph
-            .iter()
-            .filter(|(_, has)| **has)
-            .map(|(s, _)| s.clone())
-            .collect();
-        let without: Vec<String> = by_subgraph
-            .iter()
-            .filter(|(_, has)| !**has)
-            .map(|(s, _)| s.clone())
-            .collect();
-        if !with.is_empty() && !without.is_empty() {
-            hints.push(CompositionDiagnostic::warning(
-                CompositionRule::InconsistentDefaultValuePresence,
-                by_subgraph.keys().cloned().collect(),
-                Some(coordinate.clone()),
-                format!(
-                    "{coordinate} has a default in subgraphs {} but not in {}; the supergraph keeps the default",
-                    with.join(", "),
-                    without.join(", ")
-                ),
-            ));
-        }
-    }
     hints
 }
 
 /// When subgraphs type one element differently and the types differ only in
 /// non-null markers: which subgraph says what.
-fn compatible_but_inconsistent(by_subgraph: &BTreeMap<String, String>) -> Option<String> {
+fn compatible_but_inconsistent(
+    by_subgraph: &BTreeMap<String, String>,
+    possible: &BTreeMap<String, BTreeSet<String>>,
+) -> Option<String> {
     let distinct: BTreeSet<&String> = by_subgraph.values().collect();
     if distinct.len() < 2 {
         return None;
     }
-    let nullable = |ty: &str| ty.replace('!', "");
-    let first = nullable(distinct.iter().next()?);
-    if distinct.iter().any(|ty| nullable(ty) != first) {
+    // The list structure (`[[_]]`) must agree, nullability aside…
+    let structure =
+        |ty: &str| -> String { ty.chars().filter(|c| matches!(c, '[' | ']')).collect() };
+    let first = structure(distinct.iter().next()?);
+    if distinct.iter().any(|ty| structure(ty) != first) {
+        return None;
+    }
+    // …and the named types be one type, or members / implementations of one
+    // of them (the supergraph's).
+    let named = |ty: &str| {
+        ty.trim_matches(|c| matches!(c, '[' | ']' | '!'))
+            .to_string()
+    };
+    let names: BTreeSet<String> = distinct.iter().map(|ty| named(ty)).collect();
+    if names.len() > 1
+        && !names.iter().any(|wide| {
+            names
+                .iter()
+                .all(|n| n == wide || possible.get(wide).is_some_and(|p| p.contains(n)))
+        })
+    {
         return None;
     }
     Some(
@@ -682,4 +859,132 @@ fn compatible_but_inconsistent(by_subgraph: &BTreeMap<String, String>) -> Option
             .collect::<Vec<_>>()
             .join(", "),
     )
+}
+
+/// Federation's field-sharing rule with `@provides` (composition-js
+/// `validateFieldSharing`; composition docs, "Sharing fields"): a field a
+/// subgraph marks `@external` but provides below some field is resolved by
+/// that subgraph too ("partially external"), so the other subgraphs that
+/// resolve it must mark it `@shareable`. graphql-composition counts only
+/// fields that are not `@external`; this reports (`INVALID_FIELD_SHARING`)
+/// the cases that only partially external fields make invalid. A subgraph
+/// whose field another overrides does not resolve it; Federation 1 subgraphs
+/// are not judged (their fields are shareable once upgraded).
+pub(crate) fn provided_field_sharing(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
+    struct Source {
+        subgraph: String,
+        shareable: bool,
+        partially_external: bool,
+    }
+    let mut sources: BTreeMap<(String, String), Vec<Source>> = BTreeMap::new();
+    let mut overridden: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut any_provided = false;
+    for p in prepared {
+        let Ok(doc) = Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)) else {
+            continue;
+        };
+        let fed = FederationNames::from_document(&doc);
+        let (shareable, external, override_name) = (
+            fed.local("shareable"),
+            fed.local("external"),
+            fed.local("override"),
+        );
+        // Top-level key fields of each type in this subgraph (shareable).
+        let mut key_fields: BTreeSet<(String, String)> = BTreeSet::new();
+        for definition in &doc.definitions {
+            let (name, directives) = match definition {
+                Definition::ObjectTypeDefinition(o) => (&o.name, &o.directives),
+                Definition::ObjectTypeExtension(o) => (&o.name, &o.directives),
+                _ => continue,
+            };
+            for (fields, _) in keys(directives, &fed) {
+                for field in top_level_fields(&fields) {
+                    key_fields.insert((name.to_string(), field));
+                }
+            }
+        }
+        for definition in &doc.definitions {
+            let (name, directives, fields, is_extension) = match definition {
+                Definition::ObjectTypeDefinition(o) => (&o.name, &o.directives, &o.fields, false),
+                Definition::ObjectTypeExtension(o) => (&o.name, &o.directives, &o.fields, true),
+                _ => continue,
+            };
+            let type_external = fed.is_federation_2() && directives.get(&external).is_some();
+            let extends = is_extension || directives.get(&fed.local("extends")).is_some();
+            for field in fields {
+                let coordinate = (name.to_string(), field.name.to_string());
+                if let Some(from) = field
+                    .directives
+                    .get(&override_name)
+                    .and_then(|d| d.specified_argument_by_name("from"))
+                    .and_then(|v| v.as_str())
+                {
+                    overridden.insert((name.to_string(), field.name.to_string(), from.to_string()));
+                }
+                let is_key = key_fields.contains(&coordinate);
+                // A key field marked @external on an extension only references the key.
+                let external = (type_external || field.directives.get(&external).is_some())
+                    && !(is_key && extends);
+                let provided = p.provided_fields.contains(&coordinate);
+                if external && !provided {
+                    continue;
+                }
+                any_provided |= external;
+                sources.entry(coordinate).or_default().push(Source {
+                    subgraph: p.name.clone(),
+                    shareable: !fed.is_federation_2()
+                        || external
+                        || is_key
+                        || field.directives.get(&shareable).is_some(),
+                    partially_external: external,
+                });
+            }
+        }
+    }
+    if !any_provided {
+        return Vec::new();
+    }
+    let mut diagnostics = Vec::new();
+    for ((ty, field), mut resolving) in sources {
+        resolving
+            .retain(|s| !overridden.contains(&(ty.clone(), field.clone(), s.subgraph.clone())));
+        let invalid = |sources: &mut dyn Iterator<Item = &Source>| {
+            let (mut count, mut non_shareable) = (0, 0);
+            for source in sources {
+                count += 1;
+                non_shareable += usize::from(!source.shareable);
+            }
+            non_shareable > 0 && count > 1
+        };
+        if !resolving.iter().any(|s| s.partially_external)
+            || !invalid(&mut resolving.iter())
+            // graphql-composition reports these itself.
+            || invalid(&mut resolving.iter().filter(|s| !s.partially_external))
+        {
+            continue;
+        }
+        let names = |filter: &dyn Fn(&Source) -> bool| {
+            resolving
+                .iter()
+                .filter(|s| filter(s))
+                .map(|s| format!("\"{}\"", s.subgraph))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let coordinate = format!("{ty}.{field}");
+        diagnostics.push(CompositionDiagnostic::error(
+            CompositionRule::InvalidFieldSharing,
+            resolving.iter().map(|s| s.subgraph.clone()).collect(),
+            Some(coordinate.clone()),
+            format!(
+                "Non-shareable field \"{coordinate}\" is resolved from multiple subgraphs: it is \
+                 resolved from subgraphs {} (those marking it @external resolve it where they \
+                 @provides it: {}) and defined as non-shareable in {}",
+                names(&|_| true),
+                names(&|s| s.partially_external),
+                names(&|s| !s.shareable),
+            ),
+        ));
+    }
+    diagnostics
 }

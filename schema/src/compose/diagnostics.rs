@@ -107,6 +107,29 @@ rules! {
     InconsistentButCompatibleArgumentType = "INCONSISTENT_BUT_COMPATIBLE_ARGUMENT_TYPE",
     /// (hint) A type is an entity in some subgraphs and a value type in others.
     InconsistentEntity = "INCONSISTENT_ENTITY",
+    /// (hint) A value type's field (an object without `@key` anywhere) that
+    /// some subgraphs defining the type lack.
+    InconsistentObjectValueTypeField = "INCONSISTENT_OBJECT_VALUE_TYPE_FIELD",
+    /// (hint) A field of an interface without `@key` that some subgraphs
+    /// defining the interface lack.
+    InconsistentInterfaceValueTypeField = "INCONSISTENT_INTERFACE_VALUE_TYPE_FIELD",
+    /// (hint) A union member that some subgraphs defining the union lack.
+    InconsistentUnionMember = "INCONSISTENT_UNION_MEMBER",
+    /// (hint) An optional input field some subgraphs lack: the supergraph
+    /// leaves it out.
+    InconsistentInputObjectField = "INCONSISTENT_INPUT_OBJECT_FIELD",
+    /// A field several subgraphs resolve returns an abstract type whose
+    /// possible runtime types have nothing in common between them.
+    ShareableHasMismatchedRuntimeTypes = "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES",
+    /// (hint) A field several subgraphs resolve returns an abstract type
+    /// with different possible runtime types in each.
+    InconsistentRuntimeTypesForShareableReturn = "INCONSISTENT_RUNTIME_TYPES_FOR_SHAREABLE_RETURN",
+    /// (hint) An `@override` whose source no longer resolves the field.
+    OverrideDirectiveCanBeRemoved = "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED",
+    /// (hint) A field overridden (without a label) that its source can drop.
+    OverriddenFieldCanBeRemoved = "OVERRIDDEN_FIELD_CAN_BE_REMOVED",
+    /// (hint) A progressive `@override(label:)` migration is in progress.
+    OverrideMigrationInProgress = "OVERRIDE_MIGRATION_IN_PROGRESS",
     /// A visible element refers to an `@inaccessible` type.
     ReferencedInaccessible = "REFERENCED_INACCESSIBLE",
     /// The query root type is `@inaccessible`.
@@ -121,6 +144,8 @@ rules! {
     InterfaceKeyNotOnImplementation = "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
     /// A subgraph with a resolvable interface key misses implementation types.
     InterfaceKeyMissingImplementationType = "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+    /// A `@link` imports an element its spec version does not define.
+    InvalidLinkDirectiveUsage = "INVALID_LINK_DIRECTIVE_USAGE",
     /// Directive definitions disagree across subgraphs, or `@composeDirective` misuse.
     DirectiveDefinitionInvalid = "DIRECTIVE_DEFINITION_INVALID",
     /// A directive application that no definition or composed directive covers.

@@ -25,6 +25,7 @@
 mod align;
 mod context;
 mod diagnostics;
+mod hints;
 mod normalize;
 mod prepare;
 mod satisfiability;
@@ -123,7 +124,10 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
     diagnostics.extend(align::value_types_of_entities(&mut prepared));
     align::widen_subtyped_fields(&mut prepared);
     align::directive_argument_defaults(&mut prepared);
+    diagnostics.extend(align::provided_field_sharing(&prepared));
     diagnostics.extend(align::hints(&prepared));
+    diagnostics.extend(hints::shape_and_override_hints(&prepared));
+    diagnostics.extend(align::partial_defaults(&mut prepared));
     let mut ingest = graphql_composition::Subgraphs::default();
     for (subgraph, p) in subgraphs
         .iter()

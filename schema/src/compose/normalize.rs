@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use apollo_compiler::ast::{Argument, Definition, Directive, DirectiveList, Document, Value};
+use apollo_compiler::ast::{
+    Argument, Definition, Directive, DirectiveList, Document, OperationType, Value,
+};
 use apollo_compiler::{Name, Node};
 
 use super::prepare::Prepared;
@@ -284,9 +286,7 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                                 && graph_of(d) == Some(value)
                                 && d.specified_argument_by_name("key")
                                     .and_then(|k| k.as_str())
-                                    .is_some_and(|k| {
-                                        k.split_whitespace().eq(fields.split_whitespace())
-                                    });
+                                    .is_some_and(|k| same_field_set(k, fields));
                             if placeholder && !replaced {
                                 replaced = true;
                                 return false;
@@ -298,12 +298,18 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                         }
                     }
                 }
+                mark_extension_keys(&o.name, &mut o.directives, subgraphs, &graph_values)?;
                 mark_external_key_fields(o, subgraphs, &graph_values)?;
+                drop_unknown_override_sources(o, subgraphs);
                 keep_override_sources(o, subgraphs, &graph_values)?;
                 record_differing_field_types(o, subgraphs, &graph_values)?;
                 if let Some(kind) = root_types.get(o.name.as_str()) {
+                    // Every subgraph has a query type (`_service`, `_entities`):
+                    // like Federation composition, each gets a `@join__type` on
+                    // it; mutation and subscription types only where defined.
                     for subgraph in subgraphs {
-                        if !subgraph.root_operations.contains(kind) {
+                        if *kind != OperationType::Query && !subgraph.root_operations.contains(kind)
+                        {
                             continue;
                         }
                         let Some(value) = graph_values.get(&subgraph.name) else {
@@ -396,6 +402,7 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
                 }
                 add_interface_join_types(i, subgraphs, &graph_values, true)?;
                 add_interface_join_types(i, subgraphs, &graph_values, false)?;
+                mark_extension_keys(&i.name, &mut i.directives, subgraphs, &graph_values)?;
                 out.definitions
                     .push(Definition::InterfaceTypeDefinition(interface));
                 continue;
@@ -666,6 +673,102 @@ fn argument(arg: &str, value: Value) -> Result<Node<Argument>, String> {
         name: name(arg)?,
         value: Node::new(value),
     }))
+}
+
+/// An `@override(from:)` naming no subgraph of the composition overrides
+/// nothing (a `FROM_SUBGRAPH_DOES_NOT_EXIST` warning): like Federation
+/// composition, the supergraph carries no `override:` for it.
+fn drop_unknown_override_sources(
+    object: &mut apollo_compiler::ast::ObjectTypeDefinition,
+    subgraphs: &[Prepared],
+) {
+    for field in &mut object.fields {
+        let unknown = |d: &Node<Directive>| {
+            d.name == "join__field"
+                && d.specified_argument_by_name("override")
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|from| !subgraphs.iter().any(|s| s.name == from))
+        };
+        if !field.directives.iter().any(unknown) {
+            continue;
+        }
+        for directive in field.make_mut().directives.0.iter_mut() {
+            if unknown(directive) {
+                directive
+                    .make_mut()
+                    .arguments
+                    .retain(|a| a.name != "override" && a.name != "overrideLabel");
+            }
+        }
+    }
+}
+
+/// `extension: true` on the `@join__type` of each key a subgraph applies on a
+/// type extension or an `@extends` type (see [`Prepared::extension_keys`]),
+/// as Federation composition writes it; graphql-composition does not.
+fn mark_extension_keys(
+    type_name: &Name,
+    directives: &mut DirectiveList,
+    subgraphs: &[Prepared],
+    graph_values: &HashMap<String, Name>,
+) -> Result<(), String> {
+    for subgraph in subgraphs {
+        let Some(graph) = graph_values.get(&subgraph.name) else {
+            continue;
+        };
+        for (ty, fields) in &subgraph.extension_keys {
+            if ty != type_name.as_str() {
+                continue;
+            }
+            for directive in directives.0.iter_mut() {
+                let matches = directive.name == "join__type"
+                    && graph_of(directive) == Some(graph)
+                    && directive
+                        .specified_argument_by_name("key")
+                        .and_then(|k| k.as_str())
+                        .is_some_and(|k| same_field_set(k, fields))
+                    && directive.specified_argument_by_name("extension").is_none();
+                if matches {
+                    let key_at = directive
+                        .arguments
+                        .iter()
+                        .position(|a| a.name == "key")
+                        .map_or(directive.arguments.len(), |i| i + 1);
+                    directive
+                        .make_mut()
+                        .arguments
+                        .insert(key_at, argument("extension", Value::Boolean(true))?);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two field sets are the same selection written differently
+/// (whitespace, commas).
+fn same_field_set(a: &str, b: &str) -> bool {
+    let tokens = |s: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        for c in s.chars() {
+            if c.is_whitespace() || matches!(c, ',' | '{' | '}') {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                if matches!(c, '{' | '}') {
+                    out.push(c.to_string());
+                }
+            } else {
+                word.push(c);
+            }
+        }
+        if !word.is_empty() {
+            out.push(word);
+        }
+        out
+    };
+    tokens(a) == tokens(b)
 }
 
 /// graphql-composition composes a key field that a subgraph marks `@external`

@@ -38,6 +38,12 @@ pub(crate) struct Prepared {
     /// Federation calls used; an overridden field that is used keeps
     /// `@join__field(usedOverridden: true)`).
     pub used_fields: HashSet<(String, String)>,
+    /// `(type, key fields)`: keys applied on a type extension (`extend type`,
+    /// Federation 2 subgraphs) or on a type marked `@extends`; Federation
+    /// writes their `@join__type` with `extension: true`.
+    pub extension_keys: HashSet<(String, String)>,
+    /// `(type, field)`: every field a `@provides` of this subgraph selects.
+    pub provided_fields: HashSet<(String, String)>,
     /// `(type, field)`: every field this subgraph marks `@external`.
     pub external_fields: HashSet<(String, String)>,
     /// `@context`s and contextual arguments (taken out of `sdl`, see
@@ -64,6 +70,11 @@ const FEDERATION_SPEC: &str = "https://specs.apollo.dev/federation/";
 pub(crate) struct FederationNames {
     imports: HashMap<String, String>,
     prefix: Option<String>,
+    /// The linked federation spec version (`v2.x` → `(2, x)`); `None` without a
+    /// link or when the URL's version does not parse.
+    version: Option<(u32, u32)>,
+    /// Imported element names as written (`@key`, `FieldSet`), in order.
+    imported: Vec<String>,
 }
 
 impl FederationNames {
@@ -73,6 +84,8 @@ impl FederationNames {
         let mut names = FederationNames {
             imports: HashMap::new(),
             prefix: None,
+            version: None,
+            imported: Vec::new(),
         };
         for definition in &doc.definitions {
             let directives = match definition {
@@ -87,9 +100,14 @@ impl FederationNames {
                 else {
                     continue;
                 };
-                if !url.starts_with(FEDERATION_SPEC) {
+                let Some(version) = url.strip_prefix(FEDERATION_SPEC) else {
                     continue;
-                }
+                };
+                names.version = version
+                    .trim_end_matches('/')
+                    .strip_prefix('v')
+                    .and_then(|v| v.split_once('.'))
+                    .and_then(|(major, minor)| Some((major.parse().ok()?, minor.parse().ok()?)));
                 names.prefix = Some(
                     link.specified_argument_by_name("as")
                         .and_then(|v| v.as_str())
@@ -117,6 +135,7 @@ impl FederationNames {
                         }
                         _ => continue,
                     };
+                    names.imported.push(name.to_string());
                     names.imports.insert(
                         name.trim_start_matches('@').to_string(),
                         alias.trim_start_matches('@').to_string(),
@@ -161,6 +180,7 @@ pub(crate) fn prepare(
     )?;
     let fed = FederationNames::from_document(&doc);
     let mut diagnostics = Vec::new();
+    check_link_version(&doc, &fed, name, &mut diagnostics);
     check_overrides(&doc, &fed, name, all_names, &mut diagnostics);
     let root_operations = root_operations_with_fields(&doc);
     let type_docs = type_docs(&doc, &fed);
@@ -168,6 +188,8 @@ pub(crate) fn prepare(
     let interface_objects = interface_objects(&doc, &fed);
     let interfaces = interfaces(&doc, &fed);
     let used_fields = used_fields(&doc, &fed);
+    let provided_fields = provided_fields(&doc, &fed);
+    let extension_keys = extension_keys(&doc, &fed);
     let external_name = fed.local("external");
     let external_fields = object_fields(&doc)
         .filter(|(_, f)| f.directives.get(&external_name).is_some())
@@ -193,6 +215,8 @@ pub(crate) fn prepare(
         interface_objects,
         interfaces,
         used_fields,
+        provided_fields,
+        extension_keys,
         external_fields,
         contexts,
         diagnostics,
@@ -647,6 +671,134 @@ fn interfaces(doc: &Document, fed: &FederationNames) -> Vec<(String, Vec<(String
 }
 
 /// See [`Prepared::used_fields`].
+/// Marks every `(type, field)` a field set selects, starting at `parent`
+/// (`field_types`: `(type, field)` → the field's named type); fields of
+/// unknown types are skipped.
+fn mark(
+    parent: &str,
+    fields: &[KeyField],
+    field_types: &HashMap<(String, String), String>,
+    used: &mut HashSet<(String, String)>,
+) {
+    for field in fields {
+        let key = (parent.to_string(), field.name.clone());
+        match field_types.get(&key) {
+            Some(child) => {
+                mark(child, &field.children, field_types, used);
+                used.insert(key);
+            }
+            // `... on T { … }`: `on`, then the type condition and its fields.
+            None if !field.children.is_empty() => {
+                mark(&field.name, &field.children, field_types, used);
+            }
+            None => {}
+        }
+    }
+}
+
+/// See [`Prepared::extension_keys`].
+fn extension_keys(doc: &Document, fed: &FederationNames) -> HashSet<(String, String)> {
+    let extends = fed.local("extends");
+    let marked_extends: HashSet<&str> = doc
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::ObjectTypeDefinition(o) if o.directives.get(&extends).is_some() => {
+                Some(o.name.as_str())
+            }
+            Definition::InterfaceTypeDefinition(i) if i.directives.get(&extends).is_some() => {
+                Some(i.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut found = HashSet::new();
+    for definition in &doc.definitions {
+        let (name, directives, extension) = match definition {
+            Definition::ObjectTypeDefinition(o) => (&o.name, &o.directives, false),
+            Definition::InterfaceTypeDefinition(i) => (&i.name, &i.directives, false),
+            Definition::ObjectTypeExtension(o) => (&o.name, &o.directives, true),
+            Definition::InterfaceTypeExtension(i) => (&i.name, &i.directives, true),
+            _ => continue,
+        };
+        // A Federation 1 `extend type` is upgraded to a definition (only
+        // `@extends` stays an extension there).
+        if (extension && fed.is_federation_2()) || marked_extends.contains(name.as_str()) {
+            for (fields, _) in keys(directives, fed) {
+                found.insert((name.to_string(), fields));
+            }
+        }
+    }
+    found
+}
+
+/// `(type, field)`: the fields some `@provides` of this subgraph selects
+/// (nested selections too; a field selected on an interface counts for each
+/// implementation the subgraph defines, as Federation collects a provides'
+/// target fields). An `@external` field among them is what Federation calls
+/// partially external: the subgraph resolves it below the providing field.
+fn provided_fields(doc: &Document, fed: &FederationNames) -> HashSet<(String, String)> {
+    let provides = fed.local("provides");
+    let mut field_types: HashMap<(String, String), String> = HashMap::new();
+    let mut implementations: HashMap<String, Vec<String>> = HashMap::new();
+    let mut selections = Vec::new();
+    for definition in &doc.definitions {
+        let (name, fields, implements): (_, &[Node<FieldDefinition>], &[Name]) = match definition {
+            Definition::ObjectTypeDefinition(d) => (&d.name, &d.fields, &d.implements_interfaces),
+            Definition::ObjectTypeExtension(d) => (&d.name, &d.fields, &d.implements_interfaces),
+            Definition::InterfaceTypeDefinition(d) => (&d.name, &d.fields, &[]),
+            Definition::InterfaceTypeExtension(d) => (&d.name, &d.fields, &[]),
+            _ => continue,
+        };
+        for interface in implements {
+            implementations
+                .entry(interface.to_string())
+                .or_default()
+                .push(name.to_string());
+        }
+        for field in fields {
+            field_types.insert(
+                (name.to_string(), field.name.to_string()),
+                field.ty.inner_named_type().to_string(),
+            );
+            if let Some(selection) = field
+                .directives
+                .get(&provides)
+                .and_then(|d| d.specified_argument_by_name("fields"))
+                .and_then(|v| v.as_str())
+            {
+                selections.push((
+                    field.ty.inner_named_type().to_string(),
+                    selection.to_string(),
+                ));
+            }
+        }
+    }
+    let mut provided = HashSet::new();
+    for (target, selection) in selections {
+        mark(
+            &target,
+            &key_field_tree(&selection),
+            &field_types,
+            &mut provided,
+        );
+    }
+    let on_interfaces: Vec<(String, String)> = provided
+        .iter()
+        .filter(|(ty, _)| implementations.contains_key(ty))
+        .cloned()
+        .collect();
+    for (interface, field) in on_interfaces {
+        for object in &implementations[&interface] {
+            let key = (object.clone(), field.clone());
+            if field_types.contains_key(&key) {
+                provided.insert(key);
+            }
+        }
+    }
+    provided
+}
+
 fn used_fields(doc: &Document, fed: &FederationNames) -> HashSet<(String, String)> {
     let requires = fed.local("requires");
     let provides = fed.local("provides");
@@ -656,27 +808,6 @@ fn used_fields(doc: &Document, fed: &FederationNames) -> HashSet<(String, String
             (type_name.to_string(), field.name.to_string()),
             field.ty.inner_named_type().to_string(),
         );
-    }
-    fn mark(
-        parent: &str,
-        fields: &[KeyField],
-        field_types: &HashMap<(String, String), String>,
-        used: &mut HashSet<(String, String)>,
-    ) {
-        for field in fields {
-            let key = (parent.to_string(), field.name.clone());
-            match field_types.get(&key) {
-                Some(child) => {
-                    mark(child, &field.children, field_types, used);
-                    used.insert(key);
-                }
-                // `... on T { … }`: `on`, then the type condition and its fields.
-                None if !field.children.is_empty() => {
-                    mark(&field.name, &field.children, field_types, used);
-                }
-                None => {}
-            }
-        }
     }
     let string_argument = |directive: Option<&Node<Directive>>| {
         directive
@@ -790,6 +921,102 @@ fn object_fields(doc: &Document) -> impl Iterator<Item = (&Name, &Node<FieldDefi
 
 /// `@override` rules graphql-composition 0.12 does not check (federation spec,
 /// "@override"): not together with `@external`; `from:` should name a subgraph.
+/// The elements of the federation spec and the version that introduced each
+/// (Apollo Federation's subgraph specification, "Federation versions"):
+/// `@composeDirective` 2.1, `@interfaceObject` 2.3, `@authenticated` /
+/// `@requiresScopes` 2.5, `@policy` 2.6, `@override(label:)` 2.7, `@context` /
+/// `@fromContext` 2.8, `@cost` / `@listSize` 2.9, `@cacheTag` 2.12.
+const FEDERATION_ELEMENTS: &[(&str, (u32, u32))] = &[
+    ("@key", (2, 0)),
+    ("@requires", (2, 0)),
+    ("@provides", (2, 0)),
+    ("@external", (2, 0)),
+    ("@tag", (2, 0)),
+    ("@extends", (2, 0)),
+    ("@shareable", (2, 0)),
+    ("@inaccessible", (2, 0)),
+    ("@override", (2, 0)),
+    ("FieldSet", (2, 0)),
+    ("@composeDirective", (2, 1)),
+    ("@interfaceObject", (2, 3)),
+    ("@authenticated", (2, 5)),
+    ("@requiresScopes", (2, 5)),
+    ("Scope", (2, 5)),
+    ("@policy", (2, 6)),
+    ("Policy", (2, 6)),
+    ("@context", (2, 8)),
+    ("@fromContext", (2, 8)),
+    ("ContextFieldValue", (2, 8)),
+    ("@cost", (2, 9)),
+    ("@listSize", (2, 9)),
+    ("@cacheTag", (2, 12)),
+];
+
+/// The newest federation spec version [`FEDERATION_ELEMENTS`] describes
+/// (2.13 and 2.14 added no directive or type).
+const NEWEST_FEDERATION_VERSION: (u32, u32) = (2, 14);
+
+/// The version of the federation spec that introduced `@override(label:)`.
+const OVERRIDE_LABEL_VERSION: (u32, u32) = (2, 7);
+
+/// What the linked federation version offers, as Federation checks it: an
+/// import the version does not define (`INVALID_LINK_DIRECTIVE_USAGE`, "Cannot
+/// import unknown element"), `@override(label:)` before v2.7 (`INVALID_GRAPHQL`,
+/// an unknown argument). Versions newer than the table are not judged.
+fn check_link_version(
+    doc: &Document,
+    fed: &FederationNames,
+    subgraph: &str,
+    diagnostics: &mut Vec<CompositionDiagnostic>,
+) {
+    let Some(version) = fed.version else { return };
+    let known = |element: &str| {
+        FEDERATION_ELEMENTS
+            .iter()
+            .any(|(name, since)| *name == element && *since <= version)
+    };
+    if version.0 != 2 || version > NEWEST_FEDERATION_VERSION {
+        // A version this table may not describe: nothing is refused.
+        return;
+    }
+    for element in &fed.imported {
+        if !known(element) {
+            diagnostics.push(CompositionDiagnostic::error(
+                CompositionRule::InvalidLinkDirectiveUsage,
+                vec![subgraph.to_string()],
+                Some(element.clone()),
+                format!(
+                    "[{subgraph}] Cannot import unknown element \"{element}\" (federation v{}.{} \
+                     does not define it).",
+                    version.0, version.1
+                ),
+            ));
+        }
+    }
+    if version < OVERRIDE_LABEL_VERSION {
+        let override_name = fed.local("override");
+        for (type_name, field) in object_fields(doc) {
+            if field
+                .directives
+                .get(&override_name)
+                .is_some_and(|d| d.specified_argument_by_name("label").is_some())
+            {
+                diagnostics.push(CompositionDiagnostic::error(
+                    CompositionRule::InvalidGraphql,
+                    vec![subgraph.to_string()],
+                    Some(format!("{type_name}.{}", field.name)),
+                    format!(
+                        "[{subgraph}] Unknown argument \"label\" on directive \"@{override_name}\" \
+                         (progressive @override needs federation v2.7 or later, the subgraph \
+                         links v{}.{}).",
+                        version.0, version.1
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 fn check_overrides(
     doc: &Document,
     fed: &FederationNames,

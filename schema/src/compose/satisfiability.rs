@@ -406,10 +406,17 @@ impl<'s> Model<'s> {
                 .as_deref()
                 .map(named_type)
                 .unwrap_or(supergraph_type);
+            // Below a field the subgraph resolves itself, an enclosing
+            // `@provides` still selects what it provides further down.
             let provided = join
                 .provides
                 .as_deref()
-                .map(|fields| self.field_set(&ty, fields));
+                .map(|fields| self.field_set(&ty, fields))
+                .or_else(|| {
+                    provided
+                        .filter(|p| !p.children.is_empty())
+                        .map(|p| p.children.clone())
+                });
             return Ok((
                 State {
                     graph: state.graph.clone(),
@@ -676,6 +683,106 @@ impl<'s> Model<'s> {
         by_graph
     }
 
+    /// `INCONSISTENT_RUNTIME_TYPES_FOR_SHAREABLE_RETURN` (a Federation hint):
+    /// a plan may resolve a field returning the abstract type `ty` in any of
+    /// the subgraphs of `states` (those that see `ty` itself there), and they
+    /// know different object types for it; each should only return the types
+    /// all of them know, or answers differ with the plan. When they know no
+    /// type in common, an error: `SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES`
+    /// (composition-js `validate.ts`).
+    fn runtime_types_mismatch(
+        &self,
+        states: &BTreeSet<State>,
+        ty: &str,
+        coordinate: &str,
+        witness: &str,
+    ) -> Option<CompositionDiagnostic> {
+        let possible = self.possible_types(ty);
+        let mut sets: Vec<(String, BTreeSet<String>)> = Vec::new();
+        for state in states.iter().filter(|s| s.ty == ty) {
+            let name = self.name(&state.graph);
+            if sets.iter().any(|(g, _)| *g == name) {
+                continue;
+            }
+            let known: BTreeSet<String> = possible
+                .iter()
+                .filter(|object| self.narrow(state, object).is_some())
+                .cloned()
+                .collect();
+            sets.push((name, known));
+        }
+        if sets.len() < 2 || sets.iter().all(|(_, s)| *s == sets[0].1) {
+            return None;
+        }
+        let common: BTreeSet<String> =
+            sets.iter().skip(1).fold(sets[0].1.clone(), |acc, (_, s)| {
+                acc.intersection(s).cloned().collect()
+            });
+        if common.is_empty() && sets.iter().any(|(_, s)| !s.is_empty()) {
+            let mut message = format!(
+                "For the supergraph API query:\n{witness}\nshared field \"{coordinate}\" returns \
+                 \"{ty}\", whose possible runtime types do not intersect across the subgraphs a plan \
+                 may use:"
+            );
+            for (graph, set) in &sets {
+                let types: Vec<String> = set.iter().map(|t| format!("\"{t}\"")).collect();
+                let _ = write!(
+                    message,
+                    "\n- in subgraph \"{graph}\": {}",
+                    if types.is_empty() {
+                        "none".to_string()
+                    } else {
+                        types.join(", ")
+                    }
+                );
+            }
+            message.push_str(
+                "\nA shared field must resolve the same way in every subgraph, which needs at \
+                 least one runtime type they all know.",
+            );
+            return Some(CompositionDiagnostic::error(
+                CompositionRule::ShareableHasMismatchedRuntimeTypes,
+                sets.into_iter().map(|(g, _)| g).collect(),
+                Some(coordinate.to_string()),
+                message,
+            ));
+        }
+        let quoted = |types: &mut dyn Iterator<Item = &String>| {
+            types
+                .map(|t| format!("\"{t}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut message = format!(
+            "For the supergraph API query:\n{witness}\nshared field \"{coordinate}\" returns \
+             \"{ty}\", whose possible runtime types differ across the subgraphs a plan may use: \
+             a shared field must be resolved the same way in each, so subgraphs {} should only \
+             return {}.",
+            quoted(&mut sets.iter().map(|(g, _)| g)),
+            if common.is_empty() {
+                "objects of types all of them know (there are none)".to_string()
+            } else {
+                format!("objects of type {}", quoted(&mut common.iter()))
+            }
+        );
+        for (graph, set) in &sets {
+            let extra: Vec<&String> = set.difference(&common).collect();
+            if !extra.is_empty() {
+                let _ = write!(
+                    message,
+                    "\n- subgraph \"{graph}\" should never return {}",
+                    quoted(&mut extra.into_iter())
+                );
+            }
+        }
+        Some(CompositionDiagnostic::warning(
+            CompositionRule::InconsistentRuntimeTypesForShareableReturn,
+            sets.into_iter().map(|(g, _)| g).collect(),
+            Some(coordinate.to_string()),
+            message,
+        ))
+    }
+
     /// A placeholder for a required argument in a witness query.
     fn placeholder(&self, ty: &apollo_compiler::ast::Type) -> String {
         if ty.is_list() {
@@ -757,6 +864,10 @@ pub(super) fn validate(schema: &Valid<Schema>) -> Vec<CompositionDiagnostic> {
     let model = Model::new(schema);
     let mut diagnostics = Vec::new();
     let mut reported: HashSet<String> = HashSet::new();
+    // (type, subgraphs) of every position visited, and the runtime-type
+    // mismatches found at positions (see `runtime_types_mismatch`).
+    let mut visits: Vec<(String, BTreeSet<String>)> = Vec::new();
+    let mut runtime_mismatches: Vec<(String, BTreeSet<String>, CompositionDiagnostic)> = Vec::new();
     let mut seen: HashSet<(String, BTreeSet<State>)> = HashSet::new();
     let roots = [
         ("query", schema.schema_definition.query.as_ref()),
@@ -795,6 +906,10 @@ pub(super) fn validate(schema: &Valid<Schema>) -> Vec<CompositionDiagnostic> {
             if !seen.insert((position.ty.clone(), position.states.clone())) {
                 continue;
             }
+            visits.push((
+                position.ty.clone(),
+                position.states.iter().map(|s| s.graph.clone()).collect(),
+            ));
             let reachable = model.closure(&position.states, &position.ty);
             let fields: Vec<(String, String)> = match schema.types.get(position.ty.as_str()) {
                 Some(ExtendedType::Object(object)) => object
@@ -823,6 +938,24 @@ pub(super) fn validate(schema: &Valid<Schema>) -> Vec<CompositionDiagnostic> {
                 let coordinate = format!("{}.{field}", position.ty);
                 match model.advance(&reachable, &field, 0) {
                     Ok(next) => {
+                        if model.is_abstract(&field_type) {
+                            // The subgraphs a plan is in without extra jumps.
+                            let at = model
+                                .advance(&position.states, &field, 0)
+                                .unwrap_or_else(|_| next.clone());
+                            let mut path = position.path.clone();
+                            path.push(Step::Field(field.clone()));
+                            if let Some(found) = model.runtime_types_mismatch(
+                                &at,
+                                &field_type,
+                                &coordinate,
+                                &model.witness(operation, &root, &path),
+                            ) {
+                                let graphs =
+                                    position.states.iter().map(|s| s.graph.clone()).collect();
+                                runtime_mismatches.push((position.ty.clone(), graphs, found));
+                            }
+                        }
                         if model.is_composite(&field_type) {
                             let mut path = position.path.clone();
                             path.push(Step::Field(field.clone()));
@@ -891,6 +1024,21 @@ pub(super) fn validate(schema: &Valid<Schema>) -> Vec<CompositionDiagnostic> {
                     });
                 }
             }
+        }
+    }
+    // Federation's walk skips a position when it already went there from
+    // fewer subgraphs (whatever resolved then resolves now), so it judges
+    // shared abstract returns only where every visit of the type is in
+    // several subgraphs: the same here, once per coordinate, so that nothing
+    // Federation composes is refused.
+    let mut judged: HashSet<String> = HashSet::new();
+    for (ty, graphs, diagnostic) in runtime_mismatches {
+        let fewer = visits
+            .iter()
+            .any(|(t, g)| *t == ty && g.len() < graphs.len() && g.is_subset(&graphs));
+        let coordinate = diagnostic.coordinate.clone().unwrap_or_default();
+        if !fewer && judged.insert(coordinate) {
+            diagnostics.push(diagnostic);
         }
     }
     diagnostics
