@@ -242,6 +242,7 @@ impl Gateway {
         }
         let api_schema = tessera_schema::api_schema(&supergraph)?;
         let api_sdl = api_schema.to_string();
+        let api_schema = crate::execute::one_of_introspection::serving_schema(&api_schema);
         let implementers = api_schema.implementers_map();
         let stand_ins = interface_stand_ins(&api_schema, &implementers);
         let metrics = Arc::new(Metrics::default());

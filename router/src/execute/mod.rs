@@ -8,6 +8,7 @@
 pub mod fetch;
 pub mod keys;
 pub mod merge;
+pub mod one_of_introspection;
 pub mod project;
 pub mod store;
 

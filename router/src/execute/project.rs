@@ -133,7 +133,16 @@ fn project_with_executor(
     map: &JsonMap,
     introspection: bool,
 ) -> (Option<JsonMap>, Vec<GraphQLError>) {
-    let Some(op) = operation.operation() else {
+    // `__Type.isOneOf`, which apollo-compiler's introspection lacks, is
+    // answered around it.
+    let rewritten = super::one_of_introspection::rewrite(ctx.schema, &operation.document);
+    let document = rewritten.as_ref().unwrap_or(&operation.document);
+    let Some(op) = operation.operation().and_then(|op| {
+        document
+            .operations
+            .get(op.name.as_ref().map(|n| n.as_str()))
+            .ok()
+    }) else {
         return (None, Vec::new());
     };
     let root = DataObject {
@@ -141,17 +150,24 @@ fn project_with_executor(
         map,
         type_name: op.object_type().as_str(),
     };
-    let result = Execution::new(ctx.schema, &operation.document)
+    let result = Execution::new(ctx.schema, document)
         .operation(op)
         .implementers_map(ctx.implementers)
         .coerced_variable_values(&operation.variables)
         .enable_schema_introspection(introspection)
         .execute_sync(&root);
     match result {
-        Ok(response) => (
-            response.data,
-            response.errors.into_iter().map(convert_error).collect(),
-        ),
+        Ok(mut response) => {
+            if rewritten.is_some()
+                && let Some(data) = response.data.as_mut()
+            {
+                super::one_of_introspection::restore(ctx.schema, data);
+            }
+            (
+                response.data,
+                response.errors.into_iter().map(convert_error).collect(),
+            )
+        }
         Err(error) => (
             None,
             vec![GraphQLError::new(

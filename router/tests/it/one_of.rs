@@ -130,3 +130,80 @@ async fn the_api_schema_keeps_one_of() {
         "{body}"
     );
 }
+
+/// `__Type.isOneOf` and the built-in `@oneOf` answer as graphql-js answers
+/// them: `true` / `false` for input objects, `null` for other types and for
+/// wrapping types; aliases, fragments and `__schema` paths included.
+#[tokio::test]
+async fn introspection_tells_one_of_inputs() {
+    let s = scenario().await;
+    let (status, body) = s
+        .post(
+            r#"{
+                by: __type(name: "ProductBy") { name isOneOf }
+                product: __type(name: "Product") { oneOf: isOneOf ...T }
+                __schema {
+                    directives { name locations args { name } }
+                    queryType { fields { args { type { kind isOneOf ofType { name isOneOf } } } } }
+                }
+            }
+            fragment T on __Type { kind again: isOneOf }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    let data = &body["data"];
+    assert_eq!(data["by"], json!({"name": "ProductBy", "isOneOf": true}));
+    assert_eq!(
+        data["product"],
+        json!({"oneOf": null, "kind": "OBJECT", "again": null})
+    );
+    let directives = data["__schema"]["directives"].as_array().unwrap();
+    let one_of = directives.iter().find(|d| d["name"] == "oneOf");
+    assert_eq!(
+        one_of,
+        Some(&json!({"name": "oneOf", "locations": ["INPUT_OBJECT"], "args": []})),
+        "{directives:?}"
+    );
+    let fields = data["__schema"]["queryType"]["fields"].as_array().unwrap();
+    let by = fields
+        .iter()
+        .flat_map(|f| f["args"].as_array().unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(
+        by["type"],
+        json!({"kind": "NON_NULL", "isOneOf": null, "ofType": {"name": "ProductBy", "isOneOf": true}})
+    );
+}
+
+/// A field of the clients' own types may be called `isOneOf`; only
+/// `__Type`'s is answered by introspection.
+#[tokio::test]
+async fn is_one_of_outside_introspection_is_left_alone() {
+    let flags = Subgraph::federated(
+        "flags",
+        r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Query { flag: Flag }
+type Flag { isOneOf: String }
+"#,
+    )
+    .resolve(|call| (call.field == "flag").then(|| Ok(json!({"isOneOf": "mine"}))));
+    let s = Scenario::compose(vec![flags]).await;
+    let (_, body) = s
+        .post(
+            r#"{ __type(name: "Flag") { isOneOf fields { name } } flag { isOneOf } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({
+            "__type": {"isOneOf": null, "fields": [{"name": "isOneOf"}]},
+            "flag": {"isOneOf": "mine"}
+        }),
+        "{body}"
+    );
+}
