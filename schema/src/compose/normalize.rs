@@ -415,7 +415,147 @@ pub(crate) fn normalize(raw: &str, subgraphs: &[Prepared]) -> Result<String, Str
     if uses_context {
         apply_contexts(&mut out, subgraphs, &graph_values)?;
     }
+    order_as_subgraphs_declare(&mut out, subgraphs);
     Ok(out.to_string())
+}
+
+/// Orders the supergraph as Federation composition does: types by name, and the
+/// fields, arguments, enum values and union members of each by first
+/// appearance, subgraph by subgraph in composition order, each in its SDL's
+/// order (graphql-composition sorts fields and arguments by name). What clients
+/// introspect then lists fields as they were written. Spec definitions
+/// (`join__*`, `link__*`, ...) no subgraph declares keep their place ahead of
+/// the rest.
+fn order_as_subgraphs_declare(out: &mut Document, subgraphs: &[Prepared]) {
+    // The types subgraphs declare; (type, member) → its rank within the type.
+    let mut types: BTreeSet<String> = BTreeSet::new();
+    let mut members: HashMap<(String, String), usize> = HashMap::new();
+    for subgraph in subgraphs {
+        let Ok(doc) = Document::parse(subgraph.sdl.as_str(), "subgraph.graphql") else {
+            continue;
+        };
+        for definition in &doc.definitions {
+            let Some(name) = definition.name() else {
+                continue;
+            };
+            types.insert(name.to_string());
+            for member in member_names(definition) {
+                let rank = members.len();
+                members.entry((name.to_string(), member)).or_insert(rank);
+            }
+            for (field, argument) in argument_names(definition) {
+                let rank = members.len();
+                members
+                    .entry((format!("{name}.{field}"), argument))
+                    .or_insert(rank);
+            }
+        }
+    }
+    // Stable: definitions no subgraph declares (the schema definition, spec
+    // definitions) first, then the types by name.
+    out.definitions.sort_by(|a, b| {
+        let key = |d: &Definition| {
+            d.name()
+                .filter(|n| types.contains(n.as_str()))
+                .map(|n| n.to_string())
+        };
+        key(a).cmp(&key(b))
+    });
+    for definition in &mut out.definitions {
+        let Some(type_name) = definition.name().map(|n| n.to_string()) else {
+            continue;
+        };
+        let key = |member: &str| {
+            members
+                .get(&(type_name.clone(), member.to_string()))
+                .copied()
+                .unwrap_or(usize::MAX)
+        };
+        match definition {
+            Definition::ObjectTypeDefinition(d) => {
+                let d = d.make_mut();
+                d.fields.sort_by_key(|f| key(&f.name));
+                order_arguments(&type_name, &mut d.fields, &members);
+            }
+            Definition::InterfaceTypeDefinition(d) => {
+                let d = d.make_mut();
+                d.fields.sort_by_key(|f| key(&f.name));
+                order_arguments(&type_name, &mut d.fields, &members);
+            }
+            Definition::InputObjectTypeDefinition(d) => {
+                d.make_mut().fields.sort_by_key(|f| key(&f.name));
+            }
+            Definition::EnumTypeDefinition(d) => {
+                d.make_mut().values.sort_by_key(|v| key(&v.value));
+            }
+            Definition::UnionTypeDefinition(d) => {
+                d.make_mut().members.sort_by_key(|m| key(m));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Orders each field's arguments by their rank in `ranks` (`("Type.field", arg)`).
+fn order_arguments(
+    type_name: &str,
+    fields: &mut [Node<apollo_compiler::ast::FieldDefinition>],
+    ranks: &HashMap<(String, String), usize>,
+) {
+    for field in fields {
+        if field.arguments.len() < 2 {
+            continue;
+        }
+        let coordinate = format!("{type_name}.{}", field.name);
+        field.make_mut().arguments.sort_by_key(|a| {
+            ranks
+                .get(&(coordinate.clone(), a.name.to_string()))
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
+    }
+}
+
+/// `(field, argument)` for every argument of the fields a definition declares.
+fn argument_names(definition: &Definition) -> Vec<(String, String)> {
+    let fields = match definition {
+        Definition::ObjectTypeDefinition(d) => &d.fields,
+        Definition::ObjectTypeExtension(d) => &d.fields,
+        Definition::InterfaceTypeDefinition(d) => &d.fields,
+        Definition::InterfaceTypeExtension(d) => &d.fields,
+        _ => return Vec::new(),
+    };
+    fields
+        .iter()
+        .flat_map(|f| {
+            f.arguments
+                .iter()
+                .map(|a| (f.name.to_string(), a.name.to_string()))
+        })
+        .collect()
+}
+
+/// The fields, enum values or union members a definition declares, in order.
+fn member_names(definition: &Definition) -> Vec<String> {
+    let fields = |fields: &[Node<apollo_compiler::ast::FieldDefinition>]| {
+        fields.iter().map(|f| f.name.to_string()).collect()
+    };
+    let inputs = |fields: &[Node<apollo_compiler::ast::InputValueDefinition>]| {
+        fields.iter().map(|f| f.name.to_string()).collect()
+    };
+    match definition {
+        Definition::ObjectTypeDefinition(d) => fields(&d.fields),
+        Definition::ObjectTypeExtension(d) => fields(&d.fields),
+        Definition::InterfaceTypeDefinition(d) => fields(&d.fields),
+        Definition::InterfaceTypeExtension(d) => fields(&d.fields),
+        Definition::InputObjectTypeDefinition(d) => inputs(&d.fields),
+        Definition::InputObjectTypeExtension(d) => inputs(&d.fields),
+        Definition::EnumTypeDefinition(d) => d.values.iter().map(|v| v.value.to_string()).collect(),
+        Definition::EnumTypeExtension(d) => d.values.iter().map(|v| v.value.to_string()).collect(),
+        Definition::UnionTypeDefinition(d) => d.members.iter().map(|m| m.to_string()).collect(),
+        Definition::UnionTypeExtension(d) => d.members.iter().map(|m| m.to_string()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Writes the subgraphs' contexts back (see [`super::context`]):
