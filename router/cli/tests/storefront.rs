@@ -152,8 +152,17 @@ fn a_schema_change_breaking_an_operation_breaks_the_storefront_build() {
     let dir = std::env::temp_dir().join(format!("tessera-codegen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let api = std::fs::read_to_string(repo().join("schema/api.graphql")).expect("api schema");
-    let changed = api.replacen("  priceCents: Int!", "  priceInCents: Int!", 1);
-    assert_ne!(api, changed, "schema/api.graphql has Product.priceCents");
+    // Product's own field (other types have a `priceCents` too).
+    let product = api
+        .find("\ntype Product ")
+        .expect("schema/api.graphql has Product");
+    let field = product
+        + api[product..]
+            .find("\n  priceCents: Int!")
+            .expect("schema/api.graphql has Product.priceCents");
+    let mut changed = api.clone();
+    changed.replace_range(field..field + "\n  priceCents".len(), "\n  priceInCents");
+    assert_ne!(api, changed);
     let schema = dir.join("api.graphql");
     std::fs::write(&schema, changed).expect("write");
     let out = dir.join("gql/");
