@@ -835,7 +835,12 @@ impl<'s> Model<'s> {
                         ty = named_type(&definition.ty.to_string());
                     }
                     out.push_str(&line);
-                    out.push_str(if last { "\n" } else { " {\n" });
+                    if last && self.is_composite(&ty) {
+                        // A selection ending on an object, as Federation prints it.
+                        let _ = writeln!(out, " {{\n{indent}  ...\n{indent}}}");
+                    } else {
+                        out.push_str(if last { "\n" } else { " {\n" });
+                    }
                 }
                 Step::Fragment(object) => {
                     let _ = writeln!(out, "{indent}... on {object} {{");
