@@ -94,6 +94,28 @@ pub fn rewrite(
             }
         }
     }
+    // Most introspection (GraphiQL's included) asks no `isOneOf`: nothing to
+    // copy then.
+    fn mentions(set: &SelectionSet) -> bool {
+        set.selections.iter().any(|selection| match selection {
+            Selection::Field(field) => {
+                (set.ty == "__Type" && field.name == "isOneOf") || mentions(&field.selection_set)
+            }
+            Selection::InlineFragment(fragment) => mentions(&fragment.selection_set),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let any = document
+        .operations
+        .iter()
+        .any(|op| mentions(&op.selection_set))
+        || document
+            .fragments
+            .values()
+            .any(|f| mentions(&f.selection_set));
+    if !any {
+        return None;
+    }
     let mut doc = document.clone().into_inner();
     let mut changed = false;
     if let Some(op) = doc.operations.anonymous.as_mut() {

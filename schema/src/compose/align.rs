@@ -345,6 +345,31 @@ pub(crate) fn value_types_of_entities(prepared: &mut [Prepared]) -> Vec<Composit
     diagnostics
 }
 
+/// Adds the union members and interface implementations `doc` declares to
+/// `possible` (abstract type → its possible object types).
+fn add_possible_types(doc: &Document, possible: &mut BTreeMap<String, BTreeSet<String>>) {
+    for definition in &doc.definitions {
+        let (union, members) = match definition {
+            Definition::UnionTypeDefinition(u) => (&u.name, &u.members),
+            Definition::UnionTypeExtension(u) => (&u.name, &u.members),
+            Definition::ObjectTypeDefinition(o) => {
+                for interface in &o.implements_interfaces {
+                    possible
+                        .entry(interface.to_string())
+                        .or_default()
+                        .insert(o.name.to_string());
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        possible
+            .entry(union.to_string())
+            .or_default()
+            .extend(members.iter().map(|m| m.to_string()));
+    }
+}
+
 /// Widens fields typed with a subtype of the type another subgraph gives the
 /// same field; see the module docs.
 pub(crate) fn widen_subtyped_fields(prepared: &mut [Prepared]) {
@@ -357,27 +382,10 @@ pub(crate) fn widen_subtyped_fields(prepared: &mut [Prepared]) {
     // (type, field) → the named types subgraphs give it.
     let mut field_types: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for doc in docs.iter().flatten() {
+        add_possible_types(doc, &mut possible);
         for definition in &doc.definitions {
             match definition {
-                Definition::UnionTypeDefinition(u) => {
-                    possible
-                        .entry(u.name.to_string())
-                        .or_default()
-                        .extend(u.members.iter().map(|m| m.to_string()));
-                }
-                Definition::UnionTypeExtension(u) => {
-                    possible
-                        .entry(u.name.to_string())
-                        .or_default()
-                        .extend(u.members.iter().map(|m| m.to_string()));
-                }
                 Definition::ObjectTypeDefinition(o) => {
-                    for interface in &o.implements_interfaces {
-                        possible
-                            .entry(interface.to_string())
-                            .or_default()
-                            .insert(o.name.to_string());
-                    }
                     for f in &o.fields {
                         field_types
                             .entry((o.name.to_string(), f.name.to_string()))
@@ -645,25 +653,22 @@ fn defaults_of(
     definition: &Definition,
 ) -> Vec<(String, Option<Node<apollo_compiler::ast::Value>>)> {
     let type_name = definition.name().map(|n| n.as_str()).unwrap_or_default();
+    let inputs = match definition {
+        Definition::InputObjectTypeDefinition(d) => Some(&d.fields),
+        Definition::InputObjectTypeExtension(d) => Some(&d.fields),
+        _ => None,
+    };
+    if let Some(inputs) = inputs {
+        return inputs
+            .iter()
+            .map(|f| (format!("{type_name}.{}", f.name), f.default_value.clone()))
+            .collect();
+    }
     let fields = match definition {
-        Definition::ObjectTypeDefinition(d) => &d.fields[..],
-        Definition::ObjectTypeExtension(d) => &d.fields[..],
-        Definition::InterfaceTypeDefinition(d) => &d.fields[..],
-        Definition::InterfaceTypeExtension(d) => &d.fields[..],
-        Definition::InputObjectTypeDefinition(d) => {
-            return d
-                .fields
-                .iter()
-                .map(|f| (format!("{type_name}.{}", f.name), f.default_value.clone()))
-                .collect();
-        }
-        Definition::InputObjectTypeExtension(d) => {
-            return d
-                .fields
-                .iter()
-                .map(|f| (format!("{type_name}.{}", f.name), f.default_value.clone()))
-                .collect();
-        }
+        Definition::ObjectTypeDefinition(d) => &d.fields,
+        Definition::ObjectTypeExtension(d) => &d.fields,
+        Definition::InterfaceTypeDefinition(d) => &d.fields,
+        Definition::InterfaceTypeExtension(d) => &d.fields,
         _ => return Vec::new(),
     };
     fields
@@ -694,27 +699,7 @@ pub(crate) fn hints(prepared: &[Prepared]) -> Vec<CompositionDiagnostic> {
         let Ok(doc) = Document::parse(p.sdl.as_str(), format!("{}.graphql", p.name)) else {
             continue;
         };
-        for definition in &doc.definitions {
-            match definition {
-                Definition::UnionTypeDefinition(u) => possible
-                    .entry(u.name.to_string())
-                    .or_default()
-                    .extend(u.members.iter().map(|m| m.to_string())),
-                Definition::UnionTypeExtension(u) => possible
-                    .entry(u.name.to_string())
-                    .or_default()
-                    .extend(u.members.iter().map(|m| m.to_string())),
-                Definition::ObjectTypeDefinition(o) => {
-                    for interface in &o.implements_interfaces {
-                        possible
-                            .entry(interface.to_string())
-                            .or_default()
-                            .insert(o.name.to_string());
-                    }
-                }
-                _ => {}
-            }
-        }
+        add_possible_types(&doc, &mut possible);
         let mut describe = |coordinate: String, description: Option<&Node<str>>| {
             if let Some(text) = description.map(|d| d.trim()).filter(|d| !d.is_empty()) {
                 descriptions

@@ -75,41 +75,34 @@ pub(crate) fn shape_and_override_hints(prepared: &[Prepared]) -> Vec<Composition
                 | Definition::InputObjectTypeExtension(_) => shape.kind = Some("input"),
                 _ => {}
             }
+            let members = match definition {
+                Definition::UnionTypeDefinition(d) => Some(&d.members),
+                Definition::UnionTypeExtension(d) => Some(&d.members),
+                _ => None,
+            };
+            if let Some(members) = members {
+                shape.members.extend(members.iter().map(|m| m.to_string()));
+                continue;
+            }
+            let input_fields = match definition {
+                Definition::InputObjectTypeDefinition(d) => Some(&d.fields),
+                Definition::InputObjectTypeExtension(d) => Some(&d.fields),
+                _ => None,
+            };
+            if let Some(input_fields) = input_fields {
+                for f in input_fields {
+                    shape.fields.insert(f.name.to_string());
+                    if f.ty.is_non_null() && f.default_value.is_none() {
+                        shape.required.insert(f.name.to_string());
+                    }
+                }
+                continue;
+            }
             let (directives, fields) = match definition {
                 Definition::ObjectTypeDefinition(d) => (&d.directives, &d.fields[..]),
                 Definition::ObjectTypeExtension(d) => (&d.directives, &d.fields[..]),
                 Definition::InterfaceTypeDefinition(d) => (&d.directives, &d.fields[..]),
                 Definition::InterfaceTypeExtension(d) => (&d.directives, &d.fields[..]),
-                Definition::UnionTypeDefinition(d) => {
-                    shape
-                        .members
-                        .extend(d.members.iter().map(|m| m.to_string()));
-                    continue;
-                }
-                Definition::UnionTypeExtension(d) => {
-                    shape
-                        .members
-                        .extend(d.members.iter().map(|m| m.to_string()));
-                    continue;
-                }
-                Definition::InputObjectTypeDefinition(d) => {
-                    for f in &d.fields {
-                        shape.fields.insert(f.name.to_string());
-                        if f.ty.is_non_null() && f.default_value.is_none() {
-                            shape.required.insert(f.name.to_string());
-                        }
-                    }
-                    continue;
-                }
-                Definition::InputObjectTypeExtension(d) => {
-                    for f in &d.fields {
-                        shape.fields.insert(f.name.to_string());
-                        if f.ty.is_non_null() && f.default_value.is_none() {
-                            shape.required.insert(f.name.to_string());
-                        }
-                    }
-                    continue;
-                }
                 _ => continue,
             };
             shape.has_key |= !keys(directives, &fed).is_empty();
@@ -184,22 +177,14 @@ pub(crate) fn shape_and_override_hints(prepared: &[Prepared]) -> Vec<Composition
                         continue;
                     }
                     // A definition whose fields are all @external only references the type.
-                    let lacking: Vec<&str> = by
-                        .iter()
-                        .filter(|(_, s)| {
-                            !s.fields.contains(field)
-                                && !(s.fields.iter().all(|f| s.external.contains(f)))
-                        })
-                        .map(|(g, _)| g.as_str())
-                        .collect();
+                    let lacking = subgraphs_where(by, &|s| {
+                        !s.fields.contains(field)
+                            && !s.fields.iter().all(|f| s.external.contains(f))
+                    });
                     if lacking.is_empty() {
                         continue;
                     }
-                    let having: Vec<&str> = by
-                        .iter()
-                        .filter(|(_, s)| s.fields.contains(field))
-                        .map(|(g, _)| g.as_str())
-                        .collect();
+                    let having = subgraphs_where(by, &|s| s.fields.contains(field));
                     let coordinate = format!("{name}.{field}");
                     hints.push(CompositionDiagnostic::warning(
                         rule,
@@ -217,19 +202,11 @@ pub(crate) fn shape_and_override_hints(prepared: &[Prepared]) -> Vec<Composition
             "union" => {
                 let all: BTreeSet<&String> = by.iter().flat_map(|(_, s)| &s.members).collect();
                 for member in all {
-                    let lacking: Vec<&str> = by
-                        .iter()
-                        .filter(|(_, s)| !s.members.contains(member))
-                        .map(|(g, _)| g.as_str())
-                        .collect();
+                    let lacking = subgraphs_where(by, &|s| !s.members.contains(member));
                     if lacking.is_empty() {
                         continue;
                     }
-                    let having: Vec<&str> = by
-                        .iter()
-                        .filter(|(_, s)| s.members.contains(member))
-                        .map(|(g, _)| g.as_str())
-                        .collect();
+                    let having = subgraphs_where(by, &|s| s.members.contains(member));
                     hints.push(CompositionDiagnostic::warning(
                         CompositionRule::InconsistentUnionMember,
                         by.iter().map(|(g, _)| g.clone()).collect(),
@@ -246,20 +223,12 @@ pub(crate) fn shape_and_override_hints(prepared: &[Prepared]) -> Vec<Composition
             "input" => {
                 let all: BTreeSet<&String> = by.iter().flat_map(|(_, s)| &s.fields).collect();
                 for field in all {
-                    let lacking: Vec<&str> = by
-                        .iter()
-                        .filter(|(_, s)| !s.fields.contains(field))
-                        .map(|(g, _)| g.as_str())
-                        .collect();
+                    let lacking = subgraphs_where(by, &|s| !s.fields.contains(field));
                     // A required field some subgraph lacks is an error instead.
                     if lacking.is_empty() || by.iter().any(|(_, s)| s.required.contains(field)) {
                         continue;
                     }
-                    let having: Vec<&str> = by
-                        .iter()
-                        .filter(|(_, s)| s.fields.contains(field))
-                        .map(|(g, _)| g.as_str())
-                        .collect();
+                    let having = subgraphs_where(by, &|s| s.fields.contains(field));
                     hints.push(CompositionDiagnostic::warning(
                         CompositionRule::InconsistentInputObjectField,
                         by.iter().map(|(g, _)| g.clone()).collect(),
@@ -278,6 +247,14 @@ pub(crate) fn shape_and_override_hints(prepared: &[Prepared]) -> Vec<Composition
     }
     hints.extend(override_hints(prepared));
     hints
+}
+
+/// The subgraphs (of one type's definitions) whose shape satisfies `test`.
+fn subgraphs_where<'a>(by: &'a [(String, Shape)], test: &dyn Fn(&Shape) -> bool) -> Vec<&'a str> {
+    by.iter()
+        .filter(|(_, s)| test(s))
+        .map(|(g, _)| g.as_str())
+        .collect()
 }
 
 /// The `@override` hints of the module docs.
