@@ -80,6 +80,9 @@ pub struct PreparedOperation {
     /// Whether the schema has OneOf input types, so that variables need the
     /// OneOf coercion rule ([`one_of`]).
     pub one_of_variables: bool,
+    /// Field collection for projection, planned once and shared by every
+    /// request of this operation.
+    pub collection: crate::execute::collect::CollectionCache,
 }
 
 impl PreparedOperation {
@@ -551,6 +554,7 @@ pub fn prepare(
         has_schema_introspection,
         planner_source,
         one_of_variables,
+        collection: Default::default(),
     })
 }
 

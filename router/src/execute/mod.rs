@@ -7,6 +7,7 @@
 
 pub mod fetch;
 pub mod keys;
+pub mod collect;
 pub mod merge;
 pub mod one_of_introspection;
 pub mod project;

@@ -7,22 +7,21 @@
 //! "Handling Field Errors").
 //!
 //! The hot path ([`Projector`]) writes the response `data` straight to JSON bytes:
-//! no response tree is built, field collection is memoized per (selection sets,
-//! object type), and a null that must propagate truncates the output back to the
+//! no response tree is built, field collection is planned once per operation
+//! and object type ([`super::collect`]), and a null that must propagate truncates the output back to the
 //! nearest nullable position. Operations selecting `__schema`/`__type` run through
 //! apollo-compiler's spec executor instead (introspection is rare and not hot);
 //! its messages and error shapes are the reference the fast path follows.
 
-use std::rc::Rc;
-
-use apollo_compiler::collections::{HashMap, HashSet, IndexMap};
-use apollo_compiler::executable::{ExecutableDocument, Field, Selection, SelectionSet};
+use apollo_compiler::collections::HashMap;
+use apollo_compiler::executable::{ExecutableDocument, Field, Selection};
 use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::{JsonMap, JsonValue, ResponseDataPathSegment};
 use apollo_compiler::schema::{ExtendedType, Implementers, ObjectType, Type};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 
+use super::collect::{CollectedField, Collector, Group, Sets};
 use super::store::{Object, Value};
 use crate::error::{GraphQLError, Location, PathSegment};
 use crate::validate::ValidOperation;
@@ -109,19 +108,26 @@ pub fn project_authorized(
     let Some(root_type) = ctx.schema.get_object(op.object_type()) else {
         return (None, Vec::new());
     };
+    // Field collection planned once per operation (and condition values).
+    let plan = operation
+        .collection
+        .root(&operation.document, &operation.variables);
     let mut projector = Projector {
         schema: ctx.schema,
         implementers: ctx.implementers,
         stand_ins: ctx.stand_ins,
         document: &operation.document,
-        variables: &operation.variables,
+        collector: Collector {
+            schema: ctx.schema,
+            document: &operation.document,
+            variables: &operation.variables,
+        },
         out: Vec::with_capacity(4096),
         errors: Vec::new(),
         path: Vec::new(),
-        collected: HashMap::default(),
         denied: denied.filter(|d| !d.is_empty()),
     };
-    let result = projector.object(root_type, map, &[&op.selection_set]);
+    let result = projector.object(root_type, map, &plan, Sets::Root(&op.selection_set));
     let Projector { out, errors, .. } = projector;
     (result.ok().map(|()| out), errors)
 }
@@ -188,55 +194,30 @@ enum Segment<'a> {
     Index(usize),
 }
 
-/// One response key of an object's collected fields.
-struct CollectedField<'a> {
-    key: &'a str,
-    /// Every field selected under this key (their sub-selections merge).
-    fields: Vec<&'a Field>,
-    /// The type the selection declares (drives completion).
-    ty: &'a Type,
-    /// The object type's own field type (drives nullability of the field itself).
-    def_ty: &'a Type,
-    /// The definition of `ty`'s named type, looked up once here rather than for
-    /// every value (`None`: not in the schema).
-    named: Option<&'a ExtendedType>,
-    is_typename: bool,
-}
-
-/// Memo key: the selection sets being collected (by address) and the object type.
-type CollectKey<'a> = (SetsKey, &'a str);
-
-/// The addresses of the selection sets being collected; almost always one, which
-/// needs no allocation.
-#[derive(PartialEq, Eq, Hash)]
-enum SetsKey {
-    One(usize),
-    Many(Vec<usize>),
-}
-
 struct Projector<'a> {
     schema: &'a Valid<Schema>,
     implementers: &'a HashMap<Name, Implementers>,
     stand_ins: &'a HashMap<Name, ObjectType>,
     document: &'a Valid<ExecutableDocument>,
-    variables: &'a JsonMap,
+    collector: Collector<'a>,
     out: Vec<u8>,
     errors: Vec<GraphQLError>,
     path: Vec<Segment<'a>>,
-    collected: HashMap<CollectKey<'a>, Rc<[CollectedField<'a>]>>,
     denied: Option<&'a std::collections::HashSet<usize>>,
 }
 
 impl<'a> Projector<'a> {
     /// Writes the object `map` of type `object_type` with the fields selected by
-    /// `sets` (the merged sub-selections of every field under one response key).
+    /// `sets` (the merged sub-selections of every field under one response
+    /// key), collected at `group`.
     fn object(
         &mut self,
         object_type: &'a ObjectType,
         map: &'a Object,
-        sets: &[&'a SelectionSet],
+        group: &'a Group,
+        sets: Sets<'a>,
     ) -> Result<(), PropagateNull> {
-        let collected = self.collect(object_type, sets);
+        let collected = group.collected(&self.collector, object_type, sets);
         self.out.push(b'{');
         for (i, field) in collected.iter().enumerate() {
             if i > 0 {
@@ -254,7 +235,7 @@ impl<'a> Projector<'a> {
                 && field
                     .fields
                     .iter()
-                    .all(|f| denied.contains(&crate::auth::directives::field_id(f)))
+                    .all(|f| denied.contains(&crate::auth::directives::field_id(f.as_ref())))
             {
                 if field.def_ty.is_non_null() {
                     return Err(PropagateNull);
@@ -262,15 +243,15 @@ impl<'a> Projector<'a> {
                 self.out.extend_from_slice(b"null");
                 continue;
             }
-            self.path.push(Segment::Key(field.key));
+            self.path.push(Segment::Key(field.key.as_str()));
             let start = self.out.len();
             let result = self.complete(
-                field.ty,
-                field.named,
-                super::merge::lookup(map, field.key),
-                &field.fields,
+                &field.ty,
+                field.named.as_ref(),
+                super::merge::lookup(map, field.key.as_str()),
+                field,
             );
-            let result = self.nullify(field.def_ty, start, result);
+            let result = self.nullify(&field.def_ty, start, result);
             self.path.pop();
             result?;
         }
@@ -329,9 +310,9 @@ impl<'a> Projector<'a> {
         ty: &'a Type,
         named: Option<&'a ExtendedType>,
         value: Option<&'a Value>,
-        fields: &[&'a Field],
+        collected: &'a CollectedField,
     ) -> Result<(), PropagateNull> {
-        let Some(&field) = fields.first() else {
+        let Some(field) = collected.fields.first() else {
             self.out.extend_from_slice(b"null");
             return Ok(());
         };
@@ -358,7 +339,7 @@ impl<'a> Projector<'a> {
                 }
                 self.path.push(Segment::Index(index));
                 let start = self.out.len();
-                let result = self.complete(item_type, named, Some(item), fields);
+                let result = self.complete(item_type, named, Some(item), collected);
                 let result = self.nullify(item_type, start, result);
                 self.path.pop();
                 if result.is_err() {
@@ -386,7 +367,7 @@ impl<'a> Projector<'a> {
                 Value::Object(map),
                 ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_),
             ) => {
-                let sets: Vec<&'a SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                let sets = Sets::Fields(&collected.fields);
                 // Only looked for where `__typename` does not already name an
                 // object type (it then wins: see `concrete_type`); this runs
                 // per object.
@@ -396,10 +377,10 @@ impl<'a> Projector<'a> {
                 let aliased = if known {
                     None
                 } else {
-                    aliased_typename(&sets, map, self.document)
+                    aliased_typename(sets, map, self.document)
                 };
                 let object_type = self.object_type(map, ty_name, ty_def, field, aliased)?;
-                self.object(object_type, map, &sets)
+                self.object(object_type, map, &collected.child, sets)
             }
             (leaf, _) => self.leaf(leaf, ty_name, ty_def, field),
         }
@@ -518,131 +499,6 @@ impl<'a> Projector<'a> {
         }
         value.write(&mut self.out);
         Ok(())
-    }
-
-    /// CollectFields (spec §6.3.2) for `object_type` over `sets`, memoized.
-    fn collect(
-        &mut self,
-        object_type: &'a ObjectType,
-        sets: &[&'a SelectionSet],
-    ) -> Rc<[CollectedField<'a>]> {
-        let address = |set: &&SelectionSet| std::ptr::from_ref(*set) as usize;
-        let key: CollectKey<'a> = (
-            match sets {
-                [one] => SetsKey::One(address(one)),
-                many => SetsKey::Many(many.iter().map(address).collect()),
-            },
-            object_type.name.as_str(),
-        );
-        if let Some(found) = self.collected.get(&key) {
-            return found.clone();
-        }
-        let mut grouped: IndexMap<&'a str, Vec<&'a Field>> = IndexMap::default();
-        let mut visited = HashSet::default();
-        for set in sets {
-            self.collect_into(object_type, &set.selections, &mut visited, &mut grouped);
-        }
-        let fields: Rc<[CollectedField<'a>]> = grouped
-            .into_iter()
-            .filter_map(|(key, fields)| {
-                let first = *fields.first()?;
-                let def = self
-                    .schema
-                    .type_field(&object_type.name, &first.name)
-                    .ok()?;
-                let ty = first.ty();
-                Some(CollectedField {
-                    key,
-                    ty,
-                    named: self.schema.types.get(ty.inner_named_type()),
-                    def_ty: &def.ty,
-                    is_typename: first.name == "__typename",
-                    fields,
-                })
-            })
-            .collect();
-        self.collected.insert(key, fields.clone());
-        fields
-    }
-
-    fn collect_into(
-        &self,
-        object_type: &'a ObjectType,
-        selections: &'a [Selection],
-        visited: &mut HashSet<&'a Name>,
-        grouped: &mut IndexMap<&'a str, Vec<&'a Field>>,
-    ) {
-        for selection in selections {
-            if self.directive_if(selection, "skip").unwrap_or(false)
-                || !self.directive_if(selection, "include").unwrap_or(true)
-            {
-                continue;
-            }
-            match selection {
-                Selection::Field(field) => grouped
-                    .entry(field.response_key().as_str())
-                    .or_default()
-                    .push(field.as_ref()),
-                Selection::FragmentSpread(spread) => {
-                    if !visited.insert(&spread.fragment_name) {
-                        continue;
-                    }
-                    let Some(fragment) = self.document.fragments.get(&spread.fragment_name) else {
-                        continue;
-                    };
-                    if self.applies(object_type, fragment.type_condition()) {
-                        self.collect_into(
-                            object_type,
-                            &fragment.selection_set.selections,
-                            visited,
-                            grouped,
-                        );
-                    }
-                }
-                Selection::InlineFragment(inline) => {
-                    if inline
-                        .type_condition
-                        .as_ref()
-                        .is_none_or(|condition| self.applies(object_type, condition))
-                    {
-                        self.collect_into(
-                            object_type,
-                            &inline.selection_set.selections,
-                            visited,
-                            grouped,
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    /// DoesFragmentTypeApply (spec §6.3.2).
-    fn applies(&self, object_type: &ObjectType, condition: &Name) -> bool {
-        match self.schema.types.get(condition) {
-            Some(ExtendedType::Object(_)) => *condition == object_type.name,
-            Some(ExtendedType::Interface(_)) => {
-                object_type.implements_interfaces.contains(condition)
-            }
-            Some(ExtendedType::Union(def)) => def.members.contains(&object_type.name),
-            _ => false,
-        }
-    }
-
-    /// The `if:` of `@skip`/`@include` on `selection`, if present.
-    fn directive_if(&self, selection: &Selection, name: &str) -> Option<bool> {
-        match selection
-            .directives()
-            .get(name)?
-            .specified_argument_by_name("if")?
-            .as_ref()
-        {
-            apollo_compiler::ast::Value::Boolean(value) => Some(*value),
-            apollo_compiler::ast::Value::Variable(var) => {
-                self.variables.get(var.as_str())?.as_bool()
-            }
-            _ => None,
-        }
     }
 }
 
@@ -763,7 +619,7 @@ fn is_composite(schema: &Schema, name: &str) -> bool {
 /// selection asks for (top level, in inline fragments or in named ones), when
 /// the fetch had no unaliased one.
 fn aliased_typename<'a>(
-    sets: &[&'a SelectionSet],
+    sets: Sets<'a>,
     map: &'a Object,
     document: &'a ExecutableDocument,
 ) -> Option<&'a str> {
@@ -906,7 +762,10 @@ impl Fixture {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::validate::PreparedOperation;
 
     const SDL: &str = r#"
         type Query { me: User, users: [User!]!, node: Node, strict: User! }
@@ -1023,6 +882,119 @@ mod tests {
                 .collect();
             assert_eq!(prices, vec![Some(2.0), Some(2.5), Some(-3.0)], "{query}");
         }
+    }
+
+    /// One prepared operation bound to `variables`.
+    fn bind(
+        fixture: &Fixture,
+        prepared: &Arc<PreparedOperation>,
+        variables: serde_json::Value,
+    ) -> ValidOperation {
+        let variables: JsonMap = serde_json::from_value(variables).expect("variables");
+        prepared
+            .bind(&fixture.schema, &variables)
+            .expect("variables bind")
+    }
+
+    fn prepare(fixture: &Fixture, query: &str) -> Arc<PreparedOperation> {
+        let limits = crate::config::LimitsConfig::default();
+        let ast = crate::parse::parse(query, &limits).expect("parse");
+        Arc::new(
+            crate::validate::prepare(&fixture.schema, ast, None, &limits, true).expect("valid"),
+        )
+    }
+
+    fn text(fixture: &Fixture, operation: &ValidOperation, data: &Value) -> String {
+        let (out, errors) = project(&fixture.ctx(), operation, data, true);
+        assert!(errors.is_empty(), "{errors:?}");
+        String::from_utf8(out.expect("data")).expect("utf-8")
+    }
+
+    #[test]
+    fn collection_is_planned_once_per_operation_and_condition_values() {
+        let fixture = Fixture::new(SDL);
+        let prepared = prepare(
+            &fixture,
+            "query($full: Boolean!) { users { id name @include(if: $full) friends @skip(if: $full) { id } } }",
+        );
+        let data: Value = serde_json::from_value(serde_json::json!({
+            "users": [
+                {"id": "1", "name": "Ada", "friends": [{"id": "2"}]},
+                {"id": "2", "name": "Bob", "friends": []},
+            ]
+        }))
+        .expect("json");
+        let full = bind(&fixture, &prepared, serde_json::json!({"full": true}));
+        let short = bind(&fixture, &prepared, serde_json::json!({"full": false}));
+        // Alternating condition values: each request sees its own, however
+        // the plans were filled before it.
+        for _ in 0..2 {
+            assert_eq!(
+                text(&fixture, &full, &data),
+                r#"{"users":[{"id":"1","name":"Ada"},{"id":"2","name":"Bob"}]}"#
+            );
+            assert_eq!(
+                text(&fixture, &short, &data),
+                r#"{"users":[{"id":"1","friends":[{"id":"2"}]},{"id":"2","friends":[]}]}"#
+            );
+        }
+        // One plan per combination, reused by later requests.
+        let plan = prepared
+            .collection
+            .root(&prepared.document, &full.variables);
+        assert!(Arc::ptr_eq(
+            &plan,
+            &prepared
+                .collection
+                .root(&prepared.document, &full.variables)
+        ));
+        assert!(!Arc::ptr_eq(
+            &plan,
+            &prepared
+                .collection
+                .root(&prepared.document, &short.variables)
+        ));
+        assert_eq!(plan.types(), 1, "the root collected for Query once");
+    }
+
+    #[test]
+    fn one_position_collects_each_concrete_type_it_meets() {
+        let fixture = Fixture::new(
+            "type Query { nodes: [Node!]! } interface Node { id: ID! }
+             type User implements Node { id: ID!, name: String }
+             type Bot implements Node { id: ID!, model: String }",
+        );
+        let prepared = prepare(
+            &fixture,
+            "{ nodes { id ... on User { name } ... on Bot { model } } }",
+        );
+        let operation = bind(&fixture, &prepared, serde_json::json!({}));
+        let data: Value = serde_json::from_value(serde_json::json!({
+            "nodes": [
+                {"__typename": "User", "id": "1", "name": "Ada"},
+                {"__typename": "Bot", "id": "2", "model": "T-1"},
+                {"__typename": "User", "id": "3", "name": "Bob"},
+            ]
+        }))
+        .expect("json");
+        let expected = r#"{"nodes":[{"id":"1","name":"Ada"},{"id":"2","model":"T-1"},{"id":"3","name":"Bob"}]}"#;
+        assert_eq!(text(&fixture, &operation, &data), expected);
+        assert_eq!(text(&fixture, &operation, &data), expected);
+        let plan = prepared
+            .collection
+            .root(&prepared.document, &operation.variables);
+        let query = fixture.schema.get_object("Query").expect("Query");
+        let Some(op) = prepared.operation() else {
+            panic!("operation")
+        };
+        let collector = super::super::collect::Collector {
+            schema: &fixture.schema,
+            document: &prepared.document,
+            variables: &operation.variables,
+        };
+        let root = plan.collected(&collector, query, Sets::Root(&op.selection_set));
+        let nodes = root.first().expect("nodes");
+        assert_eq!(nodes.child.types(), 2, "User and Bot, each once");
     }
 
     #[test]
