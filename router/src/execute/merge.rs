@@ -70,20 +70,60 @@ pub fn deep_merge(target: &mut Value, source: Value) {
     }
 }
 
+/// [`deep_merge`] of a borrowed `source` (a response other requests share, or
+/// a result several entities use): only what `target` lacks is cloned, so
+/// the objects `source` merges into existing ones are never copied.
+pub fn deep_merge_ref(target: &mut Value, source: &Value) {
+    match (target, source) {
+        (Value::Object(target), Value::Object(source)) => {
+            if target.is_empty() {
+                *target = source.clone();
+                return;
+            }
+            if target.len().saturating_mul(source.len()) > 1024 {
+                // Large objects: the indexed merge of owned values.
+                let mut owned = Value::Object(std::mem::take(target));
+                deep_merge(&mut owned, Value::Object(source.clone()));
+                if let Value::Object(merged) = owned {
+                    *target = merged;
+                }
+                return;
+            }
+            for (key, value) in source.iter() {
+                match target.get_mut(key) {
+                    Some(existing) => deep_merge_ref(existing, value),
+                    None => target.push(key.clone(), value.clone()),
+                }
+            }
+        }
+        (Value::Array(target), Value::Array(source)) => {
+            if target.len() == source.len() {
+                for (t, s) in target.iter_mut().zip(source) {
+                    deep_merge_ref(t, s);
+                }
+            }
+        }
+        (_, Value::Null) => {}
+        (target, source) => *target = source.clone(),
+    }
+}
+
+/// Whether [`keep_concrete_typename`] would drop `result`'s `__typename`.
+pub fn names_a_supertype(entity: &Value, result: &Value, types: &dyn TypeRelation) -> bool {
+    // Results rarely carry a `__typename`: look there first.
+    let Some(answered) = typename(result) else {
+        return false;
+    };
+    typename(entity).is_some_and(|known| known != answered && types.is_a(answered, known))
+}
+
 /// Drops `result`'s `__typename` where it names a supertype of `entity`'s: an
 /// `@interfaceObject` subgraph answers its interface's name (`Account`) for
 /// an entity already known to be a `Regular`, and the concrete type must
 /// survive the merge (fragments on it, `__typename` under an alias).
 pub fn keep_concrete_typename(entity: &Value, result: &mut Value, types: &dyn TypeRelation) {
     // Results rarely carry a `__typename`: look there first.
-    let Some(answered) = typename(result) else {
-        return;
-    };
-    let Some(known) = typename(entity) else {
-        return;
-    };
-    if known != answered
-        && types.is_a(answered, known)
+    if names_a_supertype(entity, result, types)
         && let Value::Object(map) = result
     {
         map.remove("__typename");
@@ -804,6 +844,45 @@ mod tests {
             serde_json::to_value(&target).expect("json"),
             serde_json::json!({"a": {"x": 1, "y": 2}, "l": [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}], "n": 5, "new": true})
         );
+    }
+
+    #[test]
+    fn merging_a_borrowed_source_equals_merging_it_owned() {
+        let cases = [
+            (
+                serde_json::json!({"a": 1, "b": {"c": [1, {"d": 2}], "x": null}}),
+                serde_json::json!({"b": {"c": [5, {"e": 3}], "x": 7, "y": {"z": 1}}, "a": null, "f": "a string longer than inline"}),
+            ),
+            (serde_json::json!({}), serde_json::json!({"a": [1, 2]})),
+            (
+                serde_json::json!({"l": [1, 2]}),
+                serde_json::json!({"l": [1, 2, 3]}),
+            ),
+            (
+                serde_json::json!({"a": "x"}),
+                serde_json::json!({"a": {"b": 1}}),
+            ),
+        ];
+        for (target, source) in cases {
+            let mut owned = json(target.clone());
+            deep_merge(&mut owned, json(source.clone()));
+            let mut borrowed = json(target);
+            let source = json(source);
+            deep_merge_ref(&mut borrowed, &source);
+            assert_eq!(borrowed.to_json(), owned.to_json());
+        }
+        // Large objects take the indexed path.
+        let wide: serde_json::Map<String, serde_json::Value> = (0..40)
+            .map(|i| (format!("k{i}"), serde_json::json!({"v": i})))
+            .collect();
+        let more: serde_json::Map<String, serde_json::Value> = (20..60)
+            .map(|i| (format!("k{i}"), serde_json::json!({"w": i})))
+            .collect();
+        let mut owned = json(serde_json::Value::Object(wide.clone()));
+        deep_merge(&mut owned, json(serde_json::Value::Object(more.clone())));
+        let mut borrowed = json(serde_json::Value::Object(wide));
+        deep_merge_ref(&mut borrowed, &json(serde_json::Value::Object(more)));
+        assert_eq!(borrowed.to_json(), owned.to_json());
     }
 
     #[test]

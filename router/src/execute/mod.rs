@@ -5,9 +5,9 @@
 //! A failing subgraph never fails the request: its part of the data stays null
 //! and an error with a path and a `SUBGRAPH_*` code explains why.
 
+pub mod collect;
 pub mod fetch;
 pub mod keys;
-pub mod collect;
 pub mod merge;
 pub mod one_of_introspection;
 pub mod project;
@@ -32,10 +32,71 @@ use self::fetch::{FetchError, SubgraphClient, SubgraphResponse};
 use self::keys::EntityKeys;
 use self::merge::{
     Positions, Representations, ResponsePath, TypeRelation, Written, apply_rewrites, deep_merge,
-    for_each_entity, keep_concrete_typename, representation, write_representation,
+    deep_merge_ref, for_each_entity, keep_concrete_typename, names_a_supertype, representation,
+    write_representation,
 };
 use self::project::ProjectionSchema;
 use self::store::{Object, Value};
+
+/// A value of a subgraph response: owned when this request is the
+/// response's only reader, else borrowed from the response that other
+/// requests share (in-flight deduplication), to be merged from by reference.
+enum Taken<'r> {
+    Owned(Value),
+    Shared(&'r Value),
+}
+
+/// A subgraph response, its data and errors taken out of the `Arc` when
+/// this request holds the only reference.
+enum Received {
+    Owned(Option<Value>, Vec<JsonValue>),
+    Shared(Arc<SubgraphResponse>),
+}
+
+impl Received {
+    fn new(response: Arc<SubgraphResponse>) -> Received {
+        match Arc::try_unwrap(response) {
+            Ok(SubgraphResponse { data, errors }) => Received::Owned(data, errors),
+            Err(shared) => Received::Shared(shared),
+        }
+    }
+
+    fn errors(&self) -> &[JsonValue] {
+        match self {
+            Received::Owned(_, errors) => errors,
+            Received::Shared(response) => &response.errors,
+        }
+    }
+
+    /// The data when it is an object, and the errors.
+    fn view(&self) -> (Option<&Object>, &[JsonValue]) {
+        let (data, errors) = match self {
+            Received::Owned(data, errors) => (data.as_ref(), errors.as_slice()),
+            Received::Shared(response) => (response.data.as_ref(), response.errors.as_slice()),
+        };
+        (data.and_then(Value::as_object), errors)
+    }
+
+    /// The whole data.
+    fn data(&mut self) -> Option<Taken<'_>> {
+        match self {
+            Received::Owned(data, _) => data.take().map(Taken::Owned),
+            Received::Shared(response) => response.data.as_ref().map(Taken::Shared),
+        }
+    }
+
+    /// The data's top-level field `key` (moved out when owned).
+    fn field(&mut self, key: &str) -> Option<Taken<'_>> {
+        match self {
+            Received::Owned(Some(Value::Object(data)), _) => data.remove(key).map(Taken::Owned),
+            Received::Owned(..) => None,
+            Received::Shared(response) => match &response.data {
+                Some(Value::Object(data)) => data.get(key).map(Taken::Shared),
+                _ => None,
+            },
+        }
+    }
+}
 
 /// Errors internal to execution; they surface to clients as GraphQL errors.
 #[derive(Debug, thiserror::Error)]
@@ -360,19 +421,28 @@ impl<'a> Run<'a> {
                 return;
             }
         };
-        // Owned unless another request shares this response (deduplication).
-        let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
-        for raw in &errors {
+        // Owned unless another request shares this response (deduplication):
+        // then merged by reference, cloning only what the tree lacks.
+        let mut received = Received::new(response);
+        for raw in received.errors() {
             self.subgraph_error(subgraph, raw, &|path| vec![path.to_vec()]);
         }
-        match data {
-            Some(mut data) => {
+        let no_errors = received.errors().is_empty();
+        match received.data() {
+            Some(Taken::Shared(data)) if fetch.output_rewrites.is_empty() => {
+                deep_merge_ref(&mut lock(&self.data), data);
+            }
+            Some(data) => {
+                let mut data = match data {
+                    Taken::Owned(data) => data,
+                    Taken::Shared(data) => data.clone(),
+                };
                 if !fetch.output_rewrites.is_empty() {
                     apply_rewrites(&mut data, &fetch.output_rewrites, &self.types);
                 }
                 deep_merge(&mut lock(&self.data), data);
             }
-            None if errors.is_empty() => {
+            None if no_errors => {
                 let error = ExecuteError::Shape {
                     subgraph: subgraph.to_string(),
                     reason: "no data".into(),
@@ -470,13 +540,16 @@ impl<'a> Run<'a> {
     }
 
     /// Merges `_entities` results into the entities they answer (found again by
-    /// the positions the representations recorded). Each result is moved into
-    /// its last entity and cloned only for duplicates.
+    /// the positions the representations recorded). An owned result is moved
+    /// into its last entity; a result of a shared response, or one several
+    /// entities use, is merged by reference (only what the entity lacks is
+    /// cloned), unless rewrites or a supertype's `__typename` must change it
+    /// first.
     fn merge_entities(
         &self,
         subgraph: &str,
         reprs: &Representations,
-        results: Option<Value>,
+        results: Option<Taken<'_>>,
         output_rewrites: &[Rewrite],
     ) -> Result<(), ExecuteError> {
         let Some(results) = results else {
@@ -486,10 +559,13 @@ impl<'a> Run<'a> {
             subgraph: subgraph.to_string(),
             reason: reason.to_string(),
         };
-        let Value::Array(mut results) = results else {
-            return Err(shape("_entities is not a list"));
+        let (mut owned, shared) = match results {
+            Taken::Owned(Value::Array(results)) => (results, None),
+            Taken::Shared(Value::Array(results)) => (Vec::new(), Some(results.as_slice())),
+            _ => return Err(shape("_entities is not a list")),
         };
-        if results.len() != reprs.len() {
+        let count = shared.map_or(owned.len(), <[Value]>::len);
+        if count != reprs.len() {
             return Err(shape("_entities has the wrong number of entities"));
         }
         let mut remaining = reprs.uses();
@@ -501,19 +577,30 @@ impl<'a> Run<'a> {
                 let Some(Some(index)) = reprs.slots.get(ordinal) else {
                     return;
                 };
-                let (Some(slot), Some(count)) =
-                    (results.get_mut(*index), remaining.get_mut(*index))
-                else {
+                let Some(count) = remaining.get_mut(*index) else {
                     return;
                 };
                 *count -= 1;
-                if !slot.is_object() {
+                let last = *count == 0;
+                let Some(slot) = shared
+                    .unwrap_or(&owned)
+                    .get(*index)
+                    .filter(|slot| slot.is_object())
+                else {
+                    return;
+                };
+                let by_reference =
+                    output_rewrites.is_empty() && !names_a_supertype(entity, slot, &self.types);
+                if by_reference && (shared.is_some() || !last) {
+                    deep_merge_ref(entity, slot);
                     return;
                 }
-                let mut result = if *count == 0 {
-                    std::mem::replace(slot, Value::Null)
-                } else {
-                    slot.clone()
+                let mut result = match owned.get_mut(*index) {
+                    Some(slot) if last && shared.is_none() => std::mem::replace(slot, Value::Null),
+                    _ => match shared.unwrap_or(&owned).get(*index) {
+                        Some(slot) => slot.clone(),
+                        None => return,
+                    },
                 };
                 if !output_rewrites.is_empty() {
                     apply_rewrites(&mut result, output_rewrites, &self.types);
@@ -590,16 +677,14 @@ impl<'a> Run<'a> {
                 return;
             }
         };
-        let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
-        let results = match data {
-            Some(Value::Object(mut data)) => data.remove("_entities"),
-            _ => None,
-        };
+        let mut received = Received::new(response);
+        let (data, errors) = received.view();
+        let results = data.and_then(|data| data.get("_entities"));
         if !errors.is_empty() {
             let entities = self.entity_paths(&reprs);
-            for raw in &errors {
+            for raw in errors {
                 self.subgraph_error(subgraph, raw, &|p| {
-                    Self::entity_error_paths(&entities, results.as_ref(), p)
+                    Self::entity_error_paths(&entities, results, p)
                 });
             }
         }
@@ -619,6 +704,7 @@ impl<'a> Run<'a> {
         if results.is_none() {
             lock(&self.explained).extend(all_paths());
         }
+        let results = received.field("_entities");
         if let Err(error) = self.merge_entities(subgraph, &reprs, results, &fetch.output_rewrites) {
             self.fail(
                 subgraph,
@@ -662,17 +748,14 @@ impl<'a> Run<'a> {
             }
         };
         drop(extra);
-        let SubgraphResponse { data, errors } = Arc::unwrap_or_clone(response);
-        let mut data = match data {
-            Some(Value::Object(data)) => Some(data),
-            _ => None,
-        };
+        let mut received = Received::new(response);
+        let (data, errors) = received.view();
         if !errors.is_empty() {
             let entities: Vec<Vec<(ResponsePath, usize)>> = per_alias
                 .iter()
                 .map(|(_, reprs)| self.entity_paths(reprs))
                 .collect();
-            for raw in &errors {
+            for raw in errors {
                 self.subgraph_error(subgraph, raw, &|p| match p.first() {
                     Some(PathSegment::Key(key)) => per_alias
                         .iter()
@@ -681,7 +764,7 @@ impl<'a> Run<'a> {
                         .map(|(_, entities)| {
                             Self::entity_error_paths(
                                 entities,
-                                data.as_ref().and_then(|d| d.get(key.as_str())),
+                                data.and_then(|d| d.get(key.as_str())),
                                 p,
                             )
                         })
@@ -690,7 +773,7 @@ impl<'a> Run<'a> {
                 });
             }
         }
-        let Some(data) = data.as_mut() else {
+        if data.is_none() {
             if errors.is_empty() {
                 let error = ExecuteError::Shape {
                     subgraph: subgraph.to_string(),
@@ -706,12 +789,12 @@ impl<'a> Run<'a> {
                 lock(&self.explained).extend(all_paths());
             }
             return;
-        };
+        }
         for (alias, reprs) in &per_alias {
             if reprs.is_empty() {
                 continue;
             }
-            let results = data.remove(alias.alias.as_str());
+            let results = received.field(alias.alias.as_str());
             if let Err(error) =
                 self.merge_entities(subgraph, reprs, results, &alias.output_rewrites)
             {

@@ -145,3 +145,91 @@ async fn a_response_past_the_size_limit_is_refused() {
         }
     }
 }
+
+/// Identical client queries in flight together share their subgraph
+/// responses, which every request merges into its own tree by reference:
+/// each gets the whole answer, exactly as a request alone gets it, including
+/// results several entities share and objects a later fetch merges into.
+#[tokio::test]
+async fn requests_sharing_subgraph_responses_each_get_the_whole_answer() {
+    use crate::federation_kit::{Scenario, Subgraph};
+    use serde_json::json;
+    use std::time::Duration;
+
+    let delay = Duration::from_millis(300);
+    let subgraphs = || {
+        vec![
+            Subgraph::federated(
+                "shelf",
+                r#"
+                extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+                type Query { items: [Item!]! }
+                type Item @key(fields: "id") { id: ID! }
+                "#,
+            )
+            .query(json!({"items": [{"id": "1"}, {"id": "2"}, {"id": "1"}, {"id": "3"}, {"id": "2"}]}))
+            .delay(delay),
+            Subgraph::federated(
+                "catalog",
+                r#"
+                extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+                type Item @key(fields: "id") { id: ID! name: String tags: [String!]! detail: Detail }
+                type Detail @key(fields: "id") { id: ID! size: Int }
+                "#,
+            )
+            .entity(|repr| {
+                let id = repr["id"].as_str().unwrap_or_default().to_owned();
+                Ok(match repr["__typename"].as_str() {
+                    Some("Item") => json!({
+                        "__typename": "Item",
+                        "id": id,
+                        "name": format!("item {id} with a name longer than inline"),
+                        "tags": ["a", format!("tag-{id}")],
+                        "detail": {"__typename": "Detail", "id": format!("d{id}"), "size": id.len()},
+                    }),
+                    _ => json!({"__typename": "Detail", "id": id, "size": 1}),
+                })
+            })
+            .delay(delay),
+            Subgraph::federated(
+                "stock",
+                r#"
+                extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+                type Detail @key(fields: "id") { id: ID! inStock: Boolean }
+                "#,
+            )
+            .entity(|repr| {
+                let id = repr["id"].as_str().unwrap_or_default();
+                Ok(json!({"__typename": "Detail", "id": id, "inStock": id != "d2"}))
+            })
+            .delay(delay),
+        ]
+    };
+    let query = "{ items { id name tags detail { id size inStock } } }";
+    let alone = Scenario::compose_with(subgraphs(), |c| {
+        c.subgraphs.deduplicate_requests = false;
+    })
+    .await;
+    let expected = alone.run(query, json!({})).await;
+    assert!(expected.get("errors").is_none(), "{expected:#}");
+    assert_eq!(
+        expected["data"]["items"][2],
+        json!({"id": "1", "name": "item 1 with a name longer than inline", "tags": ["a", "tag-1"],
+               "detail": {"id": "d1", "size": 1, "inStock": true}}),
+        "{expected:#}"
+    );
+
+    let shared = Scenario::compose(subgraphs()).await;
+    const CLIENTS: usize = 8;
+    let answers =
+        futures::future::join_all((0..CLIENTS).map(|_| shared.run(query, json!({})))).await;
+    for answer in &answers {
+        assert_eq!(answer, &expected);
+    }
+    // The answers came from shared responses: fewer subgraph calls than
+    // clients at every step.
+    for name in ["shelf", "catalog", "stock"] {
+        let calls = shared.subgraph(name).received().len();
+        assert!(calls < CLIENTS, "{name} was called {calls} times");
+    }
+}

@@ -55,6 +55,9 @@ pub struct Subgraph {
     pub resolve: Option<Resolve>,
     pub entity: Option<Entity>,
     pub hook: Option<ResponseHook>,
+    /// How long every response waits before it is sent (so that concurrent
+    /// requests overlap in flight).
+    pub delay: std::time::Duration,
 }
 
 impl Subgraph {
@@ -69,6 +72,7 @@ impl Subgraph {
             resolve: None,
             entity: None,
             hook: None,
+            delay: std::time::Duration::ZERO,
         }
     }
     /// A subgraph described by its federation SDL, as it would answer
@@ -118,6 +122,10 @@ impl Subgraph {
     }
     pub fn hook(mut self, hook: impl Fn(&mut Value) + Send + Sync + 'static) -> Self {
         self.hook = Some(Arc::new(hook));
+        self
+    }
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
         self
     }
 }
@@ -679,7 +687,13 @@ pub async fn start_subgraph(def: Subgraph) -> Running {
                 seen.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .push(request_headers);
-                async move { axum::Json(execute(&state, &body)) }
+                async move {
+                    let response = execute(&state, &body);
+                    if !state.def.delay.is_zero() {
+                        tokio::time::sleep(state.def.delay).await;
+                    }
+                    axum::Json(response)
+                }
             },
         ),
     );
