@@ -84,10 +84,17 @@ impl Str {
         self.len() == 0
     }
 
-    /// Whether this is `key`: lengths first, then the bytes.
+    /// Whether this is `key`: lengths first, then the first byte (which
+    /// tells most keys of one object apart without a call to `memcmp`), then
+    /// the bytes.
     #[inline]
     pub fn is(&self, key: &str) -> bool {
-        self.len() == key.len() && self.as_bytes() == key.as_bytes()
+        let key = key.as_bytes();
+        if self.len() != key.len() {
+            return false;
+        }
+        let bytes = self.as_bytes();
+        bytes.first() == key.first() && bytes == key
     }
 
     /// Whether the string is a slice of a shared text (not inline).
