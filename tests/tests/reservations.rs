@@ -98,7 +98,12 @@ async fn orphans_are_released_and_orders_kept(p: &Platform, source: Arc<dyn Even
     assert_eq!(released_events(&events, &kept), 0);
 
     // Cancelling returns the stock once: the order service's release, then
-    // its OrderCancelled event, which finds nothing left to release.
+    // its OrderCancelled event, which finds nothing left to release. The
+    // consumer's count is read before the cancel: it may consume the event
+    // before the mutation's answer arrives (every earlier event, the kept
+    // order's OrderPlaced included, is consumed by now: its stock stayed).
+    let status = safety.status();
+    let applied = status.applied();
     let r = gql(
         &p.http,
         &p.orders.url(),
@@ -109,8 +114,6 @@ async fn orphans_are_released_and_orders_kept(p: &Platform, source: Arc<dyn Even
     .await;
     assert_no_errors(&r);
     assert_eq!(stock(p, &product).await, 20);
-    let status = safety.status();
-    let applied = status.applied();
     // Up to 20 s: on a loaded 2-core machine the consumer's next read can
     // take several seconds (it failed once at 5 s during a full run).
     for _ in 0..400 {
