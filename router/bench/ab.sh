@@ -9,6 +9,10 @@
 #   cp target/release/tessera /tmp/tessera-a    # ... check out / build the other side ...
 #   bash router/bench/ab.sh a=/tmp/tessera-a b=/tmp/tessera-b   # ROUNDS=3 SECS=10 WARM=3 CONC=32
 #
+# A binary may carry `subgraphs:` settings of its own after commas, to A/B a
+# setting rather than a build:
+#   bash router/bench/ab.sh h1=target/release/tessera h2c=target/release/tessera,http2_prior_knowledge=true
+#
 # Loopback only; every process it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +33,7 @@ wait_http() {
 "$T/bench_subgraphs" "$BASE" >"$W/subgraphs.log" 2>&1 &
 PIDS+=($!)
 for i in 0 1 2 3; do wait_http "http://127.0.0.1:$((BASE + i))/graphql"; done
-first=${1#*=}
+first=${1#*=}; first=${first%%,*}
 "$first" compose \
   --subgraph "accounts=http://127.0.0.1:$BASE/graphql" \
   --subgraph "inventory=http://127.0.0.1:$((BASE + 1))/graphql" \
@@ -39,9 +43,13 @@ first=${1#*=}
 echo "# interleaved A/B: rounds=$ROUNDS concurrency=$CONC duration=${SECS}s warmup=${WARM}s cores=$(nproc)"
 for round in $(seq 1 "$ROUNDS"); do
   for pair in "$@"; do
-    name=${pair%%=*}; bin=${pair#*=}
+    name=${pair%%=*}; spec=${pair#*=}; bin=${spec%%,*}; extra=""
+    if [[ "$spec" == *,* ]]; then
+      IFS=',' read -ra settings <<<"${spec#*,}"
+      for setting in "${settings[@]}"; do extra+="  ${setting%%=*}: ${setting#*=}"$'\n'; done
+    fi
     for dedup in true false; do
-      printf 'listen: 127.0.0.1:%s\nsubgraphs:\n  deduplicate_requests: %s\n' "$PORT" "$dedup" >"$W/router.yaml"
+      printf 'listen: 127.0.0.1:%s\nsubgraphs:\n  deduplicate_requests: %s\n%s' "$PORT" "$dedup" "$extra" >"$W/router.yaml"
       "$bin" serve --supergraph "$W/supergraph.graphql" --config "$W/router.yaml" >"$W/router.log" 2>&1 &
       pid=$!
       PIDS+=($pid)

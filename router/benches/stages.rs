@@ -2,8 +2,9 @@
 //! subgraph traffic of the nested query, recorded by `router/bench/record.sh`
 //! (`benches/recorded/`), is answered in process, so these benches measure the
 //! router's own CPU per request (parse, validate and plan from their caches,
-//! execute: representations, `_entities` merges, projection, response bytes)
-//! and parsing the recorded subgraph responses on their own.
+//! execute: representations, `_entities` merges, projection, response bytes),
+//! and two stages on their own: parsing the recorded subgraph responses, and
+//! projecting the nested query over its own response data.
 //!
 //! `cargo bench -p tessera-router --bench stages`
 
@@ -103,5 +104,52 @@ fn parse_responses(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, in_process, parse_responses);
+/// Projection alone: the nested query projected over the `data` the router
+/// answered it with (the merged tree it projects in service also holds the
+/// keys and `__typename`s the fetches added, so this is a little less work).
+fn project_nested(c: &mut Criterion) {
+    use tessera_router::config::LimitsConfig;
+    use tessera_router::internals::{ProjectionSchema, interface_stand_ins, project};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let response = runtime.block_on(gateway().handle(request(NESTED), RequestContext::default()));
+    let body: serde_json::Value =
+        serde_json::from_slice(&response.to_bytes()).expect("a JSON response");
+    let data = tessera_router::internals::parse_json(body["data"].to_string().as_bytes())
+        .expect("the response data parses");
+    let supergraph = tessera_schema::Supergraph::parse(SUPERGRAPH).expect("supergraph");
+    let api = tessera_schema::api_schema(&supergraph).expect("api schema");
+    let implementers = api.implementers_map();
+    let stand_ins = interface_stand_ins(&api, &implementers);
+    let ctx = ProjectionSchema {
+        schema: &api,
+        implementers: &implementers,
+        stand_ins: &stand_ins,
+    };
+    let limits = LimitsConfig::default();
+    let document = tessera_router::internals::parse(NESTED, &limits).expect("parse");
+    let operation = tessera_router::internals::validate(
+        &api,
+        document,
+        None,
+        &Default::default(),
+        &limits,
+        true,
+    )
+    .expect("valid");
+    let (bytes, errors) = project(&ctx, &operation, &data, false);
+    assert!(errors.is_empty(), "{errors:?}");
+    let size = bytes.map_or(0, |b| b.len());
+    c.bench_function(&format!("project_nested_response_{size}_bytes"), |b| {
+        b.iter(|| {
+            let (bytes, errors) = project(&ctx, &operation, black_box(&data), false);
+            black_box((bytes.map(|b| b.len()), errors.len()))
+        })
+    });
+}
+
+criterion_group!(benches, in_process, parse_responses, project_nested);
 criterion_main!(benches);
