@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use tessera_router::config::LimitsConfig;
 use tessera_router::config::PlannerConfig;
 use tessera_router::internals::QueryPlanner;
-use tessera_router::internals::{ProjectionSchema, interface_stand_ins, project};
+use tessera_router::internals::{ProjectionTypes, project};
 use tessera_router::internals::{Value as JsonValue, deep_merge};
 
 const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
@@ -80,13 +80,8 @@ fn merge_responses(c: &mut Criterion) {
 fn project_response(c: &mut Criterion) {
     let supergraph = tessera_schema::Supergraph::parse(SUPERGRAPH).expect("supergraph");
     let api = tessera_schema::api_schema(&supergraph).expect("api schema");
-    let implementers = api.implementers_map();
-    let stand_ins = interface_stand_ins(&api, &implementers);
-    let ctx = ProjectionSchema {
-        schema: &api,
-        implementers: &implementers,
-        stand_ins: &stand_ins,
-    };
+    let types = ProjectionTypes::new(&api);
+    let ctx = types.with(&api);
     let limits = LimitsConfig::default();
     let document = tessera_router::internals::parse(OPERATION, &limits).expect("parse");
     let operation = tessera_router::internals::validate(

@@ -109,7 +109,7 @@ fn parse_responses(c: &mut Criterion) {
 /// keys and `__typename`s the fetches added, so this is a little less work).
 fn project_nested(c: &mut Criterion) {
     use tessera_router::config::LimitsConfig;
-    use tessera_router::internals::{ProjectionSchema, interface_stand_ins, project};
+    use tessera_router::internals::{ProjectionTypes, project};
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -122,13 +122,8 @@ fn project_nested(c: &mut Criterion) {
         .expect("the response data parses");
     let supergraph = tessera_schema::Supergraph::parse(SUPERGRAPH).expect("supergraph");
     let api = tessera_schema::api_schema(&supergraph).expect("api schema");
-    let implementers = api.implementers_map();
-    let stand_ins = interface_stand_ins(&api, &implementers);
-    let ctx = ProjectionSchema {
-        schema: &api,
-        implementers: &implementers,
-        stand_ins: &stand_ins,
-    };
+    let types = ProjectionTypes::new(&api);
+    let ctx = types.with(&api);
     let limits = LimitsConfig::default();
     let document = tessera_router::internals::parse(NESTED, &limits).expect("parse");
     let operation = tessera_router::internals::validate(

@@ -5,11 +5,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use apollo_compiler::collections::HashMap;
+use apollo_compiler::Schema;
 use apollo_compiler::response::{JsonMap, JsonValue};
-use apollo_compiler::schema::{Implementers, ObjectType};
 use apollo_compiler::validation::Valid;
-use apollo_compiler::{Name, Schema};
 use tessera_schema::{ApiSchemaError, Supergraph, SupergraphError};
 
 use crate::auth::Claims;
@@ -21,7 +19,7 @@ use crate::error::{ErrorCode, GraphQLError, RequestError};
 use crate::execute::Executor;
 use crate::execute::fetch::SubgraphClient;
 use crate::execute::keys::EntityKeys;
-use crate::execute::project::{ProjectionSchema, interface_stand_ins};
+use crate::execute::project::ProjectionTypes;
 use crate::metrics::Metrics;
 use crate::persisted::{Manifest, PersistedMode};
 use crate::plan::{PlanError, QueryPlanner};
@@ -174,8 +172,7 @@ pub struct Gateway {
     supergraph: Supergraph,
     api_schema: Valid<Schema>,
     api_sdl: String,
-    implementers: HashMap<Name, Implementers>,
-    stand_ins: HashMap<Name, ObjectType>,
+    projection: ProjectionTypes,
     planner: QueryPlanner,
     /// Validated documents by (query, operation name): parsing and validating
     /// cost more than planning a cached operation, so repeats skip both.
@@ -243,8 +240,7 @@ impl Gateway {
         let api_schema = tessera_schema::api_schema(&supergraph)?;
         let api_sdl = api_schema.to_string();
         let api_schema = crate::execute::one_of_introspection::serving_schema(&api_schema);
-        let implementers = api_schema.implementers_map();
-        let stand_ins = interface_stand_ins(&api_schema, &implementers);
+        let projection = ProjectionTypes::new(&api_schema);
         let metrics = Arc::new(Metrics::default());
         let redis = RedisStore::new(&config.redis, metrics.clone())?;
         let rate_limiter = config
@@ -362,8 +358,7 @@ impl Gateway {
             supergraph,
             api_schema,
             api_sdl,
-            implementers,
-            stand_ins,
+            projection,
             planner,
             client,
             metrics,
@@ -812,11 +807,7 @@ impl Gateway {
         let executor = Executor {
             client: &self.client,
             supergraph: self.supergraph.schema(),
-            api: ProjectionSchema {
-                schema: &self.api_schema,
-                implementers: &self.implementers,
-                stand_ins: &self.stand_ins,
-            },
+            api: self.projection.with(&self.api_schema),
             introspection: self.config.introspection,
             headers: &ctx.forward_headers,
             keys: &self.keys,

@@ -52,7 +52,7 @@ mod validate;
 pub mod internals {
     pub use crate::execute::fetch::SubgraphClient;
     pub use crate::execute::merge::deep_merge;
-    pub use crate::execute::project::{ProjectionSchema, interface_stand_ins, project};
+    pub use crate::execute::project::{ProjectionTypes, project};
     pub use crate::execute::store::{Value, parse as parse_json};
     pub use crate::parse::parse;
     pub use crate::plan::QueryPlanner;

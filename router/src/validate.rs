@@ -119,6 +119,21 @@ impl PreparedOperation {
     }
 }
 
+/// The `if:` of `@skip` or `@include` (`name`) on `selection` for these
+/// variables, if the directive is there.
+pub(crate) fn condition(selection: &Selection, name: &str, variables: &JsonMap) -> Option<bool> {
+    match selection
+        .directives()
+        .get(name)?
+        .specified_argument_by_name("if")?
+        .as_ref()
+    {
+        ast::Value::Boolean(value) => Some(*value),
+        ast::Value::Variable(var) => variables.get(var.as_str())?.as_bool(),
+        _ => None,
+    }
+}
+
 /// An operation proven valid against the API schema, within limits, with coerced
 /// variables. Everything but the variables is the shared [`PreparedOperation`]
 /// (reached through `Deref`).
@@ -157,20 +172,8 @@ impl ValidOperation {
         selections: &'a [Selection],
         visited: &mut std::collections::HashSet<&'a str>,
     ) -> bool {
-        let decided = |selection: &Selection, name: &str| -> Option<bool> {
-            match selection
-                .directives()
-                .get(name)?
-                .specified_argument_by_name("if")?
-                .as_ref()
-            {
-                apollo_compiler::ast::Value::Boolean(value) => Some(*value),
-                apollo_compiler::ast::Value::Variable(var) => {
-                    self.variables.get(var.as_str())?.as_bool()
-                }
-                _ => None,
-            }
-        };
+        let decided =
+            |selection: &Selection, name: &str| condition(selection, name, &self.variables);
         selections.iter().any(|selection| {
             if decided(selection, "skip").unwrap_or(false)
                 || !decided(selection, "include").unwrap_or(true)

@@ -310,17 +310,6 @@ impl<'a> Collector<'a> {
 
     /// The `if:` of `@skip`/`@include` on `selection`, if present.
     fn directive_if(&self, selection: &Selection, name: &str) -> Option<bool> {
-        match selection
-            .directives()
-            .get(name)?
-            .specified_argument_by_name("if")?
-            .as_ref()
-        {
-            apollo_compiler::ast::Value::Boolean(value) => Some(*value),
-            apollo_compiler::ast::Value::Variable(var) => {
-                self.variables.get(var.as_str())?.as_bool()
-            }
-            _ => None,
-        }
+        crate::validate::condition(selection, name, self.variables)
     }
 }

@@ -34,12 +34,39 @@ pub struct ProjectionSchema<'a> {
     pub stand_ins: &'a HashMap<Name, ObjectType>,
 }
 
+/// What projection derives from the API schema once (owned, e.g. by the
+/// gateway): its implementers map and the interfaces' stand-ins.
+pub struct ProjectionTypes {
+    implementers: HashMap<Name, Implementers>,
+    stand_ins: HashMap<Name, ObjectType>,
+}
+
+impl ProjectionTypes {
+    pub fn new(schema: &Schema) -> ProjectionTypes {
+        let implementers = schema.implementers_map();
+        let stand_ins = interface_stand_ins(schema, &implementers);
+        ProjectionTypes {
+            implementers,
+            stand_ins,
+        }
+    }
+
+    /// The projection schema of `schema` (the one these types came from).
+    pub fn with<'a>(&'a self, schema: &'a Valid<Schema>) -> ProjectionSchema<'a> {
+        ProjectionSchema {
+            schema,
+            implementers: &self.implementers,
+            stand_ins: &self.stand_ins,
+        }
+    }
+}
+
 /// For each interface without any object implementation in the API schema (an
 /// entity interface whose implementations live only behind `@interfaceObject`s
 /// and non-resolvable keys), an object type with its name and fields: a value of
 /// that interface is projected through it (its fields and fragments on the
 /// interface apply; no concrete type could).
-pub fn interface_stand_ins(
+fn interface_stand_ins(
     schema: &Schema,
     implementers: &HashMap<Name, Implementers>,
 ) -> HashMap<Name, ObjectType> {
@@ -720,29 +747,19 @@ impl ObjectValue for DataObject<'_> {
 #[cfg(test)]
 struct Fixture {
     schema: Valid<Schema>,
-    implementers: HashMap<Name, Implementers>,
-    stand_ins: HashMap<Name, ObjectType>,
+    types: ProjectionTypes,
 }
 
 #[cfg(test)]
 impl Fixture {
     fn new(sdl: &str) -> Self {
         let schema = Schema::parse_and_validate(sdl, "schema.graphql").expect("schema");
-        let implementers = schema.implementers_map();
-        let stand_ins = interface_stand_ins(&schema, &implementers);
-        Fixture {
-            schema,
-            implementers,
-            stand_ins,
-        }
+        let types = ProjectionTypes::new(&schema);
+        Fixture { schema, types }
     }
 
     fn ctx(&self) -> ProjectionSchema<'_> {
-        ProjectionSchema {
-            schema: &self.schema,
-            implementers: &self.implementers,
-            stand_ins: &self.stand_ins,
-        }
+        self.types.with(&self.schema)
     }
 
     fn operation(&self, query: &str) -> ValidOperation {
