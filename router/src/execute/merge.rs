@@ -49,7 +49,7 @@ pub fn deep_merge(target: &mut Value, source: Value) {
                 return;
             }
             for (key, value) in source {
-                match target.get_mut(&key) {
+                match target.get_mut_key(&key) {
                     Some(existing) => deep_merge(existing, value),
                     None => target.push(key, value),
                 }
@@ -90,7 +90,7 @@ pub fn deep_merge_ref(target: &mut Value, source: &Value) {
                 return;
             }
             for (key, value) in source.iter() {
-                match target.get_mut(key) {
+                match target.get_mut_key(key) {
                     Some(existing) => deep_merge_ref(existing, value),
                     None => target.push(key.clone(), value.clone()),
                 }

@@ -84,17 +84,28 @@ impl Str {
         self.len() == 0
     }
 
-    /// Whether this is `key`: lengths first, then the first byte (which
-    /// tells most keys of one object apart without a call to `memcmp`), then
-    /// the bytes.
+    /// Whether this is `key`: lengths first, then the bytes ([`same_bytes`]).
     #[inline]
     pub fn is(&self, key: &str) -> bool {
-        let key = key.as_bytes();
-        if self.len() != key.len() {
-            return false;
+        self.is_bytes(key.as_bytes())
+    }
+
+    /// [`Str::is`] of another store string: two inline strings compare as
+    /// two fixed-size arrays (zero past their length), and no side is
+    /// checked for UTF-8 again.
+    #[inline]
+    pub fn is_str(&self, other: &Str) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Inline { len, bytes }, Repr::Inline { len: l, bytes: b }) => {
+                len == l && bytes == b
+            }
+            _ => self.is_bytes(other.as_bytes()),
         }
-        let bytes = self.as_bytes();
-        bytes.first() == key.first() && bytes == key
+    }
+
+    #[inline]
+    fn is_bytes(&self, key: &[u8]) -> bool {
+        self.len() == key.len() && same_bytes(self.as_bytes(), key)
     }
 
     /// Whether the string is a slice of a shared text (not inline).
@@ -143,6 +154,29 @@ impl Str {
     }
 }
 
+/// `a == b` for slices of one length, the short ones (object keys, type
+/// names) compared by a few overlapping word loads instead of a call to
+/// `memcmp`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        s.get(at..at + N)
+            .and_then(|w| w.try_into().ok())
+            .unwrap_or([0; N])
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
+        4..=7 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a == b,
+    }
+}
+
 impl Deref for Str {
     type Target = str;
 
@@ -174,7 +208,7 @@ impl From<String> for Str {
 
 impl PartialEq for Str {
     fn eq(&self, other: &Str) -> bool {
-        self.is(other.as_str())
+        self.is_str(other)
     }
 }
 
@@ -261,6 +295,15 @@ impl Object {
         self.0
             .iter_mut()
             .find(|(name, _)| name.is(key))
+            .map(|(_, value)| value)
+    }
+
+    /// [`Object::get_mut`] by a key of the store (another object's).
+    #[inline]
+    pub fn get_mut_key(&mut self, key: &Str) -> Option<&mut Value> {
+        self.0
+            .iter_mut()
+            .find(|(name, _)| name.is_str(key))
             .map(|(_, value)| value)
     }
 
@@ -771,6 +814,37 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_compare_by_bytes_at_every_length() {
+        // Every length around the word sizes, equal and differing at each byte.
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(same_bytes(a.as_bytes(), a.as_bytes()));
+            assert!(Str::from(a).is(a) && Str::from(a).is_str(&Str::from(a)));
+            assert!(!Str::from(a).is(&text[..n.saturating_sub(1)]) || n == 0);
+            for at in 0..n {
+                let mut other = a.as_bytes().to_vec();
+                other[at] ^= 0x20;
+                let other = String::from_utf8(other).expect("ascii");
+                assert!(
+                    !same_bytes(a.as_bytes(), other.as_bytes()),
+                    "{a:?} {other:?}"
+                );
+                assert!(!Str::from(a).is(&other), "{a:?} {other:?}");
+                assert!(!Str::from(a).is_str(&Str::from(other.as_str())));
+                assert_ne!(Str::from(a), Str::from(other.as_str()));
+            }
+        }
+        // Inline against shared: the same text compares equal either way.
+        let body: Arc<str> = Arc::from("{\"name\":\"Ada Lovelace, Countess of Lovelace\"}");
+        let shared = Str::slice(&body, 9, 40);
+        assert!(shared.is_shared());
+        assert!(shared.is_str(&Str::from("Ada Lovelace, Countess of Lovel")));
+        assert!(!shared.is_str(&Str::from("Ada")));
+        assert!(!same_bytes(b"ab", b"abc"));
+    }
 
     const BODIES: [&str; 6] = [
         r#"{"data":{"users":[{"id":"1","name":"a","tags":["x"]},{"id":"2","name":"b","tags":[]}]}}"#,
