@@ -41,6 +41,9 @@ pub enum ConfigError {
 pub struct RouterConfig {
     /// Address to listen on (env `TESSERA_LISTEN`).
     pub listen: SocketAddr,
+    /// The threads `tessera serve` serves connections on (env
+    /// `TESSERA_WORKERS`): see [`Workers`].
+    pub workers: Workers,
     /// Request limits.
     pub limits: LimitsConfig,
     /// Answer `__schema` / `__type` from the API schema (env
@@ -154,6 +157,7 @@ impl Default for RouterConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            workers: Workers::default(),
             limits: LimitsConfig::default(),
             introspection: false,
             expose_query_plan: false,
@@ -172,6 +176,85 @@ impl Default for RouterConfig {
             csrf: CsrfConfig::default(),
             static_files: Vec::new(),
         }
+    }
+}
+
+/// The threads serving connections.
+///
+/// `auto` (the default) and a number: thread per core, that many worker
+/// threads (`auto`: one per CPU core), each running its own single-threaded
+/// event loop with its own subgraph connection pools; each connection is
+/// handed to the worker serving the fewest and all its requests run there
+/// start to end, so a request's data stays in one core's caches. `shared`:
+/// every connection on one multi-threaded runtime that moves tasks between
+/// cores (what routers started in-process, by tests or `tessera dev`, always
+/// use: they serve on the caller's runtime).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Workers {
+    #[default]
+    Auto,
+    Count(std::num::NonZeroUsize),
+    Shared,
+}
+
+impl Workers {
+    /// The worker threads to start; `None` for `shared`.
+    pub fn threads(self) -> Option<usize> {
+        match self {
+            Workers::Auto => Some(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            Workers::Count(n) => Some(n.get()),
+            Workers::Shared => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Workers {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value.trim() {
+            "auto" => Ok(Workers::Auto),
+            "shared" => Ok(Workers::Shared),
+            number => number
+                .parse::<std::num::NonZeroUsize>()
+                .map(Workers::Count)
+                .map_err(|_| "expected auto, shared or a number of threads (1 or more)".into()),
+        }
+    }
+}
+
+impl std::fmt::Display for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Workers::Auto => f.write_str("auto"),
+            Workers::Count(n) => write!(f, "{n}"),
+            Workers::Shared => f.write_str("shared"),
+        }
+    }
+}
+
+impl Serialize for Workers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Workers::Count(n) => serializer.serialize_u64(n.get() as u64),
+            other => serializer.collect_str(other),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Workers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Number(u64),
+            Name(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Number(n) => n.to_string().parse(),
+            Written::Name(name) => name.parse(),
+        }
+        .map_err(serde::de::Error::custom)
     }
 }
 
@@ -355,7 +438,7 @@ impl RouterConfig {
         serde_saphyr::from_str(text)
     }
 
-    /// Applies `TESSERA_LISTEN`, `TESSERA_INTROSPECTION`, `TESSERA_EXPOSE_QUERY_PLAN`,
+    /// Applies `TESSERA_LISTEN`, `TESSERA_WORKERS`, `TESSERA_INTROSPECTION`, `TESSERA_EXPOSE_QUERY_PLAN`,
     /// `TESSERA_METRICS`, `TESSERA_REDIS_URL`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(value) = get("TESSERA_LISTEN") {
@@ -367,6 +450,13 @@ impl RouterConfig {
                         value: value.clone(),
                         reason: e.to_string(),
                     })?;
+        }
+        if let Some(value) = get("TESSERA_WORKERS") {
+            self.workers = value.parse().map_err(|reason| ConfigError::Env {
+                name: "TESSERA_WORKERS",
+                value: value.clone(),
+                reason,
+            })?;
         }
         if let Some(url) = get("TESSERA_REDIS_URL").filter(|u| !u.trim().is_empty()) {
             self.redis.url = Some(url);
@@ -416,6 +506,37 @@ mod tests {
         assert!(RouterConfig::from_yaml("listne: 1.2.3.4:5").is_err());
         assert!(RouterConfig::from_yaml("limits:\n  max_dpth: 3").is_err());
         assert!(RouterConfig::from_yaml("").is_ok());
+    }
+
+    #[test]
+    fn workers_are_auto_shared_or_a_positive_count() {
+        assert_eq!(RouterConfig::default().workers, Workers::Auto);
+        let read = |yaml: &str| RouterConfig::from_yaml(yaml).map(|c| c.workers);
+        assert_eq!(read("workers: auto").ok(), Some(Workers::Auto));
+        assert_eq!(read("workers: shared").ok(), Some(Workers::Shared));
+        let three = std::num::NonZeroUsize::new(3).map(Workers::Count);
+        assert_eq!(read("workers: 3").ok(), three);
+        assert_eq!(three.and_then(Workers::threads), Some(3));
+        assert_eq!(Workers::Shared.threads(), None);
+        assert!(Workers::Auto.threads().is_some_and(|n| n >= 1));
+        for bad in ["workers: 0", "workers: -1", "workers: many", "workers: 1.5"] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+        let mut config = RouterConfig::default();
+        config
+            .apply_env(|name| (name == "TESSERA_WORKERS").then(|| "shared".to_string()))
+            .expect("valid env");
+        assert_eq!(config.workers, Workers::Shared);
+        let err = config
+            .apply_env(|name| (name == "TESSERA_WORKERS").then(|| "0".to_string()))
+            .expect_err("zero workers");
+        assert!(err.to_string().contains("TESSERA_WORKERS"), "{err}");
+        // Written back as read.
+        let written = serde_json::to_value(&config).expect("serializes");
+        assert_eq!(written["workers"], "shared");
+        config.workers = Workers::Count(std::num::NonZeroUsize::MIN);
+        let written = serde_json::to_value(&config).expect("serializes");
+        assert_eq!(written["workers"], 1);
     }
 
     /// Regression: introspection was on by default in `serve` (production).

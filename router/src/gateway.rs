@@ -270,12 +270,13 @@ impl Gateway {
                 redis.clone(),
                 std::time::Duration::from_secs(config.planner.shared_ttl_secs),
             );
-        let client = SubgraphClient::new(
+        let client = SubgraphClient::for_workers(
             supergraph
                 .subgraphs()
                 .iter()
                 .map(|s| (s.name.clone(), s.url.clone())),
             &config.subgraphs,
+            config.workers.threads().unwrap_or(1),
         )?
         .with_metrics(&metrics);
         let keys = EntityKeys::new(&supergraph);

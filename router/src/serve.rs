@@ -51,7 +51,9 @@ async fn draining(gateway: Arc<Gateway>, shutdown: impl Future<Output = ()> + Se
     gateway.begin_draining();
 }
 
-/// Serves until `shutdown` resolves, then drains in-flight requests.
+/// Serves until `shutdown` resolves, then drains in-flight requests: on the
+/// worker threads `config.workers` names (see
+/// [`crate::config::Workers`]), or on the current runtime with `shared`.
 pub async fn serve(
     config: RouterConfig,
     supergraph_sdl: &str,
@@ -64,7 +66,14 @@ pub async fn serve(
         tracing::info!(%addr, "router listening; GraphQL at /graphql");
     }
     let timeout = gateway.config().limits.header_read_timeout();
-    serve_connections(listener, app, timeout, draining(gateway, shutdown)).await?;
+    match gateway.config().workers.threads() {
+        Some(workers) => {
+            tracing::info!(workers, "serving thread per core");
+            let shutdown = draining(gateway, shutdown);
+            serve_per_core(listener, app, timeout, workers, shutdown).await?;
+        }
+        None => serve_connections(listener, app, timeout, draining(gateway, shutdown)).await?,
+    }
     Ok(())
 }
 
@@ -136,4 +145,4 @@ pub async fn start(
 }
 
 /// The accept loop with header-read timeouts, shared with the subgraphs.
-use tessera_graphql_http::server::serve_connections;
+use tessera_graphql_http::server::{serve_connections, serve_per_core};

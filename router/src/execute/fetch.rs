@@ -66,10 +66,21 @@ struct Endpoint {
     metrics: Option<SubgraphMetrics>,
     /// The pooled client for this subgraph (HTTP/1.1 + ALPN, or h2c) over TLS.
     http: reqwest::Client,
-    /// For `http://` URLs: hyper's pooled client and the URL parsed once
+    /// For `http://` URLs: hyper's pooled clients and the URL parsed once
     /// (reqwest parses it and wraps every request in its own layers; plain
-    /// HTTP needs none of them).
-    plain: Option<(PlainClient, http::Uri)>,
+    /// HTTP needs none of them). One client per worker thread (see
+    /// [`Endpoint::plain_client`]).
+    plain: Option<(Arc<[PlainClient]>, http::Uri)>,
+}
+
+impl Endpoint {
+    /// The plain-HTTP client of the worker thread this runs on (the first
+    /// off a worker): a thread-per-core worker's subgraph connections are
+    /// its own, driven by its own event loop, never woken from another core.
+    fn plain_client(clients: &[PlainClient]) -> Option<&PlainClient> {
+        let worker = tessera_graphql_http::server::worker_index().unwrap_or(0);
+        clients.get(worker % clients.len().max(1))
+    }
 }
 
 /// hyper's pooled client for plain-HTTP subgraphs.
@@ -199,10 +210,21 @@ impl std::fmt::Debug for SubgraphClient {
 }
 
 impl SubgraphClient {
-    /// `subgraphs`: `(name, url from the supergraph)`; config overrides apply.
+    /// `subgraphs`: `(name, url from the supergraph)`; config overrides
+    /// apply. For callers on one (shared) runtime.
     pub fn new(
         subgraphs: impl IntoIterator<Item = (String, String)>,
         config: &SubgraphsConfig,
+    ) -> Result<Self, reqwest::Error> {
+        Self::for_workers(subgraphs, config, 1)
+    }
+
+    /// [`SubgraphClient::new`] for `workers` thread-per-core worker threads:
+    /// each gets plain-HTTP connection pools of its own.
+    pub fn for_workers(
+        subgraphs: impl IntoIterator<Item = (String, String)>,
+        config: &SubgraphsConfig,
+        workers: usize,
     ) -> Result<Self, reqwest::Error> {
         let builder = || {
             reqwest::Client::builder()
@@ -213,8 +235,13 @@ impl SubgraphClient {
         let http1 = builder().build()?;
         let h2c = builder().http2_prior_knowledge().build()?;
         let connect_timeout = Duration::from_millis(config.timeout_ms.min(10_000));
-        let plain1 = plain_client(false, connect_timeout);
-        let plain2 = plain_client(true, connect_timeout);
+        let pools = |http2| -> Arc<[PlainClient]> {
+            (0..workers.max(1))
+                .map(|_| plain_client(http2, connect_timeout))
+                .collect()
+        };
+        let plain1 = pools(false);
+        let plain2 = pools(true);
         let endpoints = subgraphs
             .into_iter()
             .map(|(name, url)| {
@@ -370,7 +397,11 @@ async fn send(
     let http = &endpoint.http;
     let subgraph: &str = &endpoint.name;
     let request = async {
-        let (status, bytes) = match &endpoint.plain {
+        let plain = endpoint
+            .plain
+            .as_ref()
+            .and_then(|(clients, uri)| Some((Endpoint::plain_client(clients)?, uri)));
+        let (status, bytes) = match plain {
             Some((client, uri)) => {
                 post_plain(
                     client, uri, &body, &headers, max_bytes, idempotent, subgraph,
