@@ -4,14 +4,18 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::store::Value;
 use tessera_schema::Supergraph;
 use tessera_schema::supergraph::JOIN_IDENTITY;
 
-/// `subgraph → type → keys`, each key being its top-level field names.
+/// `subgraph → type → keys`, each key being its top-level field names
+/// (looked up for every entity a fetch sends: FxHash, not SipHash, over
+/// these short names).
 #[derive(Debug, Default)]
 pub struct EntityKeys {
-    keys: HashMap<String, HashMap<String, Vec<Vec<String>>>>,
+    keys: FxHashMap<String, FxHashMap<String, Vec<Vec<String>>>>,
 }
 
 impl EntityKeys {
