@@ -198,21 +198,31 @@ pub async fn serve_per_core(
         tokio::select! {
             accepted = accept(&listener) => {
                 let Some((stream, peer)) = accepted else { continue };
-                let index = least_loaded(&open);
-                let handed = stream.into_std().map(|stream| (stream, peer));
-                match handed {
-                    Ok(handed) => {
-                        if let Some(open) = open.get(index) {
-                            open.fetch_add(1, Ordering::Relaxed);
-                        }
-                        if let Some(worker) = handoffs.get(index)
-                            && worker.send(handed).is_err()
-                        {
-                            decrement(&open, index);
-                            tracing::error!(worker = index, "a worker stopped; refusing its connections");
+                let mut handed = match stream.into_std() {
+                    Ok(stream) => (stream, peer),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot hand a connection to a worker");
+                        continue;
+                    }
+                };
+                // A worker whose thread stopped (it cannot, short of a bug)
+                // is skipped from then on; with none left, the server fails.
+                loop {
+                    let Some(index) = pick(&open) else {
+                        return Err(std::io::Error::other("every worker thread stopped"));
+                    };
+                    let (Some(count), Some(worker)) = (open.get(index), handoffs.get(index)) else {
+                        break;
+                    };
+                    count.fetch_add(1, Ordering::Relaxed);
+                    match worker.send(handed) {
+                        Ok(()) => break,
+                        Err(returned) => {
+                            tracing::error!(worker = index, "a worker thread stopped; its connections go to the others");
+                            count.store(STOPPED, Ordering::Relaxed);
+                            handed = returned.0;
                         }
                     }
-                    Err(error) => tracing::warn!(%error, "cannot hand a connection to a worker"),
                 }
             }
             () = &mut shutdown => break,
@@ -227,12 +237,23 @@ pub async fn serve_per_core(
     Ok(())
 }
 
+/// The open-connection count of a worker whose thread stopped.
+const STOPPED: usize = usize::MAX;
+
 /// The worker with the fewest open connections (the first of equals).
 fn least_loaded(open: &[AtomicUsize]) -> usize {
     open.iter()
         .enumerate()
         .min_by_key(|(_, count)| count.load(Ordering::Relaxed))
         .map_or(0, |(index, _)| index)
+}
+
+/// [`least_loaded`] among the workers still running; `None` if none is.
+fn pick(open: &[AtomicUsize]) -> Option<usize> {
+    let index = least_loaded(open);
+    open.get(index)
+        .filter(|count| count.load(Ordering::Relaxed) < STOPPED / 2)
+        .map(|_| index)
 }
 
 fn decrement(open: &[AtomicUsize], index: usize) {
@@ -257,6 +278,15 @@ mod tests {
         assert_eq!(open[0].load(Ordering::Relaxed), 0);
         decrement(&open, 9);
         assert_eq!(least_loaded(&[]), 0);
+        // A stopped worker is never picked, however few connections it had.
+        open[0].store(STOPPED, Ordering::Relaxed);
+        assert_eq!(pick(&open), Some(1));
+        decrement(&open, 0); // a late close on the stopped worker
+        assert_eq!(pick(&open), Some(1));
+        open[1].store(STOPPED, Ordering::Relaxed);
+        open[2].store(STOPPED, Ordering::Relaxed);
+        assert_eq!(pick(&open), None);
+        assert_eq!(pick(&[]), None);
     }
 
     /// Sends one keep-alive HTTP/1.1 GET on `stream`; the response body.
