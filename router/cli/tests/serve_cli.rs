@@ -7,6 +7,16 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+/// A child process killed when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The address in the router's "router listening" log line.
 fn listening_addr(line: &str) -> Option<String> {
     if !line.contains("router listening") {
@@ -37,7 +47,7 @@ async fn serve_runs_thread_per_core_and_stops_gracefully() {
     let supergraph = dir.join("supergraph.graphql");
     std::fs::write(&supergraph, &platform.supergraph_sdl).expect("write supergraph");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
         .arg("serve")
         .arg("--supergraph")
         .arg(&supergraph)
@@ -50,21 +60,27 @@ async fn serve_runs_thread_per_core_and_stops_gracefully() {
         .stderr(Stdio::null())
         .spawn()
         .expect("run tessera serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (found, addr) = std::sync::mpsc::channel();
+    // Killed if an assertion fails before the SIGTERM below.
+    let mut child = KillOnDrop(child);
+    let stdout = child.0.stdout.take().expect("stdout");
+    let (line, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut found = Some(found);
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = listening_addr(&line)
-                && let Some(found) = found.take()
-            {
-                let _ = found.send(addr);
+        for read in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.send(read).is_err() {
+                break;
             }
         }
     });
-    let addr = addr
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the router logs where it listens");
+    // The address it listens on, and that it serves on two worker threads.
+    let (mut addr, mut per_core) = (None, false);
+    while addr.is_none() || !per_core {
+        let read = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the router logs where it listens and how it serves");
+        addr = addr.or_else(|| listening_addr(&read));
+        per_core |= read.contains("serving thread per core") && read.contains("workers=2");
+    }
+    let addr = addr.expect("address");
     let url = format!("http://{addr}/graphql");
 
     // Sixteen clients, each on connections of its own, eight requests each:
@@ -113,20 +129,19 @@ async fn serve_runs_thread_per_core_and_stops_gracefully() {
 
     // SIGTERM: the router stops accepting, finishes, and exits cleanly.
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
     let mut exited = None;
     for _ in 0..100 {
-        if let Some(status) = child.try_wait().expect("wait") {
+        if let Some(status) = child.0.try_wait().expect("wait") {
             exited = Some(status);
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let Some(status) = exited else {
-        let _ = child.kill();
         panic!("the router did not stop within 10 s of SIGTERM");
     };
     assert!(status.success(), "{status}");

@@ -45,8 +45,20 @@ fn connection_builder(header_read_timeout: Duration) -> Arc<Builder<TokioExecuto
     Arc::new(builder)
 }
 
+/// Runs a closure when dropped: at the end of a task, or when it unwinds
+/// or is cancelled.
+struct OnDrop<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
+}
+
 /// Serves one accepted connection in a task of the current runtime; `done`
-/// runs when it closes.
+/// runs when it closes (also if its task panics or is dropped).
 fn spawn_connection(
     builder: &Arc<Builder<TokioExecutor>>,
     app: &axum::Router,
@@ -59,7 +71,9 @@ fn spawn_connection(
     let _ = stream.set_nodelay(true);
     let builder = Arc::clone(builder);
     let service = TowerToHyperService::new(app.clone().layer(axum::Extension(PeerAddr(peer))));
+    let done = OnDrop(Some(done));
     tokio::spawn(async move {
+        let _done = done;
         // Telling HTTP/1 from HTTP/2 waits for the first bytes, with no
         // timeout of hyper's: a connection that sends nothing is dropped here.
         let mut first = [0u8; 1];
@@ -72,7 +86,6 @@ fn spawn_connection(
             // A client that hung up or timed out: nothing to report.
             let _ = watcher.watch(connection).await;
         }
-        done();
     });
 }
 
@@ -131,12 +144,16 @@ type Handoff = (std::net::TcpStream, SocketAddr);
 /// and hands each connection to the worker serving the fewest, which runs
 /// all its requests from start to end, so a request's work and the
 /// connections it uses stay on one core's caches ([`worker_index`] names the
-/// worker). Tasks a request spawns run on its worker; background tasks
-/// started on the current runtime before (token key refreshes, Redis) keep
-/// running there, so it must go on running while this is awaited.
+/// worker). Tasks a request spawns run on its worker, and so do connections
+/// a worker opens first for everyone (a lazily connected Redis, pooled TLS
+/// connections, a shared in-flight fetch's timer): workers depend on each
+/// other's runtimes, and the current runtime, which ran everything started
+/// before, must go on running while this is awaited.
 ///
 /// After `shutdown`, the listener closes and every worker finishes its open
-/// connections' requests before this returns.
+/// connections' requests; a worker that is done keeps its runtime running
+/// until all are (at most [`DRAIN_WAIT`] longer), so the others' requests
+/// never poll a timer or a connection of a runtime that is gone.
 pub async fn serve_per_core(
     listener: TcpListener,
     app: axum::Router,
@@ -149,6 +166,7 @@ pub async fn serve_per_core(
     let open: Arc<[AtomicUsize]> = (0..workers).map(|_| AtomicUsize::new(0)).collect();
     let mut handoffs = Vec::with_capacity(workers);
     let mut finished = Vec::with_capacity(workers);
+    let drained = Arc::new(tokio::sync::Barrier::new(workers));
     for index in 0..workers {
         let (handoff, mut accepted) = tokio::sync::mpsc::unbounded_channel::<Handoff>();
         let (done, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -156,6 +174,7 @@ pub async fn serve_per_core(
             .enable_all()
             .build()?;
         let (app, builder, open) = (app.clone(), Arc::clone(&builder), Arc::clone(&open));
+        let drained = Arc::clone(&drained);
         std::thread::Builder::new()
             .name(format!("tessera-worker-{index}"))
             .stack_size(8 * 1024 * 1024)
@@ -185,9 +204,12 @@ pub async fn serve_per_core(
                         );
                     }
                     graceful.shutdown().await;
+                    // Bounded: a worker whose thread died never arrives.
+                    let _ = tokio::time::timeout(DRAIN_WAIT, drained.wait()).await;
                 });
                 // Dropping the runtime cancels what is left (background
                 // tasks of its own); then the acceptor hears of it.
+                drop(runtime);
                 drop(done);
             })?;
         handoffs.push(handoff);
@@ -236,6 +258,9 @@ pub async fn serve_per_core(
     }
     Ok(())
 }
+
+/// How long a drained worker keeps its runtime running for the others.
+pub const DRAIN_WAIT: Duration = Duration::from_secs(30);
 
 /// The open-connection count of a worker whose thread stopped.
 const STOPPED: usize = usize::MAX;
@@ -287,6 +312,21 @@ mod tests {
         open[2].store(STOPPED, Ordering::Relaxed);
         assert_eq!(pick(&open), None);
         assert_eq!(pick(&[]), None);
+    }
+
+    #[tokio::test]
+    async fn a_connection_task_that_panics_still_counts_itself_closed() {
+        let open = Arc::new(AtomicUsize::new(1));
+        let counted = Arc::clone(&open);
+        let guard = OnDrop(Some(move || {
+            counted.fetch_sub(1, Ordering::Relaxed);
+        }));
+        let task = tokio::spawn(async move {
+            let _guard = guard;
+            panic!("a handler bug");
+        });
+        assert!(task.await.is_err());
+        assert_eq!(open.load(Ordering::Relaxed), 0);
     }
 
     /// Sends one keep-alive HTTP/1.1 GET on `stream`; the response body.
