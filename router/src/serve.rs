@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::config::RouterConfig;
+use crate::config::{RouterConfig, Workers};
 use crate::gateway::{Gateway, GatewayError};
 
 /// Why the router could not start or stopped abnormally.
@@ -30,7 +30,15 @@ pub enum ServeError {
 
 /// Builds the axum application serving `supergraph_sdl` with `config`.
 pub fn build_app(config: RouterConfig, supergraph_sdl: &str) -> Result<axum::Router, ServeError> {
-    Ok(build(config, supergraph_sdl)?.1)
+    Ok(build(on_callers_runtime(config), supergraph_sdl)?.1)
+}
+
+/// `config` for a router served on the caller's runtime (nested in another
+/// app, or started in process): `workers: shared`, so the subgraph client
+/// does not build connection pools for worker threads that never run.
+fn on_callers_runtime(mut config: RouterConfig) -> RouterConfig {
+    config.workers = Workers::Shared;
+    config
 }
 
 fn build(
@@ -113,7 +121,7 @@ pub async fn start_on(
     supergraph_sdl: &str,
 ) -> Result<RunningRouter, ServeError> {
     let addr = listener.local_addr()?;
-    let (gateway, app) = build(config, supergraph_sdl)?;
+    let (gateway, app) = build(on_callers_runtime(config), supergraph_sdl)?;
     gateway.warm_up().await;
     let (stop, stopped) = oneshot::channel::<()>();
     let timeout = gateway.config().limits.header_read_timeout();
@@ -146,3 +154,19 @@ pub async fn start(
 
 /// The accept loop with header-read timeouts, shared with the subgraphs.
 use tessera_graphql_http::server::{serve_connections, serve_per_core};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_process_routers_serve_on_the_callers_runtime() {
+        for workers in [Workers::Auto, Workers::Shared] {
+            let config = RouterConfig {
+                workers,
+                ..RouterConfig::default()
+            };
+            assert_eq!(on_callers_runtime(config).workers, Workers::Shared);
+        }
+    }
+}

@@ -265,20 +265,15 @@ pub const DRAIN_WAIT: Duration = Duration::from_secs(30);
 /// The open-connection count of a worker whose thread stopped.
 const STOPPED: usize = usize::MAX;
 
-/// The worker with the fewest open connections (the first of equals).
-fn least_loaded(open: &[AtomicUsize]) -> usize {
-    open.iter()
-        .enumerate()
-        .min_by_key(|(_, count)| count.load(Ordering::Relaxed))
-        .map_or(0, |(index, _)| index)
-}
-
-/// [`least_loaded`] among the workers still running; `None` if none is.
+/// The running worker with the fewest open connections (the first of
+/// equals); `None` if none is running.
 fn pick(open: &[AtomicUsize]) -> Option<usize> {
-    let index = least_loaded(open);
-    open.get(index)
-        .filter(|count| count.load(Ordering::Relaxed) < STOPPED / 2)
-        .map(|_| index)
+    open.iter()
+        .map(|count| count.load(Ordering::Relaxed))
+        .enumerate()
+        .filter(|&(_, count)| count < STOPPED / 2)
+        .min_by_key(|&(_, count)| count)
+        .map(|(index, _)| index)
 }
 
 fn decrement(open: &[AtomicUsize], index: usize) {
@@ -294,15 +289,14 @@ mod tests {
     #[test]
     fn connections_go_to_the_worker_serving_the_fewest() {
         let open: Vec<AtomicUsize> = [2, 1, 1].into_iter().map(AtomicUsize::new).collect();
-        assert_eq!(least_loaded(&open), 1);
+        assert_eq!(pick(&open), Some(1));
         decrement(&open, 0);
         decrement(&open, 0);
-        assert_eq!(least_loaded(&open), 0);
+        assert_eq!(pick(&open), Some(0));
         // Never below zero.
         decrement(&open, 0);
         assert_eq!(open[0].load(Ordering::Relaxed), 0);
         decrement(&open, 9);
-        assert_eq!(least_loaded(&[]), 0);
         // A stopped worker is never picked, however few connections it had.
         open[0].store(STOPPED, Ordering::Relaxed);
         assert_eq!(pick(&open), Some(1));

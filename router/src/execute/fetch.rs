@@ -69,18 +69,16 @@ struct Endpoint {
     /// For `http://` URLs: hyper's pooled clients and the URL parsed once
     /// (reqwest parses it and wraps every request in its own layers; plain
     /// HTTP needs none of them). One client per worker thread (see
-    /// [`Endpoint::plain_client`]).
+    /// [`this_workers`]).
     plain: Option<(Arc<[PlainClient]>, http::Uri)>,
 }
 
-impl Endpoint {
-    /// The plain-HTTP client of the worker thread this runs on (the first
-    /// off a worker): a thread-per-core worker's subgraph connections are
-    /// its own, driven by its own event loop, never woken from another core.
-    fn plain_client(clients: &[PlainClient]) -> Option<&PlainClient> {
-        let worker = tessera_graphql_http::server::worker_index().unwrap_or(0);
-        clients.get(worker % clients.len().max(1))
-    }
+/// The plain-HTTP client of the worker thread this runs on (the first off a
+/// worker): a thread-per-core worker's subgraph connections are its own,
+/// driven by its own event loop, never woken from another core.
+fn this_workers(clients: &[PlainClient]) -> Option<&PlainClient> {
+    let worker = tessera_graphql_http::server::worker_index().unwrap_or(0);
+    clients.get(worker % clients.len().max(1))
 }
 
 /// hyper's pooled client for plain-HTTP subgraphs.
@@ -400,7 +398,7 @@ async fn send(
         let plain = endpoint
             .plain
             .as_ref()
-            .and_then(|(clients, uri)| Some((Endpoint::plain_client(clients)?, uri)));
+            .and_then(|(clients, uri)| Some((this_workers(clients)?, uri)));
         let (status, bytes) = match plain {
             Some((client, uri)) => {
                 post_plain(
