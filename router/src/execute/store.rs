@@ -945,6 +945,59 @@ mod tests {
     }
 
     #[test]
+    fn accepts_and_refuses_exactly_what_serde_json_does() {
+        // One body per line; bodies with tabs, carriage returns, a byte-order
+        // mark or DEL are added below.
+        let listed = r#"null
+true
+ 1
+-0
+1e400
+-1e-400
+1.0
+01
+1.
+.5
+-
+18446744073709551616
+-9223372036854775809
+123456789012345678901234567890
+"\ud800"
+"\udc00"
+"\ud83d\ude00"
+"\u12"
+"\x"
+[1 2]
+{"a" 1}
+{"a":1,}
+{1:2}
+[,]
+[] []
+[true false]
+nulll
+tru
+["a"
+{"a":{"b":[1,{"c":null}]}}
+[1,2,3,]"#;
+        let mut bodies: Vec<String> = listed.lines().map(str::to_string).collect();
+        bodies.extend(
+            ["\"a\tb\"", "\"\u{7f}\"", "\u{feff}[]", "\t\r\n []\t\r\n "].map(str::to_string),
+        );
+        for n in [126, 127, 128, 129] {
+            bodies.push(format!("{}{}", "[".repeat(n), "]".repeat(n)));
+            bodies.push(format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n)));
+        }
+        for body in &bodies {
+            let theirs = serde_json::from_str::<serde_json::Value>(body);
+            let ours = parse(body.as_bytes());
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "{:.40}", body);
+            if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+                assert_eq!(serde_json::to_value(&ours).expect("json"), theirs, "{body}");
+            }
+        }
+    }
+
+    #[test]
     fn objects_insert_in_place_and_remove_in_order() {
         let mut object = Object::new();
         object.insert("a", Value::Bool(true));
