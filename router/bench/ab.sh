@@ -2,9 +2,9 @@
 # Interleaved A/B of several `tessera` binaries on the nested bench query,
 # with subgraph-request sharing on and off: each round runs every binary once
 # per setting, so slow drifts of a shared 2-core machine hit all of them alike.
-# Prints requests/s, p99 latency and the router's CPU per request
+# Prints requests/s, p99 latency, the router's CPU per request
 # (utime+stime from /proc over warm-up and measurement, divided by the
-# requests of both).
+# requests of both) and its peak RSS (`VmHWM`, start-up included).
 #
 #   cargo build --release -p tessera-cli --bin tessera && cargo build --release -p tessera-router --example bench_subgraphs --example load
 #   cp target/release/tessera /tmp/tessera-a    # ... check out / build the other side ...
@@ -57,13 +57,14 @@ for round in $(seq 1 "$ROUNDS"); do
       wait_http "http://127.0.0.1:$PORT/graphql"
       result=$("$T/load" "http://127.0.0.1:$PORT/graphql" router/bench/query.graphql "$CONC" "$SECS" "$WARM")
       ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+      peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
       requests=$(echo "$result" | sed 's/.*"requests":\([0-9]*\).*/\1/')
       rps=$(echo "$result" | sed 's/.*"rps":\([0-9.]*\).*/\1/')
       errors=$(echo "$result" | sed 's/.*"errors":\([0-9]*\).*/\1/')
       p99=$(echo "$result" | sed 's/.*"p99_ms":\([0-9.]*\).*/\1/')
       cpu=$(awk -v t="$ticks" -v n="$requests" -v s="$SECS" -v w="$WARM" -v hz="$(getconf CLK_TCK)" \
         'BEGIN { printf "%.3f", t * 1000 / hz / (n * (s + w) / s) }')
-      echo "round=$round $name dedup=$dedup rps=$rps p99_ms=$p99 errors=$errors cpu_ms_per_request=$cpu"
+      echo "round=$round $name dedup=$dedup rps=$rps p99_ms=$p99 errors=$errors cpu_ms_per_request=$cpu peak_rss_kib=$peak"
       kill "$pid"; wait "$pid" 2>/dev/null || true
     done
   done
