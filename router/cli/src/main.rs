@@ -4,7 +4,8 @@
 /// small, short-lived JSON nodes across threads, where glibc malloc's arena
 /// locking and consolidation showed up as ~25% of the router's profile
 /// (`router/bench/README.md`). Built without transparent huge pages
-/// (the workspace's `no_thp` feature): they cost RSS and gained nothing here.
+/// (the workspace's `no_thp` feature): they cost RSS and gained nothing
+/// clearly measurable here.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
