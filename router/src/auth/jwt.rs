@@ -189,6 +189,15 @@ struct Issuer {
     refreshing: AtomicBool,
 }
 
+/// A background refresh in progress: clears [`Issuer::refreshing`] when dropped.
+struct Refreshing(Arc<Issuer>);
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        self.0.refreshing.store(false, Ordering::Release);
+    }
+}
+
 /// One public key from a JWKS.
 #[derive(Clone)]
 struct Key {
@@ -480,11 +489,13 @@ impl Issuer {
         if let Ok(mut at) = self.refreshed.write() {
             *at = Instant::now();
         }
-        let issuer = Arc::clone(self);
+        // Cleared however the task ends (a refresh cut short, e.g. by its
+        // runtime shutting down, must not block every later one).
+        let running = Refreshing(Arc::clone(self));
         let http = http.clone();
         tokio::spawn(async move {
-            issuer.refresh(&http).await;
-            issuer.refreshing.store(false, Ordering::Release);
+            running.0.refresh(&http).await;
+            drop(running);
         });
     }
 
@@ -648,6 +659,35 @@ mod tests {
             min_refetch_interval_secs: 10,
             development: false,
         }
+    }
+
+    /// A background refresh whose task is dropped before it finishes (its
+    /// runtime shut down mid-fetch) leaves the issuer free to refresh again.
+    #[test]
+    fn a_refresh_cut_short_does_not_block_later_refreshes() {
+        // Accepts connections (the kernel's backlog) and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/jwks.json", silent.local_addr().expect("addr"));
+        let config = JwtIssuerConfig {
+            jwks_url: Some(url),
+            ..issuer("https://hangs.example")
+        };
+        let issuer = Arc::new(Issuer::new(config).expect("issuer"));
+        let http = reqwest::Client::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            issuer.refresh_if_due(&http);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        });
+        assert!(issuer.refreshing.load(Ordering::Acquire), "still fetching");
+        drop(runtime);
+        assert!(
+            !issuer.refreshing.load(Ordering::Acquire),
+            "the cancelled refresh still counts as running"
+        );
     }
 
     fn authenticator(issuers: Vec<JwtIssuerConfig>) -> Authenticator {
