@@ -4,7 +4,9 @@
 # per setting, so slow drifts of a shared 2-core machine hit all of them alike.
 # Prints requests/s, p99 latency, the router's CPU per request
 # (utime+stime from /proc over warm-up and measurement, divided by the
-# requests of both) and its peak RSS (`VmHWM`, start-up included).
+# requests of both), its peak RSS (`VmHWM`, start-up included) and the
+# subgraph fetches per client request (the subgraphs' `GET /counts`, over the
+# same requests). Needs curl and python3.
 #
 #   cargo build --release -p tessera-cli --bin tessera && cargo build --release -p tessera-router --example bench_subgraphs --example load
 #   cp target/release/tessera /tmp/tessera-a    # ... check out / build the other side ...
@@ -31,6 +33,9 @@ wait_http() {
   done
   echo "timed out waiting for $1" >&2; return 1
 }
+fetches() { # every GraphQL POST the four subgraphs have received
+  curl -sf "http://127.0.0.1:$BASE/counts" | python3 -c 'import json, sys; print(sum(json.load(sys.stdin).values()))'
+}
 "$T/bench_subgraphs" "$BASE" >"$W/subgraphs.log" 2>&1 &
 PIDS+=($!)
 for i in 0 1 2 3; do wait_http "http://127.0.0.1:$((BASE + i))/graphql"; done
@@ -55,8 +60,10 @@ for round in $(seq 1 "$ROUNDS"); do
       pid=$!
       PIDS+=($pid)
       wait_http "http://127.0.0.1:$PORT/graphql"
+      before=$(fetches)
       result=$("$T/load" "http://127.0.0.1:$PORT/graphql" router/bench/query.graphql "$CONC" "$SECS" "$WARM")
       ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+      after=$(fetches)
       peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
       requests=$(echo "$result" | sed 's/.*"requests":\([0-9]*\).*/\1/')
       rps=$(echo "$result" | sed 's/.*"rps":\([0-9.]*\).*/\1/')
@@ -64,7 +71,9 @@ for round in $(seq 1 "$ROUNDS"); do
       p99=$(echo "$result" | sed 's/.*"p99_ms":\([0-9.]*\).*/\1/')
       cpu=$(awk -v t="$ticks" -v n="$requests" -v s="$SECS" -v w="$WARM" -v hz="$(getconf CLK_TCK)" \
         'BEGIN { printf "%.3f", t * 1000 / hz / (n * (s + w) / s) }')
-      echo "round=$round $name dedup=$dedup rps=$rps p99_ms=$p99 errors=$errors cpu_ms_per_request=$cpu peak_rss_kib=$peak"
+      per=$(awk -v f="$((after - before))" -v n="$requests" -v s="$SECS" -v w="$WARM" \
+        'BEGIN { printf "%.3f", f / (n * (s + w) / s) }')
+      echo "round=$round $name dedup=$dedup rps=$rps p99_ms=$p99 errors=$errors cpu_ms_per_request=$cpu peak_rss_kib=$peak fetches_per_request=$per"
       kill "$pid"; wait "$pid" 2>/dev/null || true
     done
   done

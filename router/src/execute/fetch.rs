@@ -193,7 +193,7 @@ pub struct SubgraphClient {
     max_response_bytes: usize,
     /// Keyed by (subgraph, forwarded headers, body): requests of different
     /// callers (tokens) are never shared.
-    in_flight: Mutex<HashMap<FlightKey, SharedFetch, Prehashed>>,
+    in_flight: Arc<Mutex<HashMap<FlightKey, SharedFetch, Prehashed>>>,
     /// Recorded responses by (subgraph, request body), answered instead of
     /// HTTP (the benchmarks' in-process runs; never set by configuration).
     replay: Option<HashMap<(String, Bytes), Bytes>>,
@@ -284,7 +284,7 @@ impl SubgraphClient {
             endpoints,
             deduplicate: config.deduplicate_requests,
             max_response_bytes: config.max_response_bytes,
-            in_flight: Mutex::new(HashMap::default()),
+            in_flight: Arc::default(),
             replay: None,
         })
     }
@@ -369,18 +369,39 @@ impl SubgraphClient {
                 .unwrap_or_else(PoisonError::into_inner);
             in_flight
                 .entry(key.clone())
-                .or_insert_with(|| call.boxed().shared())
+                .or_insert_with(|| {
+                    // The call runs as a task of its own, which removes its
+                    // entry once the response is in (no later caller joins a
+                    // finished call) and carries on if its callers go away.
+                    // Spawned, it starts after the tasks already scheduled on
+                    // this worker: when a shared fetch wakes its callers
+                    // together, they are usually on their way to this same
+                    // fetch and join it instead of each sending its own a
+                    // moment after it was sent.
+                    let flights = Arc::clone(&self.in_flight);
+                    let task = tokio::spawn(async move {
+                        let result = call.await;
+                        flights
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .remove(&key);
+                        result
+                    });
+                    let subgraph = subgraph.to_string();
+                    async move {
+                        task.await.unwrap_or_else(|_| {
+                            Err(FetchError::Request {
+                                subgraph,
+                                reason: "the request was cancelled".into(),
+                            })
+                        })
+                    }
+                    .boxed()
+                    .shared()
+                })
                 .clone()
         };
-        let result = shared.clone().await;
-        let mut in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if in_flight.get(&key).is_some_and(|s| s.ptr_eq(&shared)) {
-            in_flight.remove(&key);
-        }
-        result
+        shared.await
     }
 }
 

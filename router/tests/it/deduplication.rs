@@ -116,6 +116,59 @@ async fn requests_of_different_callers_are_never_shared() {
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
 
+/// A shared call whose callers all went away still runs to its end (here:
+/// the subgraph timeout) and leaves the table: a later identical call is a
+/// new request, never a join of the abandoned one (which, resumed past its
+/// deadline, failed the later caller with a timeout it never had).
+#[tokio::test]
+async fn an_abandoned_shared_call_is_not_joined_later() {
+    use std::time::Duration;
+
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    let app = axum::Router::new().route(
+        "/graphql",
+        axum::routing::post(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                // The first request hangs past the client's timeout.
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+                (
+                    [("content-type", "application/json")],
+                    r#"{"data":{"hello":"world"}}"#,
+                )
+            }
+        }),
+    );
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    let server = common::Server::start(app, addr).await;
+    let config = SubgraphsConfig {
+        timeout_ms: 200,
+        ..SubgraphsConfig::default()
+    };
+    let client = SubgraphClient::new([("s".to_string(), server.url())], &config).expect("client");
+    let call = || client.fetch("s", r#"{"query":"{ hello }"}"#.into(), true, &[]);
+
+    // The only caller gives up long before the subgraph timeout...
+    let abandoned = tokio::time::timeout(Duration::from_millis(50), call()).await;
+    assert!(abandoned.is_err(), "the first request should still hang");
+    // ... and the next identical call comes after it.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let response = call()
+        .await
+        .expect("a fresh request, not the abandoned one");
+    let hello = response
+        .data
+        .as_ref()
+        .and_then(|d| d.as_object())
+        .and_then(|d| d.get("hello"))
+        .and_then(|h| h.as_str());
+    assert_eq!(hello, Some("world"));
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn a_response_past_the_size_limit_is_refused() {
     let (server, _) = counting_subgraph().await;
