@@ -16,7 +16,7 @@
 #
 # Output, one line each, `label` then fields (the load generator's JSON line
 # first, then key=value pairs):
-#   # tessera router bench: concurrency=.. duration=..s warmup=..s cores=..
+#   # tessera router bench: concurrency=.. duration=..s warmup=..s cores=.. subgraph_http=http1.1|h2c
 #   data-check       status=passed routers=tessera[,hive] data_bytes=N
 #   router-dedup-on  {"requests":..,"rps":..,"p50_ms":..,"total_requests":..}
 #                    peak_rss_kib=N cpu_ms_per_request=X fetches_per_request=Y subgraph_fetches=N
@@ -27,6 +27,7 @@
 #   HIVE_ROUTER=/path/to/hive_router bash router/bench/run.sh
 #                                       # also runs Hive Router on the same
 #                                       # supergraph and load (see README.md)
+#   H2C=1 ...                           # routers speak h2c to the subgraphs
 #
 # Needs curl and python3 (standard library only). Loopback only; every process
 # it starts is stopped on exit.
@@ -37,6 +38,10 @@ SECS=${SECS:-20}
 WARM=${WARM:-3}
 BASE=${BASE:-4201}
 ROUTER_PORT=${ROUTER_PORT:-4200}
+# H2C=1: both routers speak HTTP/2 over cleartext (prior knowledge) to the
+# subgraphs instead of HTTP/1.1 (Tessera `subgraphs.http2_prior_knowledge`,
+# Hive Router `traffic_shaping.all.allow_only_http2`).
+case "${H2C:-0}" in 1 | true) H2C_ON=true ;; *) H2C_ON=false ;; esac
 
 command -v python3 >/dev/null || { echo "run.sh needs python3 (reads counters, compares responses)" >&2; exit 2; }
 cargo build --release -q -p tessera-cli --bin tessera && cargo build --release -q -p tessera-router --example bench_subgraphs --example load
@@ -94,6 +99,7 @@ start_tessera() { # dedup(true|false): serve on ROUTER_PORT, wait until it answe
 listen: 127.0.0.1:$ROUTER_PORT
 subgraphs:
   deduplicate_requests: $1
+  http2_prior_knowledge: $H2C_ON
 YAML
   "$T/tessera" serve --supergraph "$W/supergraph.graphql" --config "$W/router.yaml" >"$W/router.log" 2>&1 &
   ROUTER_PID=$!
@@ -114,6 +120,7 @@ log:
 traffic_shaping:
   all:
     dedupe_enabled: $1
+    allow_only_http2: $H2C_ON
 YAML
   ROUTER_CONFIG_FILE_PATH="$W/hive.yaml" "$HIVE_ROUTER" >"$W/hive.log" 2>&1 &
   ROUTER_PID=$!
@@ -140,7 +147,7 @@ measure() { # query label: load the router just started, then stop it
 run_router() { start_tessera "$1"; measure "$2" "$3"; }
 run_hive() { start_hive "$1"; measure "$2" "$3"; }
 
-echo "# tessera router bench: concurrency=$CONC duration=${SECS}s warmup=${WARM}s cores=$(nproc)"
+echo "# tessera router bench: concurrency=$CONC duration=${SECS}s warmup=${WARM}s cores=$(nproc) subgraph_http=$([ "$H2C_ON" = true ] && echo h2c || echo http1.1)"
 
 # The nested query once through each router, before any load: no errors, and
 # the same data from both.

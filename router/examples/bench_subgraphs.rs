@@ -24,6 +24,7 @@ use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post_service};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 
 /// Same allocator as the router, so the subgraphs take as little of the shared
@@ -377,7 +378,12 @@ async fn main() -> std::io::Result<()> {
     let mut tasks = Vec::new();
     for (offset, app) in apps.into_iter().enumerate() {
         let addr = SocketAddr::from(([127, 0, 0, 1], base + offset as u16));
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        // TCP_NODELAY as production servers set it (`axum::serve` does
+        // not): without it an HTTP/2 response, written as several frames,
+        // waits on Nagle's algorithm for the peer's delayed ACK.
+        let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         println!("bench subgraph {} on http://{addr}/graphql", NAMES[offset]);
         tasks.push(tokio::spawn(
             async move { axum::serve(listener, app).await },
