@@ -707,30 +707,39 @@ impl Gateway {
         };
         let key = (query.to_string(), request.operation_name);
         let prepared = match self.operations.get(&key).await {
-            Some(prepared) => {
-                if ctx.read_only && prepared.operation_type.is_mutation() {
-                    return Err(method_not_allowed());
-                }
-                prepared
-            }
+            Some(prepared) => prepared,
             None => {
-                let document = crate::parse::parse(&key.0, limits)?;
                 // GraphQL over HTTP §"GET": when {query} and {operationName} select a
                 // mutation, GET gets 405 whether or not the document is valid.
-                if ctx.read_only && selects_mutation(&document, key.1.as_deref()) {
+                if ctx.read_only
+                    && selects_mutation(&crate::parse::parse(&key.0, limits)?, key.1.as_deref())
+                {
                     return Err(method_not_allowed());
                 }
-                let prepared = Arc::new(crate::validate::prepare(
-                    &self.api_schema,
-                    document,
-                    key.1.as_deref(),
-                    limits,
-                    self.config.introspection,
-                )?);
-                self.operations.insert(key, prepared.clone()).await;
-                prepared
+                // One preparation per operation: identical requests that miss
+                // together wait for the first one's instead of each parsing and
+                // validating it (errors are not cached: each miss tries again).
+                let source = Arc::clone(&query);
+                let name = key.1.clone();
+                self.operations
+                    .try_get_with(key, async move {
+                        let document = crate::parse::parse(&source, limits)?;
+                        let prepared = crate::validate::prepare(
+                            &self.api_schema,
+                            document,
+                            name.as_deref(),
+                            limits,
+                            self.config.introspection,
+                        )?;
+                        Ok::<_, RequestError>(Arc::new(prepared))
+                    })
+                    .await
+                    .map_err(|shared| RequestError::clone(&shared))?
             }
         };
+        if ctx.read_only && prepared.operation_type.is_mutation() {
+            return Err(method_not_allowed());
+        }
         if let (Some(hash), Some(apq)) = (register, &self.apq)
             && apq.get(&hash).await.is_none()
         {

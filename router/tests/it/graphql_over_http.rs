@@ -789,6 +789,55 @@ async fn get_mutations_are_405_with_allow_post_before_validation() {
     }
 }
 
+/// Identical operations that miss the operation cache together share one
+/// preparation; what one caller may do is still decided per request: on a
+/// cold cache, GETs and POSTs of one mutation document race, every GET gets
+/// 405 and every POST runs, and concurrent identical queries all answer.
+#[tokio::test]
+async fn concurrent_first_requests_of_one_operation_each_get_their_own_answer() {
+    let stack = common::stack().await;
+    let document = r#"mutation M { logAccounts(entry: "race") }"#;
+    let gets = (0..8).map(|_| send(get(&stack, &[("query", document)], Some(JSON))));
+    let posts = (0..8).map(|_| {
+        send(post(
+            &stack,
+            json!({ "query": document }).to_string(),
+            Some(JSON),
+        ))
+    });
+    let (gets, posts) = futures::join!(
+        futures::future::join_all(gets),
+        futures::future::join_all(posts)
+    );
+    for reply in &gets {
+        assert_eq!(reply.status, 405, "{:#}", reply.body);
+        assert_eq!(reply.codes(), vec!["METHOD_NOT_ALLOWED"]);
+    }
+    // The mutation answers the whole log: the POSTs saw 1..=8 entries.
+    let mut seen: Vec<usize> = posts
+        .iter()
+        .map(|reply| {
+            assert_eq!(reply.status, 200, "{:#}", reply.body);
+            let log = reply.body["data"]["logAccounts"].as_array().cloned();
+            let log = log.unwrap_or_default();
+            assert!(log.iter().all(|e| e == "race"), "{:#}", reply.body);
+            log.len()
+        })
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=8).collect::<Vec<_>>());
+    let ran = stack.log.0.lock().map(|l| l.len()).unwrap_or(0);
+    assert_eq!(ran, 8, "one log entry per POST, none per GET");
+
+    let query = json!({ "query": "{ __typename }" }).to_string();
+    let replies =
+        futures::future::join_all((0..16).map(|_| send(post(&stack, query.clone(), Some(JSON)))))
+            .await;
+    for reply in &replies {
+        assert_typename(reply, "concurrent POST");
+    }
+}
+
 /// Moved from `federation.rs` (its data is the `tessera-stack` suite's "the
 /// response holds the selection's fields" case, where JSON values compare
 /// without order): the body's fields follow the selection, not the subgraphs.
