@@ -373,11 +373,13 @@ impl SubgraphClient {
                     // The call runs as a task of its own, which removes its
                     // entry once the response is in (no later caller joins a
                     // finished call) and carries on if its callers go away.
-                    // Spawned, it starts after the tasks already scheduled on
-                    // this worker: when a shared fetch wakes its callers
-                    // together, they are usually on their way to this same
-                    // fetch and join it instead of each sending its own a
-                    // moment after it was sent.
+                    // Spawned on a thread-per-core worker (a current-thread
+                    // runtime), it starts after the tasks already scheduled
+                    // there: when a shared fetch wakes its callers together,
+                    // they are usually on their way to this same fetch and
+                    // join it instead of each sending its own a moment after
+                    // it was sent. (On the shared multi-thread runtime
+                    // tokio's LIFO slot runs it next instead.)
                     let flights = Arc::clone(&self.in_flight);
                     let task = tokio::spawn(async move {
                         let result = call.await;
