@@ -267,6 +267,22 @@ fn descend(
             .position(|(_, other)| other.get(depth) != Some(&step))
             .unwrap_or(rest.len());
         let (together, after) = rest.split_at(run);
+        // The next run's child, touched before this run descends: its
+        // first cache line is loaded while this run's subtree is worked on
+        // (the walk is pointer chasing through cold memory).
+        if let Some(&next) = after.first().and_then(|(_, other)| other.get(depth)) {
+            let sibling = match &*value {
+                Value::Object(object) => object.nth(next as usize).map(|(_, v)| v),
+                Value::Array(items) => items.get(next as usize),
+                _ => None,
+            };
+            let first = match sibling {
+                Some(Value::Object(object)) => object.nth(0).map(|(_, v)| v),
+                Some(Value::Array(items)) => items.first(),
+                _ => None,
+            };
+            std::hint::black_box(first.map(Value::is_null));
+        }
         let child = match value {
             Value::Object(object) => object.nth_mut(step as usize),
             Value::Array(items) => items.get_mut(step as usize),
