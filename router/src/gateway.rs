@@ -711,11 +711,16 @@ impl Gateway {
             None => {
                 // GraphQL over HTTP §"GET": when {query} and {operationName} select a
                 // mutation, GET gets 405 whether or not the document is valid.
-                if ctx.read_only
-                    && selects_mutation(&crate::parse::parse(&key.0, limits)?, key.1.as_deref())
-                {
-                    return Err(method_not_allowed());
-                }
+                // (The document parsed for that is the one prepared below.)
+                let parsed = if ctx.read_only {
+                    let document = crate::parse::parse(&key.0, limits)?;
+                    if selects_mutation(&document, key.1.as_deref()) {
+                        return Err(method_not_allowed());
+                    }
+                    Some(document)
+                } else {
+                    None
+                };
                 // One preparation per operation: identical requests that miss
                 // together wait for the first one's instead of each parsing and
                 // validating it (errors are not cached: each miss tries again).
@@ -723,7 +728,10 @@ impl Gateway {
                 let name = key.1.clone();
                 self.operations
                     .try_get_with(key, async move {
-                        let document = crate::parse::parse(&source, limits)?;
+                        let document = match parsed {
+                            Some(document) => document,
+                            None => crate::parse::parse(&source, limits)?,
+                        };
                         let prepared = crate::validate::prepare(
                             &self.api_schema,
                             document,

@@ -50,7 +50,7 @@ mod validate;
 /// measure or probe single stages. Not an API: no stability, no docs.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::execute::fetch::SubgraphClient;
+    pub use crate::execute::fetch::{SubgraphClient, SubgraphResponse};
     pub use crate::execute::merge::deep_merge;
     pub use crate::execute::project::{ProjectionTypes, project};
     pub use crate::execute::store::{Value, parse as parse_json};

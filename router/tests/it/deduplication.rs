@@ -7,11 +7,20 @@ use crate::common;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tessera_router::config::SubgraphsConfig;
-use tessera_router::internals::SubgraphClient;
+use tessera_router::internals::{SubgraphClient, SubgraphResponse};
 
 async fn counting_subgraph() -> (common::Server, Arc<AtomicUsize>) {
+    counting_subgraph_whose_first_answer_waits(Duration::ZERO).await
+}
+
+/// Answers `{"hello":"world"}` to every POST and counts them; the first
+/// answer comes after `first_wait`.
+async fn counting_subgraph_whose_first_answer_waits(
+    first_wait: Duration,
+) -> (common::Server, Arc<AtomicUsize>) {
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&hits);
     let app = axum::Router::new().route(
@@ -19,7 +28,9 @@ async fn counting_subgraph() -> (common::Server, Arc<AtomicUsize>) {
         axum::routing::post(move || {
             let counter = Arc::clone(&counter);
             async move {
-                counter.fetch_add(1, Ordering::SeqCst);
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::time::sleep(first_wait).await;
+                }
                 (
                     [("content-type", "application/json")],
                     r#"{"data":{"hello":"world"}}"#,
@@ -29,6 +40,16 @@ async fn counting_subgraph() -> (common::Server, Arc<AtomicUsize>) {
     );
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
     (common::Server::start(app, addr).await, hits)
+}
+
+/// The `hello` of a response.
+fn hello(response: &SubgraphResponse) -> Option<&str> {
+    response
+        .data
+        .as_ref()
+        .and_then(|d| d.as_object())
+        .and_then(|d| d.get("hello"))
+        .and_then(|h| h.as_str())
 }
 
 async fn fetch_five(client: &SubgraphClient, shareable: bool) -> usize {
@@ -50,15 +71,7 @@ async fn fetch_five_as(
     let results = futures::future::join_all(calls).await;
     results
         .iter()
-        .filter(|r| {
-            r.as_ref()
-                .ok()
-                .and_then(|r| r.data.as_ref())
-                .and_then(|d| d.as_object())
-                .and_then(|d| d.get("hello"))
-                .and_then(|h| h.as_str())
-                == Some("world")
-        })
+        .filter(|r| r.as_deref().ok().and_then(hello) == Some("world"))
         .count()
 }
 
@@ -122,28 +135,8 @@ async fn requests_of_different_callers_are_never_shared() {
 /// deadline, failed the later caller with a timeout it never had).
 #[tokio::test]
 async fn an_abandoned_shared_call_is_not_joined_later() {
-    use std::time::Duration;
-
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&hits);
-    let app = axum::Router::new().route(
-        "/graphql",
-        axum::routing::post(move || {
-            let counter = Arc::clone(&counter);
-            async move {
-                // The first request hangs past the client's timeout.
-                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-                    tokio::time::sleep(Duration::from_secs(30)).await;
-                }
-                (
-                    [("content-type", "application/json")],
-                    r#"{"data":{"hello":"world"}}"#,
-                )
-            }
-        }),
-    );
-    let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
-    let server = common::Server::start(app, addr).await;
+    // The first request hangs past the client's timeout.
+    let (server, hits) = counting_subgraph_whose_first_answer_waits(Duration::from_secs(30)).await;
     let config = SubgraphsConfig {
         timeout_ms: 200,
         ..SubgraphsConfig::default()
@@ -159,13 +152,7 @@ async fn an_abandoned_shared_call_is_not_joined_later() {
     let response = call()
         .await
         .expect("a fresh request, not the abandoned one");
-    let hello = response
-        .data
-        .as_ref()
-        .and_then(|d| d.as_object())
-        .and_then(|d| d.get("hello"))
-        .and_then(|h| h.as_str());
-    assert_eq!(hello, Some("world"));
+    assert_eq!(hello(&response), Some("world"));
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
 
@@ -207,7 +194,6 @@ async fn a_response_past_the_size_limit_is_refused() {
 async fn requests_sharing_subgraph_responses_each_get_the_whole_answer() {
     use crate::federation_kit::{Scenario, Subgraph};
     use serde_json::json;
-    use std::time::Duration;
 
     let delay = Duration::from_millis(300);
     let subgraphs = || {
